@@ -1,0 +1,81 @@
+/**
+ * The one configuration of API and worker: environment parsed once at boot by
+ * a zod schema, so a bad value fails at start with the variable's name.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const projectRoot = path.dirname(fileURLToPath(import.meta.url));
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+  DATA_DIR: z.string().min(1).default(path.join(projectRoot, '.data')),
+  TEMPORAL_ADDRESS: z.preprocess(emptyAsUndefined, z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional()),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('workflows'),
+  TEMPORAL_UI_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  SMTP_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+  SLACK_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
+  /** Node outputs larger than this (bytes of JSON) are stored in PostgreSQL and referenced. */
+  MAX_INLINE_OUTPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string | undefined };
+  smtpUrl: string | undefined;
+  slack: { token: string | undefined; apiUrl: string | undefined };
+  secretsKey: string | undefined;
+  adminApiKey: string | undefined;
+  httpAllowPrivate: boolean;
+  maxInlineOutputBytes: number;
+  logLevel: string;
+}
+
+/** Thrown when the environment is invalid; its message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL },
+    smtpUrl: e.SMTP_URL,
+    slack: { token: e.SLACK_TOKEN, apiUrl: e.SLACK_API_URL },
+    secretsKey: e.SECRETS_KEY,
+    adminApiKey: e.ADMIN_API_KEY,
+    httpAllowPrivate: e.HTTP_ALLOW_PRIVATE,
+    maxInlineOutputBytes: e.MAX_INLINE_OUTPUT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

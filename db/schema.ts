@@ -1,0 +1,331 @@
+/**
+ * The only description of the platform's tables. Migrations under
+ * db/migrations are generated from this file by drizzle-kit
+ * (`npm run db:generate`) and committed; the two reporting views are a
+ * hand-written migration and appear here as `.existing()` views.
+ *
+ * Every row carries its tenant, so every query can be scoped to one.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  pgView,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const tenantId = () =>
+  uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+
+/** Status sets from definition-format.md; the check constraints below are built from them. */
+export const RUN_STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed', 'skipped', 'waiting_approval'] as const;
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
+export const DEFINITION_STATUSES = ['draft', 'published', 'archived'] as const;
+export const TRIGGER_TYPES = ['manual', 'webhook', 'schedule', 'event'] as const;
+export const PRIORITIES = ['low', 'normal', 'high', 'critical'] as const;
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export type Priority = (typeof PRIORITIES)[number];
+
+const oneOf = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  isDefault: boolean('is_default').notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('tenants_one_default').on(t.isDefault).where(sql`${t.isDefault}`)]);
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('users_tenant_email').on(t.tenantId, t.email)]);
+
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name'),
+  /** SHA-256 of the key, hex. The key itself is shown once and never stored. */
+  keyHash: text('key_hash').notNull(),
+  /** The first characters of the key, so people can tell their keys apart. */
+  prefix: text('prefix').notNull(),
+  /** The key given as ADMIN_API_KEY: it alone may create tenants. */
+  isBootstrap: boolean('is_bootstrap').notNull().default(false),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+}, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_tenant').on(t.tenantId)]);
+
+export const workflows = pgTable('workflows', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  name: text('name').notNull(),
+  description: text('description'),
+  category: text('category').notNull().default('custom'),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  status: text('status', { enum: DEFINITION_STATUSES }).notNull().default('draft'),
+  /** The draft definition (definition-format.md). */
+  workflowData: jsonb('workflow_data').notNull(),
+  isTemplate: boolean('is_template').notNull().default(false),
+  latestVersion: integer('latest_version'),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  index('workflows_tenant_status').on(t.tenantId, t.status, t.updatedAt),
+  check('workflows_status_check', oneOf('status', DEFINITION_STATUSES)),
+]);
+
+export const workflowVersions = pgTable('workflow_versions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  /** The published definition: immutable once written. */
+  workflowData: jsonb('workflow_data').notNull(),
+  /** SHA-256 of the canonical JSON of workflowData. */
+  contentHash: text('content_hash').notNull(),
+  changeDescription: text('change_description'),
+  isRollbackVersion: boolean('is_rollback_version').notNull().default(false),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('workflow_versions_number').on(t.workflowId, t.version),
+  check('workflow_versions_positive', sql`version > 0`),
+]);
+
+export const workflowNodes = pgTable('workflow_nodes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
+  nodeId: text('node_id').notNull(),
+  nodeType: text('node_type').notNull(),
+  label: text('label'),
+  config: jsonb('config').notNull(),
+  position: jsonb('position'),
+}, (t) => [uniqueIndex('workflow_nodes_version_node').on(t.workflowVersionId, t.nodeId)]);
+
+export const workflowEdges = pgTable('workflow_edges', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
+  edgeId: text('edge_id').notNull(),
+  sourceNodeId: text('source_node_id').notNull(),
+  targetNodeId: text('target_node_id').notNull(),
+  sourceHandle: text('source_handle'),
+  condition: jsonb('condition'),
+  isDefault: boolean('is_default').notNull().default(false),
+  position: integer('position').notNull(),
+}, (t) => [uniqueIndex('workflow_edges_version_edge').on(t.workflowVersionId, t.edgeId)]);
+
+export const workflowTriggers = pgTable('workflow_triggers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
+  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
+  nodeId: text('node_id').notNull(),
+  triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+  config: jsonb('config').notNull(),
+  /** Webhook path, unique among active triggers of all tenants: /hooks/:path carries no tenant. */
+  path: text('path'),
+  eventName: text('event_name'),
+  isActive: boolean('is_active').notNull().default(true),
+  lastTriggered: timestamp('last_triggered', { withTimezone: true }),
+  triggerCount: integer('trigger_count').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('workflow_triggers_active_path').on(t.path).where(sql`${t.isActive} and ${t.path} is not null`),
+  index('workflow_triggers_event').on(t.tenantId, t.eventName),
+  check('workflow_triggers_type_check', oneOf('trigger_type', TRIGGER_TYPES)),
+]);
+
+export const workflowInstances = pgTable('workflow_instances', {
+  /** The Temporal workflow id: a run found here is found under the same id in the Web UI. */
+  id: text('id').primaryKey(),
+  tenantId: tenantId(),
+  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
+  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id),
+  version: integer('version').notNull(),
+  status: text('status', { enum: RUN_STATUSES }).notNull().default('pending'),
+  priority: text('priority', { enum: PRIORITIES }).notNull().default('normal'),
+  progress: integer('progress').notNull().default(0),
+  currentSteps: text('current_steps').array().notNull().default(sql`'{}'::text[]`),
+  input: jsonb('input'),
+  output: jsonb('output'),
+  error: jsonb('error'),
+  triggeredBy: text('triggered_by'),
+  triggerSource: text('trigger_source', { enum: TRIGGER_TYPES }).notNull().default('manual'),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  index('workflow_instances_tenant_created').on(t.tenantId, t.createdAt),
+  index('workflow_instances_tenant_status').on(t.tenantId, t.status, t.createdAt),
+  index('workflow_instances_workflow').on(t.workflowId, t.createdAt),
+  check('workflow_instances_status_check', oneOf('status', RUN_STATUSES)),
+  check('workflow_instances_priority_check', oneOf('priority', PRIORITIES)),
+  check('workflow_instances_trigger_source_check', oneOf('trigger_source', TRIGGER_TYPES)),
+  check('workflow_instances_progress_check', sql`progress between 0 and 100`),
+]);
+
+export const workflowExecutions = pgTable('workflow_executions', {
+  /** `<runId>:<nodeId>:<visit>`: stable across activity retries, so a retried write updates, never duplicates. */
+  id: text('id').primaryKey(),
+  tenantId: tenantId(),
+  instanceId: text('instance_id').notNull().references(() => workflowInstances.id, { onDelete: 'cascade' }),
+  nodeId: text('node_id').notNull(),
+  nodeType: text('node_type').notNull(),
+  label: text('label'),
+  visit: integer('visit').notNull().default(1),
+  status: text('status', { enum: STEP_STATUSES }).notNull(),
+  handle: text('handle'),
+  input: jsonb('input'),
+  output: jsonb('output'),
+  error: jsonb('error'),
+  attempt: integer('attempt').notNull().default(1),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+  durationMs: integer('duration_ms'),
+}, (t) => [
+  index('workflow_executions_instance').on(t.instanceId, t.startedAt),
+  index('workflow_executions_tenant_node').on(t.tenantId, t.nodeId),
+  check('workflow_executions_status_check', oneOf('status', STEP_STATUSES)),
+  check('workflow_executions_attempt_check', sql`attempt >= 1`),
+]);
+
+export const workflowApprovals = pgTable('workflow_approvals', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  instanceId: text('instance_id').notNull().references(() => workflowInstances.id, { onDelete: 'cascade' }),
+  executionId: text('execution_id').references(() => workflowExecutions.id, { onDelete: 'set null' }),
+  nodeId: text('node_id').notNull(),
+  approverRoles: text('approver_roles').array().notNull().default(sql`'{}'::text[]`),
+  approverUsers: text('approver_users').array().notNull().default(sql`'{}'::text[]`),
+  quorum: integer('quorum').notNull().default(1),
+  status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
+  outcome: text('outcome'),
+  message: text('message'),
+  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  respondedAt: timestamp('responded_at', { withTimezone: true }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  decidedBy: text('decided_by'),
+  rejectionReason: text('rejection_reason'),
+  votes: jsonb('votes').notNull().default(sql`'[]'::jsonb`),
+  notificationsSent: integer('notifications_sent').notNull().default(0),
+}, (t) => [
+  index('workflow_approvals_tenant_status').on(t.tenantId, t.status, t.requestedAt),
+  index('workflow_approvals_instance').on(t.instanceId),
+  check('workflow_approvals_status_check', oneOf('status', APPROVAL_STATUSES)),
+  check('workflow_approvals_quorum_check', sql`quorum >= 1`),
+]);
+
+export const workflowNotifications = pgTable('workflow_notifications', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  instanceId: text('instance_id').references(() => workflowInstances.id, { onDelete: 'cascade' }),
+  nodeId: text('node_id'),
+  /** workflow id + node id + visit: one message per intent. */
+  idempotencyKey: text('idempotency_key').notNull(),
+  type: text('type').notNull(),
+  channel: text('channel').notNull(),
+  recipients: jsonb('recipients').notNull(),
+  subject: text('subject'),
+  message: text('message'),
+  status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  error: text('error'),
+  retryCount: integer('retry_count').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('workflow_notifications_key').on(t.tenantId, t.idempotencyKey),
+  index('workflow_notifications_instance').on(t.instanceId),
+  check('workflow_notifications_status_check', oneOf('status', NOTIFICATION_STATUSES)),
+]);
+
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  triggerId: uuid('trigger_id').notNull().references(() => workflowTriggers.id, { onDelete: 'cascade' }),
+  deliveryId: text('delivery_id').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  verified: boolean('verified').notNull().default(false),
+  runId: text('run_id'),
+  status: text('status').notNull(),
+  error: text('error'),
+}, (t) => [uniqueIndex('webhook_deliveries_trigger_delivery').on(t.triggerId, t.deliveryId)]);
+
+/** Stored node outputs too large to carry in Temporal history; referenced as `{ $ref: id }`. */
+export const largePayloads = pgTable('large_payloads', {
+  id: text('id').notNull(),
+  tenantId: tenantId(),
+  instanceId: text('instance_id').notNull(),
+  body: jsonb('body').notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.id] })]);
+
+/** Idempotency-Key records for POSTs that create something (api-contract.md). */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  tenantId: tenantId(),
+  key: text('key').notNull(),
+  route: text('route').notNull(),
+  requestHash: text('request_hash').notNull(),
+  statusCode: integer('status_code'),
+  response: jsonb('response'),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] })]);
+
+/** One row per run: step counts and duration (db/migrations, hand-written). */
+export const executionSummary = pgView('vw_workflow_execution_summary', {
+  instanceId: text('instance_id').notNull(),
+  tenantId: uuid('tenant_id').notNull(),
+  workflowId: uuid('workflow_id').notNull(),
+  workflowName: text('workflow_name').notNull(),
+  version: integer('version').notNull(),
+  status: text('status').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  completedAt: timestamp('completed_at', { withTimezone: true }),
+  durationSeconds: doublePrecision('duration_seconds'),
+  stepsTotal: integer('steps_total').notNull(),
+  stepsCompleted: integer('steps_completed').notNull(),
+  stepsFailed: integer('steps_failed').notNull(),
+  pendingApprovals: integer('pending_approvals').notNull(),
+}).existing();
+
+/** One row per workflow: run counts, success rate and duration percentiles. */
+export const workflowPerformance = pgView('vw_workflow_performance', {
+  tenantId: uuid('tenant_id').notNull(),
+  workflowId: uuid('workflow_id').notNull(),
+  workflowName: text('workflow_name').notNull(),
+  totalRuns: integer('total_runs').notNull(),
+  completedRuns: integer('completed_runs').notNull(),
+  failedRuns: integer('failed_runs').notNull(),
+  runningRuns: integer('running_runs').notNull(),
+  successRate: doublePrecision('success_rate'),
+  avgDurationSeconds: doublePrecision('avg_duration_seconds'),
+  p50DurationSeconds: doublePrecision('p50_duration_seconds'),
+  p95DurationSeconds: doublePrecision('p95_duration_seconds'),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+}).existing();

@@ -1,0 +1,46 @@
+// Lint rules that guard the architecture (style.md): no forgotten awaits, and
+// workflow code that stays inside Temporal's deterministic sandbox.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const worldImports = {
+  patterns: [
+    { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'child_process', 'pg', 'drizzle-orm', 'drizzle-orm/*', 'nodemailer', '@slack/*', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflow and interpreter code must be deterministic: side effects belong in activities/.' },
+    { group: ['../activities', '../activities/*', '../db', '../db/*', '../api/*'], allowTypeImports: true, message: 'Only `import type` from activities/ or db/ inside workflow code.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'db/migrations/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'interpreter/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', worldImports] },
+  },
+  {
+    files: ['interpreter/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*'], message: 'interpreter/ is pure: no Temporal imports.' }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'interpreter/ has no clock: take the time as input.' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'interpreter/ has no clock: take the time as input.' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'interpreter/ has no randomness.' },
+        { selector: "CallExpression[callee.name='eval'], NewExpression[callee.name='Function']", message: 'No code from definitions ever runs.' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,126 @@
+/**
+ * The definition format (definition-format.md) as zod schemas and types.
+ * The structural schema is lenient about `data` (so validation can report
+ * every semantic problem at once); per-type data schemas check the rest.
+ */
+import { z } from 'zod';
+
+export const NODE_TYPES = ['trigger', 'action', 'integration', 'notification', 'condition', 'approval', 'delay', 'loop', 'join', 'subworkflow', 'end'] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const NodeSchema = z.object({
+  id: z.string().min(1, 'a node needs an id').max(200),
+  type: z.string(),
+  position: z.object({ x: z.number(), y: z.number() }).partial().optional(),
+  data: jsonObject.default({}),
+}).loose();
+
+export const EdgeSchema = z.object({
+  id: z.string().min(1, 'an edge needs an id').max(200),
+  source: z.string().min(1),
+  target: z.string().min(1),
+  sourceHandle: z.string().nullish(),
+  targetHandle: z.string().nullish(),
+  condition: z.unknown().optional(),
+  isDefault: z.boolean().optional(),
+}).loose();
+
+export const RetrySchema = z.object({
+  maximumAttempts: z.number().int().min(1).max(100).optional(),
+  initialInterval: z.string().optional(),
+  backoffCoefficient: z.number().min(1).max(10).optional(),
+  maximumInterval: z.string().optional(),
+}).strict();
+
+export const ConfigurationSchema = z.object({
+  timeout: z.string().optional(),
+  retry: RetrySchema.optional(),
+  maxNodeVisits: z.number().int().min(1).max(100_000).optional(),
+  notifications: z.unknown().optional(),
+}).loose();
+
+export const DefinitionSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  category: z.string().max(100).optional(),
+  tags: z.array(z.string().max(100)).max(50).optional(),
+  inputSchema: jsonObject.optional(),
+  configuration: ConfigurationSchema.optional(),
+  nodes: z.array(NodeSchema).max(1000, 'at most 1000 nodes'),
+  edges: z.array(EdgeSchema).max(5000, 'at most 5000 edges'),
+  viewport: z.unknown().optional(),
+}).loose();
+
+export type GraphNode = z.infer<typeof NodeSchema>;
+export type GraphEdge = z.infer<typeof EdgeSchema>;
+export type Definition = z.infer<typeof DefinitionSchema>;
+export type RetryConfig = z.infer<typeof RetrySchema>;
+
+const template = z.string();
+const durationText = z.string();
+
+/** `data` of each node type; unknown keys are kept (an editor may store its own). */
+export const NodeDataSchemas: Record<NodeType, z.ZodType> = {
+  trigger: z.object({
+    trigger: z.object({
+      type: z.enum(['manual', 'webhook', 'schedule', 'event']),
+      path: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a webhook path is letters, digits, ".", "_" and "-"').optional(),
+      secretRef: z.string().optional(),
+      cron: z.string().optional(),
+      timezone: z.string().optional(),
+      input: z.unknown().optional(),
+      event: z.string().optional(),
+    }).loose(),
+  }).loose(),
+  action: z.discriminatedUnion('action', [
+    z.object({ action: z.literal('http'), method: z.string().optional(), url: template, headers: z.record(z.string(), template).optional(), body: z.unknown().optional(), expectStatus: z.union([z.number().int(), z.array(z.number().int())]).optional() }).loose(),
+    z.object({ action: z.literal('set'), vars: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'variable names are letters, digits, _ and -'), z.unknown()) }).loose(),
+    z.object({ action: z.literal('log'), message: z.unknown().optional(), level: z.enum(['debug', 'info', 'warn', 'error']).optional() }).loose(),
+  ]),
+  integration: z.object({ provider: z.enum(['email', 'slack', 'http', 'webhook']) }).loose(),
+  notification: z.object({ channel: z.enum(['email', 'slack', 'webhook']), recipients: z.union([z.array(template), template]), subject: template.optional(), message: template }).loose(),
+  condition: z.object({ condition: z.unknown().optional() }).loose(),
+  approval: z.object({
+    approverRoles: z.array(z.string()).optional(),
+    approverUsers: z.array(z.string()).optional(),
+    quorum: z.number().int().min(1).optional(),
+    expiresIn: durationText.optional(),
+    reminderEvery: durationText.optional(),
+    escalation: z.object({ after: durationText, toRoles: z.array(z.string()).min(1) }).optional(),
+    message: template.optional(),
+    outcomes: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'outcomes are lower_snake_case')).min(1).optional(),
+    allowSelfApproval: z.boolean().optional(),
+  }).loose(),
+  delay: z.object({ duration: durationText.optional(), until: template.optional() }).loose(),
+  loop: z.object({ forEach: z.string(), as: z.string().optional(), maxIterations: z.number().int().min(1).optional(), concurrency: z.number().int().min(1).max(100).optional() }).loose(),
+  join: z.object({ mode: z.enum(['all', 'any']).default('all') }).loose(),
+  subworkflow: z.object({ workflowId: z.string(), version: z.number().int().min(1).optional(), input: z.unknown().optional(), wait: z.boolean().optional() }).loose(),
+  end: z.object({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), output: z.unknown().optional() }).loose(),
+};
+
+/** Node types that do work outside the workflow and so take `retry`, `timeout` and an `error` edge. */
+export const WORK_TYPES: ReadonlySet<string> = new Set(['action', 'integration', 'notification', 'subworkflow']);
+
+/** Handles a node may leave by. `null` is the plain "done" handle. */
+export function handlesOf(node: GraphNode): Array<string | null> {
+  const data = node.data as Record<string, unknown>;
+  switch (node.type) {
+    case 'trigger': case 'delay': case 'join': return [null];
+    case 'action': case 'integration': case 'notification': case 'subworkflow': return [null, 'error'];
+    case 'condition': return data.condition === undefined ? [null] : ['true', 'false'];
+    case 'approval': {
+      const outcomes = Array.isArray(data.outcomes) ? (data.outcomes as string[]) : ['approved', 'rejected'];
+      return [...outcomes, 'expired'];
+    }
+    case 'loop': return ['body', 'done'];
+    default: return [];
+  }
+}
+
+/** A short name for messages: the label when there is one. */
+export function describeNode(node: GraphNode): string {
+  const label = (node.data as Record<string, unknown>).label;
+  return typeof label === 'string' && label ? `"${node.id}" (${label})` : `"${node.id}"`;
+}

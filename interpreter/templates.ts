@@ -1,0 +1,75 @@
+/**
+ * `{{ path }}` templates. A string that is exactly one expression keeps the
+ * value's type; otherwise values are rendered as text. Nothing is evaluated:
+ * an expression is a path and nothing more.
+ */
+import { getPath, parsePath } from './paths';
+
+const EXPRESSION = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const LONE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
+
+/** Roots a template may read (definition-format.md, "The run context"). */
+export const CONTEXT_ROOTS = ['input', 'trigger', 'vars', 'nodes', 'run', 'item', 'index', 'secrets'] as const;
+
+export function toText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+/** Renders one string against the context. */
+export function renderString(template: string, context: unknown): unknown {
+  const lone = LONE.exec(template);
+  if (lone) return getPath(context, lone[1] as string);
+  if (!template.includes('{{')) return template;
+  return template.replace(EXPRESSION, (_, expr: string) => toText(getPath(context, expr)));
+}
+
+/** Renders every string inside a JSON value (objects and lists are walked; keys are kept). */
+export function render(value: unknown, context: unknown): unknown {
+  if (typeof value === 'string') return renderString(value, context);
+  if (Array.isArray(value)) return value.map((v) => render(v, context));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = render(v, context);
+    return out;
+  }
+  return value;
+}
+
+/** Every expression inside a JSON value, with where it stands (for validation). */
+export function findExpressions(value: unknown, at: string): Array<{ path: string; expression: string }> {
+  const found: Array<{ path: string; expression: string }> = [];
+  const walk = (v: unknown, where: string) => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(EXPRESSION)) found.push({ path: where, expression: m[1] as string });
+      const stray = v.replace(EXPRESSION, '');
+      if (stray.includes('{{') || stray.includes('}}')) found.push({ path: where, expression: '\u0000unbalanced' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
+  };
+  walk(value, at);
+  return found;
+}
+
+/** Why an expression cannot be read, or undefined when it is a well-formed path with a known root. */
+export function checkExpression(expression: string, nodeIds: ReadonlySet<string>): string | undefined {
+  if (expression === '\u0000unbalanced') return 'unbalanced `{{` or `}}` in template';
+  const segments = parsePath(expression);
+  if (!segments) return `\`{{ ${expression} }}\` is not a path (expressions are dotted paths like input.amount; nothing is evaluated)`;
+  const root = segments[0] as string;
+  if (!(CONTEXT_ROOTS as readonly string[]).includes(root)) {
+    return `\`{{ ${expression} }}\` starts with unknown root "${root}" (one of ${CONTEXT_ROOTS.join(', ')})`;
+  }
+  if (root === 'nodes') {
+    const id = segments[1];
+    if (typeof id !== 'string') return `\`{{ ${expression} }}\` must name a node: nodes.<id>.output…`;
+    if (!nodeIds.has(id)) return `\`{{ ${expression} }}\` refers to node "${id}", which does not exist`;
+    const field = segments[2];
+    if (field !== undefined && !['output', 'error', 'outcome'].includes(String(field))) {
+      return `\`{{ ${expression} }}\`: a node has output, error and outcome, not "${String(field)}"`;
+    }
+  }
+  return undefined;
+}

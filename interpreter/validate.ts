@@ -1,0 +1,227 @@
+/**
+ * Validation at publish (definition-format.md, "Validation at publish"):
+ * every problem at once, each with its path, never only the first. It never
+ * throws, whatever it is given.
+ */
+import { checkCondition } from './conditions';
+import { isDuration } from './durations';
+import { edgesFor, isConditional } from './route';
+import { type Definition, DefinitionSchema, handlesOf, NODE_TYPES, NodeDataSchemas, type NodeType, WORK_TYPES } from './schema';
+import { checkExpression, findExpressions } from './templates';
+
+export interface Problem {
+  /** Where: `nodes[2].data.url`, `edges[0].target`, or `` for the whole definition. */
+  path: string;
+  message: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+  /** The parsed definition when the structure was readable. */
+  definition?: Definition;
+}
+
+/** Facts about the world that validation needs but cannot look up itself. */
+export interface ValidationEnvironment {
+  /** The id of the workflow being validated (to refuse a subworkflow that calls itself). */
+  selfId?: string;
+  /** Ids of workflows a subworkflow may name (this tenant's published ones); unchecked when absent. */
+  knownWorkflowIds?: ReadonlySet<string>;
+}
+
+export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out === '' ? String(s) : `.${String(s)}`;
+  }
+  return out;
+}
+
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
+
+export function isCron(text: string): boolean {
+  const t = text.trim();
+  if (/^@every\s+\S+$/.test(t)) return isDuration(t.replace(/^@every\s+/, ''));
+  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(t)) return true;
+  const fields = t.split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f));
+}
+
+export function validateDefinition(input: unknown, env: ValidationEnvironment = {}): ValidationResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const parsed = DefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors.push({ path: formatPath(issue.path), message: issue.message });
+    return { valid: false, errors, warnings };
+  }
+  const def = parsed.data;
+  const configuration = def.configuration ?? {};
+  if (configuration.timeout !== undefined && !isDuration(configuration.timeout)) {
+    errors.push({ path: 'configuration.timeout', message: `"${configuration.timeout}" is not a duration (e.g. "30d", "48h", "P7D")` });
+  }
+  for (const key of ['initialInterval', 'maximumInterval'] as const) {
+    const v = configuration.retry?.[key];
+    if (v !== undefined && !isDuration(v)) errors.push({ path: `configuration.retry.${key}`, message: `"${v}" is not a duration` });
+  }
+
+  const nodeIds = new Set<string>();
+  const nodeIndex = new Map<string, number>();
+  def.nodes.forEach((node, i) => {
+    if (nodeIds.has(node.id)) errors.push({ path: `nodes[${i}].id`, message: `duplicate node id "${node.id}"` });
+    nodeIds.add(node.id);
+    if (!nodeIndex.has(node.id)) nodeIndex.set(node.id, i);
+  });
+  const edgeIds = new Set<string>();
+  def.edges.forEach((edge, i) => {
+    if (edgeIds.has(edge.id)) errors.push({ path: `edges[${i}].id`, message: `duplicate edge id "${edge.id}"` });
+    edgeIds.add(edge.id);
+    if (!nodeIds.has(edge.source)) errors.push({ path: `edges[${i}].source`, message: `edge "${edge.id}" starts at node "${edge.source}", which does not exist` });
+    if (!nodeIds.has(edge.target)) errors.push({ path: `edges[${i}].target`, message: `edge "${edge.id}" ends at node "${edge.target}", which does not exist` });
+    if (edge.condition !== undefined && edge.condition !== null) {
+      errors.push(...checkCondition(edge.condition, `edges[${i}].condition`));
+    }
+    for (const { path, expression } of findExpressions(edge.condition, `edges[${i}].condition`)) {
+      const why = checkExpression(expression, nodeIds);
+      if (why) errors.push({ path, message: why });
+    }
+  });
+
+  if (!def.nodes.some((n) => n.type === 'trigger')) errors.push({ path: 'nodes', message: 'no trigger node: a workflow starts at a node of type "trigger"' });
+
+  def.nodes.forEach((node, i) => {
+    const at = `nodes[${i}]`;
+    if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
+      errors.push({ path: `${at}.type`, message: `unknown node type "${node.type}"; one of ${NODE_TYPES.join(', ')}` });
+      return;
+    }
+    const type = node.type as NodeType;
+    const data = node.data as Record<string, unknown>;
+    const dataResult = NodeDataSchemas[type].safeParse(data);
+    if (!dataResult.success) {
+      for (const issue of dataResult.error.issues) errors.push({ path: formatPath(['nodes', i, 'data', ...issue.path]), message: issue.message });
+    }
+    for (const { path, expression } of findExpressions(data, `${at}.data`)) {
+      const why = checkExpression(expression, nodeIds);
+      if (why) errors.push({ path, message: why });
+    }
+    checkNodeData(type, data, at, errors, env);
+
+    // Handles and the ways out.
+    const handles = handlesOf(node);
+    const outgoing = def.edges.map((e, j) => ({ e, j })).filter(({ e }) => e.source === node.id);
+    if (type === 'end') {
+      for (const { j } of outgoing) errors.push({ path: `edges[${j}].source`, message: `an end node ("${node.id}") has no way out, so edges may not leave it` });
+    } else {
+      for (const { e, j } of outgoing) {
+        const handle = e.sourceHandle ?? null;
+        if (handle !== null && !handles.includes(handle)) {
+          errors.push({ path: `edges[${j}].sourceHandle`, message: `node "${node.id}" (${type}) has no handle "${handle}"; it leaves by ${handles.map((h) => h ?? '(default)').join(', ')}` });
+        }
+      }
+      const leavesNormally = outgoing.some(({ e }) => (e.sourceHandle ?? null) !== 'error');
+      if (!leavesNormally) errors.push({ path: at, message: `node "${node.id}" has no way to leave: add an edge from it (only end nodes may stop a branch)` });
+      for (const handle of handles) {
+        const edges = edgesFor(def, node.id, handle);
+        const conditional = edges.filter(isConditional);
+        if (conditional.length > 0 && conditional.length !== edges.length) {
+          errors.push({ path: at, message: `node "${node.id}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}` });
+        }
+        if (edges.filter((e) => e.isDefault === true).length > 1) {
+          errors.push({ path: at, message: `node "${node.id}" has more than one default edge on handle ${handle ?? '(default)'}` });
+        }
+        if (handle !== null && handle !== 'error' && edges.length === 0 && outgoing.length > 0) {
+          warnings.push({ path: at, message: `node "${node.id}" has no edge for outcome "${handle}": a run leaving by it ends that branch` });
+        }
+      }
+      if (!WORK_TYPES.has(type) && (data.retry !== undefined || data.timeout !== undefined)) {
+        warnings.push({ path: at, message: `retry and timeout apply to nodes that do work; "${node.id}" (${type}) ignores them` });
+      }
+    }
+  });
+
+  // Reachability from the triggers.
+  const reached = new Set<string>();
+  const queue = def.nodes.filter((n) => n.type === 'trigger').map((n) => n.id);
+  while (queue.length) {
+    const id = queue.pop() as string;
+    if (reached.has(id)) continue;
+    reached.add(id);
+    for (const e of def.edges) if (e.source === id && !reached.has(e.target)) queue.push(e.target);
+  }
+  def.edges.forEach((e, j) => {
+    const target = def.nodes[nodeIndex.get(e.target) ?? -1];
+    if (target?.type === 'trigger') errors.push({ path: `edges[${j}].target`, message: `edge "${e.id}" leads into trigger "${e.target}"; a trigger only starts a run` });
+  });
+  if (reached.size > 0) {
+    def.nodes.forEach((node, i) => {
+      if (!reached.has(node.id)) errors.push({ path: `nodes[${i}]`, message: `node "${node.id}" cannot be reached from a trigger` });
+    });
+  }
+  return { valid: errors.length === 0, errors, warnings, definition: def };
+}
+
+function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string, errors: Problem[], env: ValidationEnvironment): void {
+  const duration = (key: string, value: unknown) => {
+    if (value !== undefined && !isDuration(value)) errors.push({ path: `${at}.data.${key}`, message: `"${String(value)}" is not a duration (e.g. "90s", "15m", "48h", "7d", "P2D")` });
+  };
+  if (WORK_TYPES.has(type)) {
+    duration('timeout', data.timeout);
+    const retry = data.retry as Record<string, unknown> | undefined;
+    if (retry !== undefined) {
+      if (!retry || typeof retry !== 'object') errors.push({ path: `${at}.data.retry`, message: 'retry is an object like { "maximumAttempts": 3 }' });
+      else {
+        duration('retry.initialInterval', retry.initialInterval);
+        duration('retry.maximumInterval', retry.maximumInterval);
+        const n = retry.maximumAttempts;
+        if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100)) errors.push({ path: `${at}.data.retry.maximumAttempts`, message: 'maximumAttempts is a whole number from 1 to 100' });
+      }
+    }
+  }
+  switch (type) {
+    case 'trigger': {
+      const trigger = (data.trigger ?? {}) as Record<string, unknown>;
+      if (trigger.type === 'webhook' && typeof trigger.path !== 'string') errors.push({ path: `${at}.data.trigger.path`, message: 'a webhook trigger needs a path' });
+      if (trigger.type === 'schedule') {
+        if (typeof trigger.cron !== 'string') errors.push({ path: `${at}.data.trigger.cron`, message: 'a schedule trigger needs a cron expression or "@every <duration>"' });
+        else if (!isCron(trigger.cron)) errors.push({ path: `${at}.data.trigger.cron`, message: `"${trigger.cron}" is not a cron expression (five fields, or "@every 5m")` });
+      }
+      if (trigger.type === 'event' && typeof trigger.event !== 'string') errors.push({ path: `${at}.data.trigger.event`, message: 'an event trigger needs an event name' });
+      break;
+    }
+    case 'condition':
+      if (data.condition !== undefined) errors.push(...checkCondition(data.condition, `${at}.data.condition`));
+      break;
+    case 'approval': {
+      const roles = Array.isArray(data.approverRoles) ? data.approverRoles : [];
+      const users = Array.isArray(data.approverUsers) ? data.approverUsers : [];
+      if (roles.length + users.length === 0) errors.push({ path: `${at}.data`, message: 'an approval needs approvers: approverRoles or approverUsers' });
+      duration('expiresIn', data.expiresIn);
+      duration('reminderEvery', data.reminderEvery);
+      const escalation = data.escalation as Record<string, unknown> | undefined;
+      if (escalation && typeof escalation === 'object') duration('escalation.after', escalation.after);
+      const outcomes = data.outcomes;
+      if (Array.isArray(outcomes) && (outcomes.includes('expired') || outcomes.includes('error'))) errors.push({ path: `${at}.data.outcomes`, message: '"expired" and "error" are reserved handles, not outcomes' });
+      if (Array.isArray(outcomes) && new Set(outcomes).size !== outcomes.length) errors.push({ path: `${at}.data.outcomes`, message: 'outcomes must be distinct' });
+      if (typeof data.quorum === 'number' && users.length > 0 && roles.length === 0 && data.quorum > users.length) {
+        errors.push({ path: `${at}.data.quorum`, message: `quorum ${data.quorum} is more than the ${users.length} named approvers` });
+      }
+      break;
+    }
+    case 'delay':
+      if ((data.duration === undefined) === (data.until === undefined)) errors.push({ path: `${at}.data`, message: 'a delay needs exactly one of duration or until' });
+      duration('duration', data.duration);
+      break;
+    case 'subworkflow':
+      if (typeof data.workflowId === 'string') {
+        if (env.selfId && data.workflowId === env.selfId) errors.push({ path: `${at}.data.workflowId`, message: 'a workflow may not call itself as a subworkflow' });
+        else if (env.knownWorkflowIds && !env.knownWorkflowIds.has(data.workflowId)) errors.push({ path: `${at}.data.workflowId`, message: `workflow "${data.workflowId}" does not exist or has no published version` });
+      }
+      break;
+    default:
+      break;
+  }
+}

