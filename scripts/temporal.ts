@@ -209,8 +209,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
   let exited: string | undefined;
+  // If this process dies without stopping the server, the server must not outlive it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   child.once('exit', (code, signal) => {
     exited = `exited with ${code ?? signal}`;
+    process.off('exit', killOnExit);
   });
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);

@@ -1,0 +1,97 @@
+/**
+ * HTTP for `action: http`: templated request already rendered by the
+ * interpreter, an Idempotency-Key header stable across retries, a size-capped
+ * response as the node's output.
+ */
+import { Context } from '@temporalio/activity';
+import { permanentFailure, retryableFailure } from './errors';
+
+export interface HttpRequestInput {
+  idempotencyKey: string;
+  method?: unknown;
+  url?: unknown;
+  headers?: unknown;
+  body?: unknown;
+  expectStatus?: unknown;
+}
+
+export interface HttpResponseOutput {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  truncated?: boolean;
+}
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+async function readCapped(response: Response): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > MAX_RESPONSE_BYTES) {
+      chunks.push(value.subarray(0, MAX_RESPONSE_BYTES - size));
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+export async function httpRequest(input: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
+  const attempt = Context.current().info.attempt;
+  const method = String(input.method ?? 'GET').toUpperCase();
+  if (!METHODS.has(method)) throw permanentFailure(`unsupported HTTP method "${method}"`, 'HttpBadRequest');
+  let url: URL;
+  try {
+    url = new URL(String(input.url ?? ''));
+  } catch {
+    throw permanentFailure(`"${String(input.url ?? '')}" is not a URL`, 'HttpBadRequest');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`only http and https URLs are allowed, not ${url.protocol}`, 'HttpBadRequest');
+
+  const headers: Record<string, string> = { 'idempotency-key': input.idempotencyKey, 'user-agent': 'graphflow/0.1' };
+  if (input.headers && typeof input.headers === 'object') {
+    for (const [k, v] of Object.entries(input.headers as Record<string, unknown>)) headers[k.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  let body: string | undefined;
+  if (input.body !== undefined && input.body !== null && method !== 'GET' && method !== 'HEAD') {
+    body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
+    if (typeof input.body !== 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers, body, redirect: 'manual', signal: Context.current().cancellationSignal });
+  } catch (error) {
+    throw retryableFailure(`${method} ${url.origin}${url.pathname} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, 'HttpConnectionError');
+  }
+  const { text, truncated } = await readCapped(response);
+  let parsed: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('json') && !truncated) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  const output: HttpResponseOutput = { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed, ...(truncated ? { truncated } : {}) };
+
+  const expected = input.expectStatus === undefined ? undefined : ([] as unknown[]).concat(input.expectStatus).map(Number);
+  const ok = expected ? expected.includes(response.status) : response.status >= 200 && response.status < 400;
+  if (ok) return { output, attempt };
+  const message = `${method} ${url.origin}${url.pathname} answered ${response.status}${expected ? ` (expected ${expected.join(', ')})` : ''}`;
+  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+    throw permanentFailure(message, 'HttpStatusError', output);
+  }
+  const retryAfter = Number(response.headers.get('retry-after'));
+  throw retryableFailure(message, 'HttpStatusError', Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+}

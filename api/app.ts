@@ -1,0 +1,102 @@
+/**
+ * Builds the Fastify app: zod validation, one problem+json error handler,
+ * authentication, and one route plugin per resource. server.ts listens;
+ * tests call `buildApp` and use `inject`.
+ */
+import swagger from '@fastify/swagger';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { authenticate } from './auth';
+import { HttpProblem, type ProblemEntry } from './errors';
+import { adminRoutes } from './routes/admin';
+import { healthRoutes } from './routes/health';
+import { runRoutes } from './routes/runs';
+import { workflowRoutes } from './routes/workflows';
+import type { RunDeps } from './services/runs';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    database: Database;
+    temporal: Client;
+    runDeps: RunDeps;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  temporal: Client;
+  logger?: boolean | object;
+}
+
+export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+function validationPath(context: string | undefined, instancePath: string, params: Record<string, unknown> | undefined): string {
+  const segments = instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`));
+  const missing = params && typeof params.missingProperty === 'string' ? `.${params.missingProperty}` : '';
+  return `${context ?? 'body'}${segments.join('')}${missing}`;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization'] },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Run ids and webhook paths are case-sensitive; trailing slashes are forgiven.
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('config', deps.config);
+  app.decorate('database', deps.database);
+  app.decorate('temporal', deps.temporal);
+  app.decorate('runDeps', { db: deps.database.db, temporal: deps.temporal, config: deps.config });
+
+  app.setErrorHandler((error, request, reply) => {
+    let problem: HttpProblem;
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = (error as { validationContext?: string }).validationContext;
+      const errors: ProblemEntry[] = error.validation.map((v) => ({ path: validationPath(context, v.instancePath, v.params as Record<string, unknown>), message: v.message ?? 'invalid' }));
+      problem = new HttpProblem(400, 'invalid-request', `The request ${context ?? 'body'} has ${errors.length} problem(s); nothing was changed.`, errors);
+    } else if (error instanceof HttpProblem) {
+      problem = error;
+    } else {
+      const status = typeof (error as { statusCode?: number }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+      if (status >= 400 && status < 500) {
+        const slug = status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : 'invalid-request';
+        problem = new HttpProblem(status, slug, (error as Error).message, status === 400 ? [{ path: 'body', message: (error as Error).message }] : undefined);
+      } else {
+        request.log.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
+        problem = new HttpProblem(500, 'internal', 'Something went wrong on our side; it has been logged. Retry, and if it persists, report the request id.', undefined, { requestId: request.id });
+      }
+    }
+    void reply.code(problem.status).type('application/problem+json').send(problem.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new HttpProblem(404, 'no-route', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json.`);
+    void reply.code(404).type('application/problem+json').send(problem.toBody());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'graphflow API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/api/')) request.caller = await authenticate(deps.database.db, request.headers.authorization);
+  });
+
+  await app.register(healthRoutes);
+  await app.register(workflowRoutes);
+  await app.register(runRoutes);
+  await app.register(adminRoutes);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,136 @@
+import { and, arrayContains, desc, eq, ilike, lt, or, type SQL } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DEFINITION_STATUSES, PRIORITIES, workflows } from '../../db/schema';
+import { callerOf, requireRole } from '../auth';
+import { once } from '../idempotency';
+import { decodeCursor, page, PageQuery } from '../pagination';
+import { getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
+import { startRun } from '../services/runs';
+
+const IdParams = z.object({ id: z.uuid('must be a workflow id (a UUID)') });
+
+const WorkflowBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(10_000).optional(),
+  category: z.string().trim().min(1).max(100).optional(),
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  definition: z.object({ nodes: z.array(z.unknown()).max(1000), edges: z.array(z.unknown()).max(5000) }).loose(),
+  isTemplate: z.boolean().optional(),
+}).strict();
+
+export function workflowView(row: WorkflowRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    tags: row.tags,
+    status: row.status,
+    isTemplate: row.isTemplate,
+    latestVersion: row.latestVersion,
+    definition: row.workflowData,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.database;
+
+  app.post('/api/workflows', { schema: { body: WorkflowBody, tags: ['definitions'] } }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'editor');
+    return once(db, caller, request, reply, async () => {
+      const b = request.body;
+      const row = (
+        await db
+          .insert(workflows)
+          .values({ tenantId: caller.tenantId, name: b.name, description: b.description ?? null, category: b.category ?? 'custom', tags: b.tags ?? [], workflowData: b.definition, isTemplate: b.isTemplate ?? false, createdBy: caller.userId })
+          .returning()
+      )[0]!;
+      return { status: 201, body: workflowView(row) };
+    });
+  });
+
+  app.get('/api/workflows', {
+    schema: {
+      tags: ['definitions'],
+      querystring: z.object({ status: z.enum(DEFINITION_STATUSES).optional(), category: z.string().optional(), tag: z.string().optional(), q: z.string().max(200).optional(), ...PageQuery }).strict(),
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const q = request.query;
+    const cursor = decodeCursor(q.cursor);
+    const where: SQL[] = [eq(workflows.tenantId, caller.tenantId)];
+    if (q.status) where.push(eq(workflows.status, q.status));
+    if (q.category) where.push(eq(workflows.category, q.category));
+    if (q.tag) where.push(arrayContains(workflows.tags, [q.tag]));
+    if (q.q) where.push(or(ilike(workflows.name, `%${q.q.replace(/[%_\\]/g, '\\$&')}%`), ilike(workflows.description, `%${q.q.replace(/[%_\\]/g, '\\$&')}%`))!);
+    if (cursor) where.push(or(lt(workflows.createdAt, cursor.createdAt), and(eq(workflows.createdAt, cursor.createdAt), lt(workflows.id, cursor.id)))!);
+    const rows = await db.select().from(workflows).where(and(...where)).orderBy(desc(workflows.createdAt), desc(workflows.id)).limit(q.limit + 1);
+    const result = page<(typeof rows)[number]>(rows, q.limit);
+    return { items: result.items.map(workflowView), nextCursor: result.nextCursor };
+  });
+
+  app.get('/api/workflows/:id', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+    return workflowView(await getWorkflow(db, callerOf(request), request.params.id));
+  });
+
+  app.put('/api/workflows/:id', { schema: { params: IdParams, body: WorkflowBody, tags: ['definitions'] } }, async (request) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'editor');
+    await getWorkflow(db, caller, request.params.id);
+    const b = request.body;
+    const row = (
+      await db
+        .update(workflows)
+        .set({ name: b.name, description: b.description ?? null, category: b.category ?? 'custom', tags: b.tags ?? [], workflowData: b.definition, isTemplate: b.isTemplate ?? false, updatedAt: new Date() })
+        .where(and(eq(workflows.id, request.params.id), eq(workflows.tenantId, caller.tenantId)))
+        .returning()
+    )[0]!;
+    return workflowView(row);
+  });
+
+  app.post('/api/workflows/:id/validate', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+    const caller = callerOf(request);
+    const result = await validateWorkflow(db, caller, await getWorkflow(db, caller, request.params.id));
+    return { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  });
+
+  app.post('/api/workflows/:id/publish', {
+    schema: { params: IdParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(), tags: ['definitions'] },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'editor');
+    const { version, created } = await publishWorkflow(db, caller, request.params.id, request.body?.changeDescription);
+    return reply.code(created ? 201 : 200).send({
+      version: version.version,
+      contentHash: version.contentHash,
+      changeDescription: version.changeDescription,
+      createdAt: version.createdAt.toISOString(),
+      unchanged: !created,
+    });
+  });
+
+  app.post('/api/workflows/:id/runs', {
+    schema: {
+      params: IdParams,
+      body: z.object({ input: z.unknown().optional(), priority: z.enum(PRIORITIES).optional(), version: z.number().int().min(1).optional() }).strict().nullish(),
+      tags: ['runs'],
+    },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'operator', 'editor');
+    const body = request.body ?? {};
+    const key = request.headers['idempotency-key'];
+    const started = await startRun(app.runDeps, caller, {
+      workflowId: request.params.id,
+      input: body.input,
+      ...(body.priority ? { priority: body.priority } : {}),
+      ...(body.version ? { version: body.version } : {}),
+      ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
+    });
+    return reply.code(202).send(started);
+  });
+};

@@ -1,0 +1,155 @@
+/**
+ * Definitions and their published versions. Publishing validates with the
+ * interpreter's own validator, then writes an immutable `workflow_versions`
+ * row with a content hash, its nodes, edges and triggers, in one transaction.
+ */
+import { createHash } from 'node:crypto';
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { workflowEdges, workflowNodes, workflowTriggers, workflows, workflowVersions } from '../../db/schema';
+import type { Definition } from '../../interpreter/schema';
+import { type ValidationResult, validateDefinition } from '../../interpreter/validate';
+import type { Caller } from '../auth';
+import { conflict, notFound, unprocessable } from '../errors';
+import { checkSchema } from './input-schema';
+
+export type WorkflowRow = typeof workflows.$inferSelect;
+export type VersionRow = typeof workflowVersions.$inferSelect;
+
+/** JSON with sorted keys, so equal definitions hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export const contentHash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+
+export async function getWorkflow(db: Db, caller: Caller, id: string): Promise<WorkflowRow> {
+  const row = (await db.select().from(workflows).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).limit(1))[0];
+  if (!row) throw notFound('Workflow', id);
+  return row;
+}
+
+/** The definition a version stores: the draft with the workflow's own name, description, category and tags. */
+export function definitionToPublish(row: WorkflowRow): Record<string, unknown> {
+  const draft = (row.workflowData ?? {}) as Record<string, unknown>;
+  return { ...draft, name: row.name, ...(row.description ? { description: row.description } : {}), category: row.category, tags: row.tags };
+}
+
+/** Validates a workflow's draft with everything the validator needs from the database. */
+export async function validateWorkflow(db: Db, caller: Caller, row: WorkflowRow): Promise<ValidationResult> {
+  const definition = definitionToPublish(row);
+  const published = await db
+    .select({ id: workflows.id })
+    .from(workflows)
+    .where(and(eq(workflows.tenantId, caller.tenantId), isNotNull(workflows.latestVersion)));
+  const result = validateDefinition(definition, { selfId: row.id, knownWorkflowIds: new Set(published.map((p) => p.id)) });
+  const schemaProblems = checkSchema(definition.inputSchema);
+  if (schemaProblems.length) return { ...result, valid: false, errors: [...result.errors, ...schemaProblems] };
+  return result;
+}
+
+export interface PublishResult {
+  version: VersionRow;
+  created: boolean;
+}
+
+export async function publishWorkflow(db: Db, caller: Caller, id: string, changeDescription: string | undefined): Promise<PublishResult> {
+  const row = await getWorkflow(db, caller, id);
+  if (row.status === 'archived') throw conflict('This workflow is archived; clone it to publish a new one.');
+  const validation = await validateWorkflow(db, caller, row);
+  if (!validation.valid || !validation.definition) {
+    throw unprocessable(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
+  }
+  const definition = definitionToPublish(row);
+  const hash = contentHash(definition);
+  return db.transaction(async (tx) => {
+    // Lock the workflow row: two publishes at once must not both become version n+1.
+    const locked = (await tx.select().from(workflows).where(eq(workflows.id, id)).for('update'))[0]!;
+    const latest = (await tx.select().from(workflowVersions).where(eq(workflowVersions.workflowId, id)).orderBy(desc(workflowVersions.version)).limit(1))[0];
+    if (latest && latest.contentHash === hash) return { version: latest, created: false };
+    const versionNumber = (locked.latestVersion ?? 0) + 1;
+    const version = (
+      await tx
+        .insert(workflowVersions)
+        .values({ tenantId: caller.tenantId, workflowId: id, version: versionNumber, workflowData: definition, contentHash: hash, changeDescription: changeDescription ?? null, createdBy: caller.userId })
+        .returning()
+    )[0]!;
+    const graph = validation.definition as Definition;
+    if (graph.nodes.length) {
+      await tx.insert(workflowNodes).values(
+        graph.nodes.map((n) => ({
+          tenantId: caller.tenantId,
+          workflowVersionId: version.id,
+          nodeId: n.id,
+          nodeType: n.type,
+          label: typeof n.data.label === 'string' ? n.data.label : null,
+          config: n.data,
+          position: n.position ?? null,
+        })),
+      );
+    }
+    if (graph.edges.length) {
+      await tx.insert(workflowEdges).values(
+        graph.edges.map((e, i) => ({
+          tenantId: caller.tenantId,
+          workflowVersionId: version.id,
+          edgeId: e.id,
+          sourceNodeId: e.source,
+          targetNodeId: e.target,
+          sourceHandle: e.sourceHandle ?? null,
+          condition: e.condition ?? null,
+          isDefault: e.isDefault === true,
+          position: i,
+        })),
+      );
+    }
+    await registerTriggers(tx as unknown as Db, caller, id, version.id, graph);
+    await tx.update(workflows).set({ status: 'published', latestVersion: versionNumber, updatedAt: new Date() }).where(eq(workflows.id, id));
+    return { version, created: true };
+  });
+}
+
+/** The version's triggers replace the workflow's earlier ones. */
+async function registerTriggers(tx: Db, caller: Caller, workflowId: string, versionId: string, graph: Definition): Promise<void> {
+  await tx.update(workflowTriggers).set({ isActive: false }).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.isActive, true)));
+  const triggers = graph.nodes.filter((n) => n.type === 'trigger');
+  const rows = triggers.map((n) => {
+    const trigger = (n.data.trigger ?? {}) as Record<string, unknown>;
+    const type = (['manual', 'webhook', 'schedule', 'event'].includes(String(trigger.type)) ? trigger.type : 'manual') as 'manual' | 'webhook' | 'schedule' | 'event';
+    return {
+      tenantId: caller.tenantId,
+      workflowId,
+      workflowVersionId: versionId,
+      nodeId: n.id,
+      triggerType: type,
+      config: trigger,
+      path: type === 'webhook' && typeof trigger.path === 'string' ? trigger.path : null,
+      eventName: type === 'event' && typeof trigger.event === 'string' ? trigger.event : null,
+    };
+  });
+  const paths = rows.map((r) => r.path).filter((p): p is string => p !== null);
+  if (paths.length) {
+    const taken = await tx.select({ path: workflowTriggers.path }).from(workflowTriggers).where(and(inArray(workflowTriggers.path, paths), eq(workflowTriggers.isActive, true)));
+    if (taken.length) {
+      throw unprocessable('A webhook path is already used by another workflow.', taken.map((t) => ({ path: 'nodes', message: `webhook path "${t.path}" is already in use` })));
+    }
+  }
+  if (rows.length) await tx.insert(workflowTriggers).values(rows);
+}
+
+export async function getVersion(db: Db, caller: Caller, workflowId: string, version: number | undefined): Promise<VersionRow> {
+  const where = version === undefined
+    ? and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId))
+    : and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId), eq(workflowVersions.version, version));
+  const row = (await db.select().from(workflowVersions).where(where).orderBy(desc(workflowVersions.version)).limit(1))[0];
+  if (!row) {
+    if (version === undefined) throw conflict('This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).');
+    throw notFound('Version', String(version));
+  }
+  return row;
+}

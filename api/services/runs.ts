@@ -1,0 +1,117 @@
+/**
+ * Starting runs: the one path every trigger uses. The run's definition is
+ * pinned to a published version; its id is the Temporal workflow id.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import { type Priority, workflowInstances } from '../../db/schema';
+import type { TriggerInfo } from '../../interpreter/engine';
+import type { Definition } from '../../interpreter/schema';
+import type { runGraph } from '../../workflows/run-graph';
+import { RunStatusKey, TenantKey, VersionKey, WorkflowIdKey, WorkflowNameKey } from '../../workflows/search-attributes';
+import type { RunGraphInput } from '../../workflows/types';
+import type { Caller } from '../auth';
+import { badRequest, conflict, HttpProblem } from '../errors';
+import { stableHash } from '../idempotency';
+import { getVersion, getWorkflow } from './definitions';
+import { checkInput } from './input-schema';
+
+export interface RunDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+}
+
+export interface StartRunRequest {
+  workflowId: string;
+  input: unknown;
+  priority?: Priority;
+  version?: number;
+  /** Makes a retried start start one run: the run id is derived from it. */
+  idempotencyKey?: string;
+  trigger?: TriggerInfo;
+}
+
+export interface StartedRun {
+  runId: string;
+  workflowId: string;
+  version: number;
+  status: string;
+}
+
+export function runIdFor(tenantId: string, workflowId: string, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return `run-${randomUUID()}`;
+  const digest = createHash('sha256').update(`${tenantId}\u0000${workflowId}\u0000${idempotencyKey}`).digest('hex');
+  return `run-${digest.slice(0, 32)}`;
+}
+
+export async function startRun(deps: RunDeps, caller: Caller, request: StartRunRequest): Promise<StartedRun> {
+  const { db, temporal, config } = deps;
+  const workflow = await getWorkflow(db, caller, request.workflowId);
+  if (workflow.status === 'archived') throw conflict('This workflow is archived: it starts no new runs.');
+  const version = await getVersion(db, caller, workflow.id, request.version);
+  const graph = version.workflowData as Definition;
+  const input = request.input ?? {};
+  const problems = checkInput(graph.inputSchema, input, version.contentHash);
+  if (problems.length) throw badRequest(`The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`, problems);
+
+  const runId = runIdFor(caller.tenantId, workflow.id, request.idempotencyKey);
+  const priority = request.priority ?? 'normal';
+  const trigger: TriggerInfo = request.trigger ?? { type: 'manual' };
+  const inserted = await db
+    .insert(workflowInstances)
+    .values({
+      id: runId,
+      tenantId: caller.tenantId,
+      workflowId: workflow.id,
+      workflowVersionId: version.id,
+      version: version.version,
+      status: 'pending',
+      priority,
+      input: input as object,
+      triggeredBy: caller.userId,
+      triggerSource: trigger.type,
+    })
+    .onConflictDoNothing()
+    .returning({ id: workflowInstances.id });
+  if (inserted.length === 0) {
+    const existing = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
+    if (!existing || stableHash(existing.input) !== stableHash(input) || existing.version !== version.version) {
+      throw conflict('This Idempotency-Key already started a run with a different input or version. Use a new key for a new run.', { runId });
+    }
+  }
+
+  const args: RunGraphInput = {
+    tenantId: caller.tenantId,
+    definition: { workflowId: workflow.id, versionId: version.id, version: version.version, contentHash: version.contentHash, name: workflow.name, graph },
+    input,
+    trigger,
+    triggeredBy: caller.userId,
+    priority,
+  };
+  try {
+    await temporal.workflow.start<typeof runGraph>('runGraph', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: runId,
+      args: [args],
+      typedSearchAttributes: [
+        { key: WorkflowNameKey, value: workflow.name },
+        { key: WorkflowIdKey, value: workflow.id },
+        { key: VersionKey, value: version.version },
+        { key: RunStatusKey, value: 'pending' },
+        { key: TenantKey, value: caller.tenantId },
+      ],
+      staticSummary: `${workflow.name} v${version.version}`,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+      if (inserted.length) await db.delete(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.status, 'pending')));
+      throw new HttpProblem(503, 'temporal-unavailable', `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`);
+    }
+  }
+  const row = (await db.select({ status: workflowInstances.status, version: workflowInstances.version }).from(workflowInstances).where(eq(workflowInstances.id, runId)).limit(1))[0];
+  return { runId, workflowId: workflow.id, version: row?.version ?? version.version, status: row?.status ?? 'pending' };
+}

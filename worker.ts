@@ -1,0 +1,76 @@
+/**
+ * The worker: runs `runGraph` and the activities on the task queue.
+ * `npm run worker` runs it alone against shared services; main.ts runs it
+ * beside the API.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import type { Database } from './db/client';
+
+export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+
+export interface WorkerDeps {
+  config: Config;
+  database: Database;
+  connection: NativeConnection;
+  /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const { config } = deps;
+  return Worker.create({
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ db: deps.database.db }),
+  });
+}
+
+let loggerInstalled = false;
+/** Keeps the SDK's own log at warnings (its info lines drown the platform's on a console) and leaves signals to us. */
+export function installTemporalRuntime(): void {
+  if (loggerInstalled) return;
+  loggerInstalled = true;
+  try {
+    // shutdownSignals: [] — main.ts and `npm run worker` stop the worker themselves, in order.
+    Runtime.install({ shutdownSignals: [], logger: new (class {
+      log() {}
+      trace() {}
+      debug() {}
+      info() {}
+      warn(message: string, meta?: unknown) { console.warn(`[worker] ${message}`, meta ?? ''); }
+      error(message: string, meta?: unknown) { console.error(`[worker] ${message}`, meta ?? ''); }
+    })() });
+  } catch {
+    // Already installed by someone else: keep theirs.
+  }
+}
+
+// `npm run worker`
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { openDatabase } = await import('./db/client');
+  const config = loadConfig();
+  if (!config.temporal.address || !config.databaseUrl) {
+    console.error('npm run worker runs against shared services: set TEMPORAL_ADDRESS and DATABASE_URL (or use `npm start`, which runs everything in one process).');
+    process.exit(2);
+  }
+  installTemporalRuntime();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl });
+  await database.migrate();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createWorker({ config, database, connection });
+  const stop = () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
+  await worker.run();
+  await connection.close();
+  await database.close();
+}
