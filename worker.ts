@@ -33,7 +33,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 let loggerInstalled = false;
 /** Keeps the SDK's own log at warnings (its info lines drown the platform's on a console) and leaves signals to us. */
-export function installTemporalRuntime(): void {
+export function installTemporalRuntime(level: 'warn' | 'error' = 'warn'): void {
   if (loggerInstalled) return;
   loggerInstalled = true;
   try {
@@ -43,7 +43,7 @@ export function installTemporalRuntime(): void {
       trace() {}
       debug() {}
       info() {}
-      warn(message: string, meta?: unknown) { console.warn(`[worker] ${message}`, meta ?? ''); }
+      warn(message: string, meta?: unknown) { if (level === 'warn') console.warn(`[worker] ${message}`, meta ?? ''); }
       error(message: string, meta?: unknown) { console.error(`[worker] ${message}`, meta ?? ''); }
     })() });
   } catch {

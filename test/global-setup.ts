@@ -1,0 +1,55 @@
+/**
+ * Starts one Temporal dev server (in memory, headless, free ports) and bundles
+ * the workflow code once for every test file; migrates DATABASE_URL's
+ * database once when it is set.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { projectRoot } from '../config';
+import { openDatabase } from '../db/client';
+import { startDevServer } from '../scripts/temporal';
+import { workflowsPath } from '../worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+    temporalCli: string;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const dir = path.join(projectRoot, '.data', 'test');
+  mkdirSync(dir, { recursive: true });
+  const [server, bundle] = await Promise.all([
+    startDevServer({ port: await freePort(), headless: true, logFile: path.join(dir, 'temporal.log'), readyTimeoutMs: 180_000 }),
+    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+  ]);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  if (process.env.DATABASE_URL) {
+    const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
+    await database.migrate();
+    await database.close();
+  }
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', bundlePath);
+  project.provide('temporalCli', server.cli);
+  return async () => {
+    await server.stop();
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * One test file's world: a database (DATABASE_URL's, or an in-memory embedded
+ * one), a fresh tenant with an admin key, a worker on a task queue of its own
+ * (using the shared bundle), and the API built on top. Everything is real.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../api/app';
+import { hashKey, newApiKey } from '../api/auth';
+import { loadConfig, type Config } from '../config';
+import { type Database, openDatabase } from '../db/client';
+import { apiKeys, tenants, users } from '../db/schema';
+import { createWorker, installTemporalRuntime } from '../worker';
+
+export interface TenantFixture {
+  tenantId: string;
+  adminKey: string;
+  adminUserId: string;
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  database: Database;
+  temporal: Client;
+  config: Config;
+  worker: Worker;
+  tenant: TenantFixture;
+  /** Makes another tenant with its own admin key. */
+  newTenant(name?: string): Promise<TenantFixture>;
+  /** A user with these roles in a tenant, and a key for it. */
+  newUser(tenant: TenantFixture, roles: string[]): Promise<{ userId: string; key: string }>;
+  api(key: string, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  installTemporalRuntime('error');
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    HTTP_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'warn',
+  });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, embeddedDir: 'memory://', poolSize: 5 });
+  // DATABASE_URL's database was migrated once by the global setup.
+  if (database.kind === 'embedded') await database.migrate();
+
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address! });
+  const worker = await createWorker({ config, database, connection: nativeConnection, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address: config.temporal.address! });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApp({ config, database, temporal, logger: false });
+
+  const newTenant = async (name = `tenant-${randomUUID().slice(0, 8)}`): Promise<TenantFixture> => {
+    const tenant = (await database.db.insert(tenants).values({ name }).returning())[0]!;
+    const admin = (await database.db.insert(users).values({ tenantId: tenant.id, email: 'admin@example.com', name: 'Admin', roles: ['admin'] }).returning())[0]!;
+    const adminKey = newApiKey();
+    await database.db.insert(apiKeys).values({ tenantId: tenant.id, userId: admin.id, keyHash: hashKey(adminKey), prefix: adminKey.slice(0, 8) });
+    return { tenantId: tenant.id, adminKey, adminUserId: admin.id };
+  };
+  const newUser = async (tenant: TenantFixture, roles: string[]) => {
+    const user = (await database.db.insert(users).values({ tenantId: tenant.tenantId, email: `${randomUUID()}@example.com`, name: 'User', roles }).returning())[0]!;
+    const key = newApiKey();
+    await database.db.insert(apiKeys).values({ tenantId: tenant.tenantId, userId: user.id, keyHash: hashKey(key), prefix: key.slice(0, 8) });
+    return { userId: user.id, key };
+  };
+
+  return {
+    app,
+    database,
+    temporal,
+    config,
+    worker,
+    tenant: await newTenant(),
+    newTenant,
+    newUser,
+    api: (key, options) => app.inject({ ...options, headers: { authorization: `Bearer ${key}`, ...(options.headers ?? {}) } }),
+    async close() {
+      await app.close();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+      await connection.close();
+      await nativeConnection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Waits for a run's workflow to close (whatever its outcome); the projection is written before it closes. */
+export async function settled(harness: Harness, runId: string): Promise<void> {
+  await harness.temporal.workflow.getHandle(runId).result().catch(() => undefined);
+}

@@ -1,0 +1,286 @@
+/**
+ * The foundation's promise, end to end against the real Temporal dev server
+ * and a real PostgreSQL (or the embedded one): define, publish, run, inspect.
+ */
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowInstances, workflows, workflowVersions } from '../../db/schema';
+import { RunStatusKey, VersionKey, WorkflowNameKey } from '../../workflows/search-attributes';
+import { createHarness, type Harness, settled } from '../harness';
+import { type HttpTarget, startHttpTarget } from '../support/http-target';
+
+let h: Harness;
+let target: HttpTarget;
+
+beforeAll(async () => {
+  [h, target] = await Promise.all([createHarness(), startHttpTarget()]);
+});
+afterAll(async () => {
+  await Promise.all([h?.close(), target?.close()]);
+});
+
+function scoringGraph(name: string) {
+  return {
+    name,
+    definition: {
+      inputSchema: { type: 'object', required: ['level', 'scorerUrl'], properties: { level: { type: 'string', enum: ['high', 'low'] }, scorerUrl: { type: 'string' } } },
+      nodes: [
+        { id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } },
+        { id: 'prepare', type: 'action', data: { label: 'Remember the level', action: 'set', vars: { level: '{{ input.level }}' } } },
+        { id: 'score', type: 'action', data: { label: 'Ask the scorer', action: 'http', method: 'POST', url: '{{ input.scorerUrl }}', body: { level: '{{ vars.level }}' } } },
+        { id: 'check', type: 'condition', data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } } },
+        { id: 'high', type: 'end', data: { status: 'completed', output: { route: 'high', score: '{{ nodes.score.output.body.score }}' } } },
+        { id: 'low', type: 'end', data: { status: 'completed', output: { route: 'low', note: 'score was {{ nodes.score.output.body.score }}' } } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'prepare' },
+        { id: 'e2', source: 'prepare', target: 'score' },
+        { id: 'e3', source: 'score', target: 'check' },
+        { id: 'e4', source: 'check', sourceHandle: 'true', target: 'high' },
+        { id: 'e5', source: 'check', sourceHandle: 'false', target: 'low' },
+      ],
+    },
+  };
+}
+
+async function createAndPublish(key: string, body: unknown): Promise<string> {
+  const created = await h.api(key, { method: 'POST', url: '/api/workflows', payload: body });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  const published = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish`, payload: { changeDescription: 'first' } });
+  expect(published.statusCode, published.body).toBe(201);
+  return id;
+}
+
+async function startRun(key: string, workflowId: string, body: unknown, headers: Record<string, string> = {}) {
+  return h.api(key, { method: 'POST', url: `/api/workflows/${workflowId}/runs`, payload: body as object, headers });
+}
+
+describe('a published graph runs end to end', () => {
+  it('takes the branch its data chooses, with a row, output and duration for every step', async () => {
+    const key = h.tenant.adminKey;
+    target.answer('/score-high', 200, { score: 9 });
+    target.answer('/score-low', 200, { score: 2 });
+    const id = await createAndPublish(key, scoringGraph('Scoring'));
+
+    const high = await startRun(key, id, { input: { level: 'high', scorerUrl: `${target.url}/score-high` } });
+    const low = await startRun(key, id, { input: { level: 'low', scorerUrl: `${target.url}/score-low` } });
+    expect(high.statusCode, high.body).toBe(202);
+    expect(low.statusCode).toBe(202);
+    const highRun = high.json().runId as string;
+    const lowRun = low.json().runId as string;
+    expect(high.json()).toMatchObject({ workflowId: id, version: 1 });
+    await Promise.all([settled(h, highRun), settled(h, lowRun)]);
+
+    const a = (await h.api(key, { method: 'GET', url: `/api/runs/${highRun}` })).json();
+    const b = (await h.api(key, { method: 'GET', url: `/api/runs/${lowRun}` })).json();
+    expect(a).toMatchObject({ id: highRun, status: 'completed', progress: 100, currentSteps: [], output: { route: 'high', score: 9 }, version: 1, triggerSource: 'manual' });
+    expect(b).toMatchObject({ id: lowRun, status: 'completed', output: { route: 'low', note: 'score was 2' } });
+    expect(a.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['start', 'prepare', 'score', 'check', 'high']);
+    expect(b.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['start', 'prepare', 'score', 'check', 'low']);
+    for (const step of [...a.steps, ...b.steps]) {
+      expect(step.status).toBe('completed');
+      expect(typeof step.durationMs).toBe('number');
+      expect(step.completedAt).not.toBeNull();
+    }
+    const scoreStep = a.steps.find((s: { nodeId: string }) => s.nodeId === 'score');
+    expect(scoreStep.output).toMatchObject({ status: 200, body: { score: 9 } });
+    expect(scoreStep.input).toMatchObject({ method: 'POST', body: { level: 'high' } });
+    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'check')).toMatchObject({ handle: 'true', output: true });
+
+    // The target saw one request per run, each with an idempotency key naming run, node and visit.
+    const calls = target.received.filter((r) => r.url.startsWith('/score-'));
+    expect(calls.map((c) => c.headers['idempotency-key']).sort()).toEqual([`${highRun}:score:1`, `${lowRun}:score:1`].sort());
+    expect(JSON.parse(calls.find((c) => c.url === '/score-high')!.body)).toEqual({ level: 'high' });
+
+    // People find the run in the Temporal Web UI by workflow name, version and status.
+    const described = await h.temporal.workflow.getHandle(highRun).describe();
+    expect(described.typedSearchAttributes.get(WorkflowNameKey)).toBe('Scoring');
+    expect(described.typedSearchAttributes.get(VersionKey)).toBe(1);
+    expect(described.typedSearchAttributes.get(RunStatusKey)).toBe('completed');
+
+    const list = (await h.api(key, { method: 'GET', url: `/api/runs?workflowId=${id}` })).json();
+    expect(list.items.map((r: { id: string }) => r.id).sort()).toEqual([highRun, lowRun].sort());
+  });
+
+  it('follows a failing node\'s error edge, and fails the run naming the node when there is none', async () => {
+    const key = h.tenant.adminKey;
+    target.answer('/refuse', 400, { error: 'no' });
+    const graph = (withErrorEdge: boolean) => ({
+      name: withErrorEdge ? 'Handled failure' : 'Unhandled failure',
+      definition: {
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'call', type: 'action', data: { label: 'Call the refuser', action: 'http', method: 'POST', url: `${target.url}/refuse`, retry: { maximumAttempts: 2, initialInterval: '100ms' } } },
+          { id: 'ok', type: 'end', data: { status: 'completed' } },
+          ...(withErrorEdge ? [{ id: 'handled', type: 'end', data: { status: 'completed', output: { handled: '{{ nodes.call.error.message }}' } } }] : []),
+        ],
+        edges: [
+          { id: 'e1', source: 't', target: 'call' },
+          { id: 'e2', source: 'call', target: 'ok' },
+          ...(withErrorEdge ? [{ id: 'e3', source: 'call', sourceHandle: 'error', target: 'handled' }] : []),
+        ],
+      },
+    });
+    const handledId = await createAndPublish(key, graph(true));
+    const unhandledId = await createAndPublish(key, graph(false));
+    const handled = (await startRun(key, handledId, { input: {} })).json().runId as string;
+    const unhandled = (await startRun(key, unhandledId, { input: {} })).json().runId as string;
+    await Promise.all([settled(h, handled), settled(h, unhandled)]);
+
+    const a = (await h.api(key, { method: 'GET', url: `/api/runs/${handled}` })).json();
+    expect(a.status).toBe('completed');
+    expect(a.output.handled).toContain('answered 400');
+    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'call')).toMatchObject({ status: 'failed', handle: 'error' });
+
+    const b = (await h.api(key, { method: 'GET', url: `/api/runs/${unhandled}` })).json();
+    expect(b.status).toBe('failed');
+    expect(b.error.message).toContain('"call"');
+    expect(b.error.message).toContain('answered 400');
+    expect(b.error.nodeId).toBe('call');
+    // A 400 cannot be fixed by retrying: one request for each of the two runs, although each allows 2 attempts.
+    expect(target.received.filter((r) => r.url === '/refuse')).toHaveLength(2);
+  });
+
+  it('pins each run to the version it starts with', async () => {
+    const key = h.tenant.adminKey;
+    const body = (label: string) => ({
+      name: 'Pinned',
+      definition: {
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'end', type: 'end', data: { status: 'completed', output: { label } } },
+        ],
+        edges: [{ id: 'e1', source: 't', target: 'end' }],
+      },
+    });
+    const id = await createAndPublish(key, body('first'));
+    expect((await h.api(key, { method: 'PUT', url: `/api/workflows/${id}`, payload: body('second') })).statusCode).toBe(200);
+    const republished = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
+    expect(republished.json().version).toBe(2);
+    const unchanged = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
+    expect(unchanged.statusCode).toBe(200);
+    expect(unchanged.json()).toMatchObject({ version: 2, unchanged: true });
+
+    const v1 = (await startRun(key, id, { input: {}, version: 1 })).json();
+    const latest = (await startRun(key, id, { input: {} })).json();
+    expect([v1.version, latest.version]).toEqual([1, 2]);
+    await Promise.all([settled(h, v1.runId), settled(h, latest.runId)]);
+    expect((await h.api(key, { method: 'GET', url: `/api/runs/${v1.runId}` })).json().output).toEqual({ label: 'first' });
+    expect((await h.api(key, { method: 'GET', url: `/api/runs/${latest.runId}` })).json().output).toEqual({ label: 'second' });
+  });
+
+  it('starts one run per Idempotency-Key, and refuses the key with a different input', async () => {
+    const key = h.tenant.adminKey;
+    target.answer('/score-once', 200, { score: 1 });
+    const id = await createAndPublish(key, scoringGraph('Once'));
+    const body = { input: { level: 'low', scorerUrl: `${target.url}/score-once` } };
+    const first = await startRun(key, id, body, { 'idempotency-key': 'order-42' });
+    const again = await startRun(key, id, body, { 'idempotency-key': 'order-42' });
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json().runId).toBe(first.json().runId);
+    const different = await startRun(key, id, { input: { level: 'high', scorerUrl: `${target.url}/score-once` } }, { 'idempotency-key': 'order-42' });
+    expect(different.statusCode).toBe(409);
+    await settled(h, first.json().runId);
+    expect(target.received.filter((r) => r.url === '/score-once')).toHaveLength(1);
+  });
+});
+
+describe('bad input is refused with every problem and writes nothing', () => {
+  it('an invalid graph gets 422 listing every problem, and no version is written', async () => {
+    const key = h.tenant.adminKey;
+    const created = await h.api(key, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: {
+        name: 'Broken',
+        definition: {
+          nodes: [
+            { id: 'a', type: 'action', data: { action: 'http' } },
+            { id: 'a', type: 'teleport', data: {} },
+            { id: 'c', type: 'condition', data: { condition: { field: 'input.x', operator: 'bigger', value: 1 } } },
+            { id: 'd', type: 'end', data: { output: '{{ nodes.nowhere.output }}' } },
+          ],
+          edges: [{ id: 'e1', source: 'a', target: 'missing' }, { id: 'e2', source: 'c', target: 'd' }],
+        },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id;
+    const validation = (await h.api(key, { method: 'POST', url: `/api/workflows/${id}/validate` })).json();
+    expect(validation.valid).toBe(false);
+
+    const refused = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    const problems = refused.json().errors as Array<{ path: string; message: string }>;
+    expect(problems).toEqual(validation.errors);
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['nodes[1].id', 'nodes[1].type', 'edges[0].target', 'nodes', 'nodes[0].data.url', 'nodes[2].data.condition.operator', 'nodes[3].data.output']));
+    for (const p of problems) expect(p.message.length).toBeGreaterThan(5);
+
+    const versions = await h.database.db.select({ n: count() }).from(workflowVersions).where(eq(workflowVersions.workflowId, id));
+    expect(versions[0]!.n).toBe(0);
+    expect((await h.api(key, { method: 'GET', url: `/api/workflows/${id}` })).json()).toMatchObject({ status: 'draft', latestVersion: null });
+  });
+
+  it('a malformed body gets 400 listing every problem, and nothing is written', async () => {
+    const key = h.tenant.adminKey;
+    const before = await h.database.db.select({ n: count() }).from(workflows).where(eq(workflows.tenantId, h.tenant.tenantId));
+    const res = await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name: '', definition: { nodes: 'none' }, colour: 'red' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const body = res.json();
+    expect(body).toMatchObject({ status: 400, title: 'Bad Request' });
+    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body', 'body.definition.edges', 'body.definition.nodes', 'body.name']);
+
+    const notJson = await h.api(key, { method: 'POST', url: '/api/workflows', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().errors).toHaveLength(1);
+    const after = await h.database.db.select({ n: count() }).from(workflows).where(eq(workflows.tenantId, h.tenant.tenantId));
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('run input that breaks the inputSchema gets 400 listing every problem, and no run starts', async () => {
+    const key = h.tenant.adminKey;
+    const id = await createAndPublish(key, scoringGraph('Schema'));
+    const before = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    const res = await startRun(key, id, { input: { level: 'medium' } });
+    expect(res.statusCode).toBe(400);
+    const errors = res.json().errors as Array<{ path: string; message: string }>;
+    expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['input', 'input.level']));
+    expect(errors.some((e) => e.message.includes('scorerUrl'))).toBe(true);
+    const after = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it("another tenant's ids answer 404, and its requests change nothing", async () => {
+    const owner = h.tenant.adminKey;
+    target.answer('/score-tenant', 200, { score: 7 });
+    const id = await createAndPublish(owner, scoringGraph('Private'));
+    const run = (await startRun(owner, id, { input: { level: 'high', scorerUrl: `${target.url}/score-tenant` } })).json().runId as string;
+    await settled(h, run);
+
+    const other = await h.newTenant();
+    const k = other.adminKey;
+    const attempts = await Promise.all([
+      h.api(k, { method: 'GET', url: `/api/workflows/${id}` }),
+      h.api(k, { method: 'PUT', url: `/api/workflows/${id}`, payload: scoringGraph('Stolen') }),
+      h.api(k, { method: 'POST', url: `/api/workflows/${id}/validate` }),
+      h.api(k, { method: 'POST', url: `/api/workflows/${id}/publish` }),
+      h.api(k, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { level: 'high', scorerUrl: 'x' } } }),
+      h.api(k, { method: 'GET', url: `/api/runs/${run}` }),
+    ]);
+    for (const res of attempts) {
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await h.api(k, { method: 'GET', url: '/api/runs' })).json().items).toEqual([]);
+    expect((await h.api(k, { method: 'GET', url: '/api/workflows' })).json().items).toEqual([]);
+    const mine = (await h.api(owner, { method: 'GET', url: `/api/workflows/${id}` })).json();
+    expect(mine).toMatchObject({ name: 'Private', latestVersion: 1 });
+    const runs = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    expect(runs[0]!.n).toBe(1);
+  });
+});

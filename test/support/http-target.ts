@@ -1,0 +1,41 @@
+/** A local HTTP target on loopback that records what it receives and answers as told. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface HttpTarget {
+  url: string;
+  received: Received[];
+  /** Sets the answer for a path: status and JSON body. */
+  answer(path: string, status: number, body: unknown): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpTarget(): Promise<HttpTarget> {
+  const received: Received[] = [];
+  const answers = new Map<string, { status: number; body: unknown }>();
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const answer = answers.get((req.url ?? '').split('?')[0] ?? '') ?? { status: 200, body: { ok: true } };
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    answer: (path, status, body) => answers.set(path, { status, body }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

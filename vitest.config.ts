@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', '.data/**', '.tools/**'],
+    // One Temporal dev server and one workflow bundle for the whole run (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
+    // The Temporal worker's native core and PGlite's WASM are happiest in child processes.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    teardownTimeout: 30_000,
+  },
+});
