@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../api/app';
 import { hashKey, newApiKey } from '../api/auth';
@@ -32,7 +32,7 @@ export interface Harness {
   newTenant(name?: string): Promise<TenantFixture>;
   /** A user with these roles in a tenant, and a key for it. */
   newUser(tenant: TenantFixture, roles: string[]): Promise<{ userId: string; key: string }>;
-  api(key: string, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  api(key: string, options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 

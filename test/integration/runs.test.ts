@@ -43,7 +43,7 @@ function scoringGraph(name: string) {
   };
 }
 
-async function createAndPublish(key: string, body: unknown): Promise<string> {
+async function createAndPublish(key: string, body: object): Promise<string> {
   const created = await h.api(key, { method: 'POST', url: '/api/workflows', payload: body });
   expect(created.statusCode, created.body).toBe(201);
   const id = created.json().id as string;
