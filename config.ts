@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('workflows'),
   TEMPORAL_UI_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   SMTP_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
   SLACK_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -41,7 +43,7 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string | undefined;
   dataDir: string;
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string | undefined };
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string | undefined; devPort: number; uiPort: number };
   smtpUrl: string | undefined;
   slack: { token: string | undefined; apiUrl: string | undefined };
   secretsKey: string | undefined;
@@ -69,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL, devPort: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_UI_PORT },
     smtpUrl: e.SMTP_URL,
     slack: { token: e.SLACK_TOKEN, apiUrl: e.SLACK_API_URL },
     secretsKey: e.SECRETS_KEY,

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
       namespace: config.temporal.namespace,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
     });
     address = devServer.address;
     uiUrl = devServer.uiUrl;

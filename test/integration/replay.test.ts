@@ -1,0 +1,113 @@
+/**
+ * Upgrade safety: histories recorded from real runs must replay on the
+ * current workflow code. A change that would break runs in flight fails here;
+ * guard such a change with `patched()`.
+ *
+ * Fixtures in test/fixtures/histories/ are recorded by
+ * `RECORD_HISTORIES=1 npx vitest run test/integration/replay.test.ts`
+ * and committed; never re-record them to make this test pass.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { projectRoot } from '../../config';
+import { createHarness, type Harness, settled } from '../harness';
+import { type HttpTarget, startHttpTarget } from '../support/http-target';
+
+const fixtures = path.join(projectRoot, 'test', 'fixtures', 'histories');
+let h: Harness;
+let target: HttpTarget;
+
+beforeAll(async () => {
+  [h, target] = await Promise.all([createHarness(), startHttpTarget()]);
+});
+afterAll(async () => {
+  await Promise.all([h?.close(), target?.close()]);
+});
+
+/** Graphs covering every node type and path this engine version runs. */
+function graphs(url: string) {
+  const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
+  return {
+    'branch-and-http': {
+      nodes: [
+        trigger,
+        { id: 'set', type: 'action', data: { action: 'set', vars: { n: '{{ input.n }}' } } },
+        { id: 'log', type: 'action', data: { action: 'log', message: 'n is {{ vars.n }}' } },
+        { id: 'call', type: 'action', data: { label: 'Call', action: 'http', method: 'POST', url: `${url}/ok`, body: { n: '{{ vars.n }}' } } },
+        { id: 'c', type: 'condition', data: { condition: { field: 'vars.n', operator: 'greater_than', value: 1 } } },
+        { id: 'big', type: 'end', data: { output: { size: 'big' } } },
+        { id: 'small', type: 'end', data: { output: { size: 'small' } } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'set' },
+        { id: 'e2', source: 'set', target: 'log' },
+        { id: 'e3', source: 'log', target: 'call' },
+        { id: 'e4', source: 'call', target: 'c' },
+        { id: 'e5', source: 'c', sourceHandle: 'true', target: 'big' },
+        { id: 'e6', source: 'c', sourceHandle: 'false', target: 'small' },
+      ],
+    },
+    'fork-join-error-edge': {
+      nodes: [
+        trigger,
+        { id: 'a', type: 'action', data: { action: 'http', url: `${url}/fail`, retry: { maximumAttempts: 1 } } },
+        { id: 'b', type: 'action', data: { action: 'set', vars: { b: true } } },
+        { id: 'recover', type: 'action', data: { action: 'set', vars: { recovered: '{{ nodes.a.error.message }}' } } },
+        { id: 'j', type: 'join', data: { mode: 'all' } },
+        { id: 'route', type: 'condition', data: {} },
+        { id: 'done', type: 'end', data: { output: { recovered: '{{ vars.recovered }}' } } },
+        { id: 'other', type: 'end', data: { status: 'failed' } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'a' },
+        { id: 'e2', source: 't', target: 'b' },
+        { id: 'e3', source: 'a', sourceHandle: 'error', target: 'recover' },
+        { id: 'e4', source: 'a', target: 'j' },
+        { id: 'e5', source: 'recover', target: 'j' },
+        { id: 'e6', source: 'b', target: 'j' },
+        { id: 'e7', source: 'j', target: 'route' },
+        { id: 'e8', source: 'route', target: 'done', condition: { field: 'vars.b', operator: 'equals', value: true } },
+        { id: 'e9', source: 'route', target: 'other', isDefault: true },
+      ],
+    },
+  };
+}
+
+describe('replay', () => {
+  it('replays every recorded history on the current workflow code', async () => {
+    target.answer('/fail', 400, { error: 'refused' });
+    const recorded: Array<{ workflowId: string; history: unknown }> = [];
+    for (const [name, definition] of Object.entries(graphs(target.url))) {
+      const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } });
+      const id = created.json().id;
+      expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
+      const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { n: 2 } } })).json().runId;
+      await settled(h, runId);
+      const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
+      expect(run.status, JSON.stringify(run.error)).toBe('completed');
+      const history = await h.temporal.workflow.getHandle(runId).fetchHistory();
+      recorded.push({ workflowId: runId, history });
+      if (process.env.RECORD_HISTORIES === '1') {
+        // The CLI writes the standard JSON form that historyFromJSON and the Web UI read.
+        const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', inject('temporalAddress')], { encoding: 'utf8' });
+        writeFileSync(path.join(fixtures, `${name}.json`), json);
+      }
+    }
+
+    const committed = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+    expect(committed.length, 'no committed history fixtures: record them once with RECORD_HISTORIES=1').toBeGreaterThan(0);
+    const histories = [
+      ...committed.map((f) => ({ workflowId: `fixture:${f}`, history: JSON.parse(readFileSync(path.join(fixtures, f), 'utf8')) as unknown })),
+      ...recorded,
+    ];
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
