@@ -4,6 +4,7 @@
  * tests call `buildApp` and use `inject`.
  */
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -88,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
+
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/api/')) request.caller = await authenticate(deps.database.db, request.headers.authorization);

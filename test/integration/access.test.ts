@@ -23,10 +23,16 @@ describe('authentication', () => {
     }
   });
 
-  it('leaves health checks open', async () => {
+  it('serves health checks, the OpenAPI document and its browser without a key', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
+    const openapi = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/workflows', '/api/workflows/{id}/publish', '/api/workflows/{id}/runs', '/api/runs/{runId}', '/api/api-keys/{id}']));
+    expect(openapi.paths['/api/workflows'].post.requestBody).toBeDefined();
+    const docs = await h.app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
   });
 });
 
