@@ -1,4 +1,5 @@
 /** Keyset pagination over (created_at desc, id desc): `?limit=&cursor=` → `{ items, nextCursor }`. */
+import { and, type AnyColumn, eq, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { badRequest } from './errors';
 
@@ -33,4 +34,11 @@ export function page<T extends { createdAt: Date; id: string }>(rows: T[], limit
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** Rows after the cursor in (created_at desc, id desc) order; undefined when there is no cursor. */
+export function afterCursor(createdAt: AnyColumn, id: AnyColumn, cursor: string | undefined): SQL | undefined {
+  const c = decodeCursor(cursor);
+  if (!c) return undefined;
+  return or(lt(createdAt, c.createdAt), and(eq(createdAt, c.createdAt), lt(id, c.id)));
 }

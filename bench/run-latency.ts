@@ -17,6 +17,7 @@ import { createActivities } from '../activities';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { startDevServer } from '../scripts/temporal';
+import { scoringDefinition } from '../test/support/graphs';
 import { installTemporalRuntime } from '../worker';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -66,23 +67,7 @@ export async function runLatencyBench(): Promise<void> {
     headers: auth,
     payload: {
       name: 'Bench',
-      definition: {
-        nodes: [
-          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-          { id: 'set', type: 'action', data: { action: 'set', vars: { level: '{{ input.level }}' } } },
-          { id: 'score', type: 'action', data: { action: 'http', method: 'POST', url: targetUrl, body: { level: '{{ vars.level }}' } } },
-          { id: 'check', type: 'condition', data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } } },
-          { id: 'high', type: 'end', data: { output: { route: 'high' } } },
-          { id: 'low', type: 'end', data: { output: { route: 'low' } } },
-        ],
-        edges: [
-          { id: 'e1', source: 't', target: 'set' },
-          { id: 'e2', source: 'set', target: 'score' },
-          { id: 'e3', source: 'score', target: 'check' },
-          { id: 'e4', source: 'check', sourceHandle: 'true', target: 'high' },
-          { id: 'e5', source: 'check', sourceHandle: 'false', target: 'low' },
-        ],
-      },
+      definition: scoringDefinition(targetUrl),
     },
   });
   const workflowId = created.json().id as string;

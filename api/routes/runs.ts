@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PRIORITIES, RUN_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflowNotifications } from '../../db/schema';
 import { callerOf } from '../auth';
 import { notFound } from '../errors';
-import { decodeCursor, page, PageQuery } from '../pagination';
+import { afterCursor, page, PageQuery } from '../pagination';
 
 type InstanceRow = typeof workflowInstances.$inferSelect;
 type ExecutionRow = typeof workflowExecutions.$inferSelect;
@@ -69,7 +69,6 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const caller = callerOf(request);
     const q = request.query;
-    const cursor = decodeCursor(q.cursor);
     const where: SQL[] = [eq(workflowInstances.tenantId, caller.tenantId)];
     if (q.workflowId) where.push(eq(workflowInstances.workflowId, q.workflowId));
     if (q.status) where.push(eq(workflowInstances.status, q.status));
@@ -77,7 +76,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.triggeredBy) where.push(eq(workflowInstances.triggeredBy, q.triggeredBy));
     if (q.from) where.push(gte(workflowInstances.createdAt, new Date(q.from)));
     if (q.to) where.push(lte(workflowInstances.createdAt, new Date(q.to)));
-    if (cursor) where.push(or(lt(workflowInstances.createdAt, cursor.createdAt), and(eq(workflowInstances.createdAt, cursor.createdAt), lt(workflowInstances.id, cursor.id)))!);
+    const after = afterCursor(workflowInstances.createdAt, workflowInstances.id, q.cursor);
+    if (after) where.push(after);
     const rows = await db.select().from(workflowInstances).where(and(...where)).orderBy(desc(workflowInstances.createdAt), desc(workflowInstances.id)).limit(q.limit + 1);
     const result = page<(typeof rows)[number]>(rows, q.limit);
     return { items: result.items.map(runView), nextCursor: result.nextCursor };

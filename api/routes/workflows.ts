@@ -1,10 +1,10 @@
-import { and, arrayContains, desc, eq, ilike, lt, or, type SQL } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEFINITION_STATUSES, PRIORITIES, workflows } from '../../db/schema';
 import { callerOf, requireRole } from '../auth';
 import { once } from '../idempotency';
-import { decodeCursor, page, PageQuery } from '../pagination';
+import { afterCursor, page, PageQuery } from '../pagination';
 import { getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
 import { startRun } from '../services/runs';
 
@@ -61,13 +61,16 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const caller = callerOf(request);
     const q = request.query;
-    const cursor = decodeCursor(q.cursor);
     const where: SQL[] = [eq(workflows.tenantId, caller.tenantId)];
     if (q.status) where.push(eq(workflows.status, q.status));
     if (q.category) where.push(eq(workflows.category, q.category));
     if (q.tag) where.push(arrayContains(workflows.tags, [q.tag]));
-    if (q.q) where.push(or(ilike(workflows.name, `%${q.q.replace(/[%_\\]/g, '\\$&')}%`), ilike(workflows.description, `%${q.q.replace(/[%_\\]/g, '\\$&')}%`))!);
-    if (cursor) where.push(or(lt(workflows.createdAt, cursor.createdAt), and(eq(workflows.createdAt, cursor.createdAt), lt(workflows.id, cursor.id)))!);
+    if (q.q) {
+      const pattern = `%${q.q.replace(/[%_\\]/g, '\\$&')}%`;
+      where.push(or(ilike(workflows.name, pattern), ilike(workflows.description, pattern))!);
+    }
+    const after = afterCursor(workflows.createdAt, workflows.id, q.cursor);
+    if (after) where.push(after);
     const rows = await db.select().from(workflows).where(and(...where)).orderBy(desc(workflows.createdAt), desc(workflows.id)).limit(q.limit + 1);
     const result = page<(typeof rows)[number]>(rows, q.limit);
     return { items: result.items.map(workflowView), nextCursor: result.nextCursor };

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowInstances, workflows, workflowVersions } from '../../db/schema';
 import { RunStatusKey, VersionKey, WorkflowNameKey } from '../../workflows/search-attributes';
 import { createHarness, type Harness, settled } from '../harness';
+import { scoringDefinition } from '../support/graphs';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
 let h: Harness;
@@ -24,21 +25,7 @@ function scoringGraph(name: string) {
     name,
     definition: {
       inputSchema: { type: 'object', required: ['level', 'scorerUrl'], properties: { level: { type: 'string', enum: ['high', 'low'] }, scorerUrl: { type: 'string' } } },
-      nodes: [
-        { id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } },
-        { id: 'prepare', type: 'action', data: { label: 'Remember the level', action: 'set', vars: { level: '{{ input.level }}' } } },
-        { id: 'score', type: 'action', data: { label: 'Ask the scorer', action: 'http', method: 'POST', url: '{{ input.scorerUrl }}', body: { level: '{{ vars.level }}' } } },
-        { id: 'check', type: 'condition', data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } } },
-        { id: 'high', type: 'end', data: { status: 'completed', output: { route: 'high', score: '{{ nodes.score.output.body.score }}' } } },
-        { id: 'low', type: 'end', data: { status: 'completed', output: { route: 'low', note: 'score was {{ nodes.score.output.body.score }}' } } },
-      ],
-      edges: [
-        { id: 'e1', source: 'start', target: 'prepare' },
-        { id: 'e2', source: 'prepare', target: 'score' },
-        { id: 'e3', source: 'score', target: 'check' },
-        { id: 'e4', source: 'check', sourceHandle: 'true', target: 'high' },
-        { id: 'e5', source: 'check', sourceHandle: 'false', target: 'low' },
-      ],
+      ...scoringDefinition('{{ input.scorerUrl }}'),
     },
   };
 }

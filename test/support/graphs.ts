@@ -1,0 +1,25 @@
+/** Graphs shared by tests and benchmarks. */
+
+/**
+ * trigger → set → http → condition → two ends: the foundation's walk-through.
+ * `url` may be a template (the tests pass `{{ input.scorerUrl }}`).
+ */
+export function scoringDefinition(url: string) {
+  return {
+    nodes: [
+      { id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } },
+      { id: 'prepare', type: 'action', data: { label: 'Remember the level', action: 'set', vars: { level: '{{ input.level }}' } } },
+      { id: 'score', type: 'action', data: { label: 'Ask the scorer', action: 'http', method: 'POST', url, body: { level: '{{ vars.level }}' } } },
+      { id: 'check', type: 'condition', data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } } },
+      { id: 'high', type: 'end', data: { status: 'completed', output: { route: 'high', score: '{{ nodes.score.output.body.score }}' } } },
+      { id: 'low', type: 'end', data: { status: 'completed', output: { route: 'low', note: 'score was {{ nodes.score.output.body.score }}' } } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'prepare' },
+      { id: 'e2', source: 'prepare', target: 'score' },
+      { id: 'e3', source: 'score', target: 'check' },
+      { id: 'e4', source: 'check', sourceHandle: 'true', target: 'high' },
+      { id: 'e5', source: 'check', sourceHandle: 'false', target: 'low' },
+    ],
+  };
+}
