@@ -14,6 +14,7 @@ import { authenticate } from './auth';
 import { HttpProblem, type ProblemEntry } from './errors';
 import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
+import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflows';
 import type { RunDeps } from './services/runs';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(workflowRoutes);
+  await app.register(lifecycleRoutes);
   await app.register(runRoutes);
   await app.register(adminRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

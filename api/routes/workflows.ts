@@ -106,7 +106,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const caller = callerOf(request);
     requireRole(caller, 'editor');
-    const { version, created } = await publishWorkflow(db, caller, request.params.id, request.body?.changeDescription);
+    const { version, created } = await publishWorkflow(db, caller, request.params.id, { changeDescription: request.body?.changeDescription });
     return reply.code(created ? 201 : 200).send({
       version: version.version,
       contentHash: version.contentHash,

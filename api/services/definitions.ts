@@ -58,9 +58,20 @@ export interface PublishResult {
   created: boolean;
 }
 
-export async function publishWorkflow(db: Db, caller: Caller, id: string, changeDescription: string | undefined): Promise<PublishResult> {
-  const row = await getWorkflow(db, caller, id);
+export interface PublishOptions {
+  changeDescription?: string | undefined;
+  /** Publish this definition instead of the draft (rollback); it also becomes the draft. */
+  definition?: Record<string, unknown>;
+  isRollbackVersion?: boolean;
+}
+
+export async function publishWorkflow(db: Db, caller: Caller, id: string, options: PublishOptions = {}): Promise<PublishResult> {
+  let row = await getWorkflow(db, caller, id);
   if (row.status === 'archived') throw conflict('This workflow is archived; clone it to publish a new one.');
+  if (options.definition) {
+    const { name: _n, description: _d, category: _c, tags: _t, ...draft } = options.definition;
+    row = { ...row, workflowData: draft };
+  }
   const validation = await validateWorkflow(db, caller, row);
   if (!validation.valid || !validation.definition) {
     throw unprocessable(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
@@ -70,13 +81,23 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, change
   return db.transaction(async (tx) => {
     // Lock the workflow row: two publishes at once must not both become version n+1.
     const locked = (await tx.select().from(workflows).where(eq(workflows.id, id)).for('update'))[0]!;
+    if (options.definition) await tx.update(workflows).set({ workflowData: row.workflowData, updatedAt: new Date() }).where(eq(workflows.id, id));
     const latest = (await tx.select().from(workflowVersions).where(eq(workflowVersions.workflowId, id)).orderBy(desc(workflowVersions.version)).limit(1))[0];
     if (latest && latest.contentHash === hash) return { version: latest, created: false };
     const versionNumber = (locked.latestVersion ?? 0) + 1;
     const version = (
       await tx
         .insert(workflowVersions)
-        .values({ tenantId: caller.tenantId, workflowId: id, version: versionNumber, workflowData: definition, contentHash: hash, changeDescription: changeDescription ?? null, createdBy: caller.userId })
+        .values({
+          tenantId: caller.tenantId,
+          workflowId: id,
+          version: versionNumber,
+          workflowData: definition,
+          contentHash: hash,
+          changeDescription: options.changeDescription ?? null,
+          isRollbackVersion: options.isRollbackVersion ?? false,
+          createdBy: caller.userId,
+        })
         .returning()
     )[0]!;
     const graph = validation.definition as Definition;
@@ -111,6 +132,15 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, change
     await registerTriggers(tx as unknown as Db, caller, id, version.id, graph);
     await tx.update(workflows).set({ status: 'published', latestVersion: versionNumber, updatedAt: new Date() }).where(eq(workflows.id, id));
     return { version, created: true };
+  });
+}
+
+/** Stops new runs and deactivates the workflow's triggers; runs in flight go on. */
+export async function archiveWorkflow(db: Db, caller: Caller, id: string): Promise<WorkflowRow> {
+  await getWorkflow(db, caller, id);
+  return db.transaction(async (tx) => {
+    await tx.update(workflowTriggers).set({ isActive: false }).where(and(eq(workflowTriggers.workflowId, id), eq(workflowTriggers.tenantId, caller.tenantId)));
+    return (await tx.update(workflows).set({ status: 'archived', updatedAt: new Date() }).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).returning())[0]!;
   });
 }
 
