@@ -3,10 +3,13 @@
  * that lists and reports read. Each write is an upsert keyed by ids that are
  * stable across retries, so running one twice changes nothing.
  */
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type Priority, type RunStatus, workflowExecutions, workflowInstances } from '../db/schema';
-import type { RunProgress, StepRecord } from '../interpreter/engine';
+import { type Priority, type RunStatus, workflowApprovals, workflowExecutions, workflowInstances, workflows, workflowVersions } from '../db/schema';
+import type { ApprovalRequest, ApprovalResult, RunProgress, StepRecord } from '../interpreter/engine';
+import type { Definition } from '../interpreter/schema';
+import type { PinnedDefinition } from '../workflows/types';
+import { permanentFailure } from './errors';
 
 export interface RunStartedInput {
   tenantId: string;
@@ -39,7 +42,8 @@ export interface RunFinishedInput {
 
 const TERMINAL: RunStatus[] = ['completed', 'failed', 'cancelled'];
 
-export const executionId = (runId: string, nodeId: string, visit: number) => `${runId}:${nodeId}:${visit}`;
+/** `<runId>:<stepKey>`, where the step key is `<loop scope><nodeId>:<visit>`: stable across retries. */
+export const executionId = (runId: string, stepKey: string) => `${runId}:${stepKey}`;
 
 export function createProjectionActivities(db: Db) {
   return {
@@ -83,13 +87,68 @@ export function createProjectionActivities(db: Db) {
       await db.transaction(async (tx) => {
         await tx
           .insert(workflowExecutions)
-          .values({ id: executionId(runId, step.nodeId, step.visit), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, ...row })
+          .values({ id: executionId(runId, step.stepKey), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, ...row })
           .onConflictDoUpdate({ target: workflowExecutions.id, set: row });
         await tx
           .update(workflowInstances)
           .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()` })
           .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, tenantId), notInArray(workflowInstances.status, TERMINAL)));
       });
+    },
+
+    async setRunStatus(input: { tenantId: string; runId: string; status: 'running' | 'paused' }): Promise<void> {
+      await db
+        .update(workflowInstances)
+        .set({ status: input.status, updatedAt: sql`now()` })
+        .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId), notInArray(workflowInstances.status, TERMINAL)));
+    },
+
+    async recordApprovalRequested(input: { tenantId: string; runId: string; approvalId: string; stepKey: string; request: ApprovalRequest }): Promise<void> {
+      const { request } = input;
+      await db
+        .insert(workflowApprovals)
+        .values({
+          id: input.approvalId,
+          tenantId: input.tenantId,
+          instanceId: input.runId,
+          executionId: executionId(input.runId, input.stepKey),
+          nodeId: request.nodeId,
+          approverRoles: request.approverRoles,
+          approverUsers: request.approverUsers,
+          quorum: request.quorum,
+          message: request.message,
+          expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt),
+        })
+        .onConflictDoNothing();
+    },
+
+    async recordApprovalClosed(input: { tenantId: string; approvalId: string; result: ApprovalResult; closedAt: string }): Promise<void> {
+      const { result } = input;
+      const status = result.outcome === 'expired' ? 'expired' : result.outcome === 'rejected' ? 'rejected' : 'approved';
+      await db
+        .update(workflowApprovals)
+        .set({
+          status,
+          outcome: result.outcome,
+          decidedBy: result.decidedBy,
+          respondedAt: new Date(input.closedAt),
+          votes: result.votes,
+          rejectionReason: status === 'rejected' ? result.comment : null,
+        })
+        .where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+    },
+
+    /** The published version a subworkflow node runs: the one it names, else the latest. */
+    async resolveDefinition(input: { tenantId: string; workflowId: string; version: number | null }): Promise<PinnedDefinition> {
+      const workflow = (await db.select().from(workflows).where(and(eq(workflows.id, input.workflowId), eq(workflows.tenantId, input.tenantId))).limit(1))[0];
+      if (!workflow) throw permanentFailure(`workflow "${input.workflowId}" does not exist`, 'SubworkflowNotFound');
+      if (workflow.status === 'archived') throw permanentFailure(`workflow "${workflow.name}" is archived and starts no runs`, 'SubworkflowArchived');
+      const where = input.version === null
+        ? and(eq(workflowVersions.workflowId, workflow.id))
+        : and(eq(workflowVersions.workflowId, workflow.id), eq(workflowVersions.version, input.version));
+      const version = (await db.select().from(workflowVersions).where(where).orderBy(desc(workflowVersions.version)).limit(1))[0];
+      if (!version) throw permanentFailure(`workflow "${workflow.name}" has no published version${input.version === null ? '' : ` ${input.version}`}`, 'SubworkflowNotPublished');
+      return { workflowId: workflow.id, versionId: version.id, version: version.version, contentHash: version.contentHash, name: workflow.name, graph: version.workflowData as Definition };
     },
 
     async recordRunFinished(input: RunFinishedInput): Promise<void> {

@@ -3,28 +3,10 @@
  * cycles and ends, exhaustively and without Temporal.
  */
 import { describe, expect, it } from 'vitest';
-import { type EnginePort, interpret, type RunOutcome, type StepRecord, type WorkRequest, type WorkResult } from './engine';
+import { type EnginePort, interpret, type RunOutcome } from './engine';
+import { fakePort } from './fake-port';
 import type { Definition } from './schema';
 import { validateDefinition } from './validate';
-
-type Work = (request: WorkRequest) => WorkResult | Promise<WorkResult>;
-
-function fakePort(work: Work = () => ({ ok: true, output: { status: 200 } })) {
-  let clock = 1_000;
-  const steps: StepRecord[] = [];
-  const requests: WorkRequest[] = [];
-  const port: EnginePort = {
-    now: () => (clock += 5),
-    runWork: async (request) => {
-      requests.push(request);
-      return work(request);
-    },
-    recordStep: async (step) => {
-      steps.push(step);
-    },
-  };
-  return { port, steps, requests };
-}
 
 function run(definition: Definition, port: EnginePort, input: unknown = {}): Promise<RunOutcome> {
   const v = validateDefinition(definition);
@@ -80,7 +62,7 @@ describe('interpreter', () => {
   });
 
   it('passes rendered config and a stable idempotency key to work, and records its step', async () => {
-    const { port, requests, steps } = fakePort(() => ({ ok: true, output: { status: 201, body: { id: 9 } }, attempt: 2 }));
+    const { port, requests, steps } = fakePort({ work: () => ({ ok: true, output: { status: 201, body: { id: 9 } }, attempt: 2 }) });
     const def: Definition = {
       configuration: { retry: { maximumAttempts: 5, initialInterval: '2s' } },
       nodes: [trigger, http('call', { method: 'POST', body: { n: '{{ input.n }}' }, timeout: '30s', retry: { maximumAttempts: 2 } }), end('e', '{{ nodes.call.output.body.id }}')],
@@ -106,9 +88,9 @@ describe('interpreter', () => {
       nodes: [trigger, http('call'), end('ok'), end('bad', { why: '{{ nodes.call.error.message }}' })],
       edges: [edge('t', 'call'), edge('call', 'ok'), edge('call', 'bad', { sourceHandle: 'error' })],
     };
-    expect(await run(withEdge, fakePort(failing).port)).toMatchObject({ status: 'completed', output: { why: 'boom' } });
+    expect(await run(withEdge, fakePort({ work: failing }).port)).toMatchObject({ status: 'completed', output: { why: 'boom' } });
     const without: Definition = { nodes: [trigger, http('call'), end('ok')], edges: [edge('t', 'call'), edge('call', 'ok')] };
-    const outcome = await run(without, fakePort(failing).port);
+    const outcome = await run(without, fakePort({ work: failing }).port);
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatchObject({ nodeId: 'call' });
     expect(outcome.error?.message).toContain('"call"');
@@ -129,9 +111,11 @@ describe('interpreter', () => {
   it('ends the whole run at once at an end with status failed', async () => {
     let release!: () => void;
     const slow = new Promise<void>((r) => (release = r));
-    const { port, steps } = fakePort(async () => {
-      await slow;
-      return { ok: true, output: {} };
+    const { port, steps } = fakePort({
+      work: async () => {
+        await slow;
+        return { ok: true, output: {} };
+      },
     });
     const def: Definition = {
       nodes: [trigger, http('slow'), end('after'), end('stop', { reason: 'stopped' }, 'failed')],
@@ -141,5 +125,82 @@ describe('interpreter', () => {
     release();
     expect(outcome).toMatchObject({ status: 'failed', output: { reason: 'stopped' } });
     expect(steps.some((s) => s.nodeId === 'after')).toBe(false);
+  });
+});
+
+describe('interpreter: waiting, loops and children', () => {
+  it('waits a duration, or until a timestamp', async () => {
+    const { port, sleeps } = fakePort();
+    const def: Definition = {
+      nodes: [trigger, { id: 'd1', type: 'delay', data: { duration: '90s' } }, { id: 'd2', type: 'delay', data: { until: '{{ input.at }}' } }, end('e')],
+      edges: [edge('t', 'd1'), edge('d1', 'd2'), edge('d2', 'e')],
+    };
+    const outcome = await run(def, port, { at: new Date(1_000 + 500_000).toISOString() });
+    expect(outcome.status).toBe('completed');
+    expect(sleeps[0]).toBe(90_000);
+    // The clock stands at about 91 s when the second delay starts, so it waits for the rest of the 500 s.
+    expect(sleeps[1]).toBeGreaterThan(400_000);
+    expect(sleeps[1]).toBeLessThan(500_000);
+  });
+
+  it('runs a loop body once per item, in order of items, with item, index and `as`, each with its own idempotency key', async () => {
+    const { port, requests, steps } = fakePort({ work: (r) => ({ ok: true, output: { got: r.config.body } }) });
+    const def: Definition = {
+      configuration: { maxNodeVisits: 2 },
+      nodes: [
+        trigger,
+        { id: 'each', type: 'loop', data: { forEach: 'input.things', as: 'thing', concurrency: 2 } },
+        http('order', { method: 'POST', body: { name: '{{ thing }}', at: '{{ index }}', same: '{{ item }}' } }),
+        end('e', { results: '{{ nodes.each.output }}' }),
+      ],
+      edges: [edge('t', 'each'), edge('each', 'order', { sourceHandle: 'body' }), edge('order', 'each'), edge('each', 'e', { sourceHandle: 'done' })],
+    };
+    const outcome = await run(def, port, { things: ['laptop', 'mouse', 'desk'], path: 'p' });
+    expect(outcome.status).toBe('completed');
+    expect((outcome.output as { results: unknown[] }).results).toEqual([
+      { got: { name: 'laptop', at: 0, same: 'laptop' } },
+      { got: { name: 'mouse', at: 1, same: 'mouse' } },
+      { got: { name: 'desk', at: 2, same: 'desk' } },
+    ]);
+    expect(requests.map((r) => r.idempotencyKey).sort()).toEqual(['run-1:each[0]/order:1', 'run-1:each[1]/order:1', 'run-1:each[2]/order:1']);
+    expect(steps.filter((s) => s.nodeId === 'each' && s.status === 'completed')).toHaveLength(1);
+  });
+
+  it('leaves an empty loop by done at once, and refuses a list longer than maxIterations', async () => {
+    const def = (max?: number): Definition => ({
+      nodes: [trigger, { id: 'each', type: 'loop', data: { forEach: 'input.things', ...(max ? { maxIterations: max } : {}) } }, set('s', { x: 1 }), end('e', '{{ nodes.each.output }}')],
+      edges: [edge('t', 'each'), edge('each', 's', { sourceHandle: 'body' }), edge('s', 'each'), edge('each', 'e', { sourceHandle: 'done' })],
+    });
+    expect(await run(def(), fakePort().port, { things: [] })).toMatchObject({ status: 'completed', output: [] });
+    const tooMany = await run(def(2), fakePort().port, { things: [1, 2, 3] });
+    expect(tooMany.status).toBe('failed');
+    expect(tooMany.error?.message).toContain('maxIterations');
+    const notAList = await run(def(), fakePort().port, { things: 'x' });
+    expect(notAList.error?.message).toContain('not a list');
+  });
+
+  it('routes an approval by its outcome, and expired by its own handle', async () => {
+    const def: Definition = {
+      nodes: [trigger, { id: 'a', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '2d', message: 'Buy {{ input.item }}?' } }, end('yes', 'yes'), end('no', 'no'), end('late', 'late')],
+      edges: [edge('t', 'a'), edge('a', 'yes', { sourceHandle: 'approved' }), edge('a', 'no', { sourceHandle: 'rejected' }), edge('a', 'late', { sourceHandle: 'expired' })],
+    };
+    const decided = (outcome: string) => fakePort({ approve: () => ({ outcome, decidedBy: 'u', comment: 'ok', votes: [] }) });
+    const approved = decided('approved');
+    expect((await run(def, approved.port, { item: 'a laptop' })).output).toBe('yes');
+    expect(approved.approvals[0]).toMatchObject({ approverRoles: ['manager'], quorum: 1, message: 'Buy a laptop?', outcomes: ['approved', 'rejected'] });
+    expect(approved.approvals[0]!.expiresAt).toBeGreaterThan(2 * 86_400_000);
+    expect((await run(def, decided('rejected').port)).output).toBe('no');
+    expect((await run(def, decided('expired').port)).output).toBe('late');
+  });
+
+  it('runs a subworkflow with rendered input, and follows its error edge when the child fails', async () => {
+    const def: Definition = {
+      nodes: [trigger, { id: 'child', type: 'subworkflow', data: { workflowId: 'wf-2', input: { who: '{{ input.who }}' } } }, end('ok', '{{ nodes.child.output }}'), end('bad', '{{ nodes.child.error.message }}')],
+      edges: [edge('t', 'child'), edge('child', 'ok'), edge('child', 'bad', { sourceHandle: 'error' })],
+    };
+    const ok = fakePort({ child: (r) => ({ ok: true, output: { hello: (r.input as { who: string }).who } }) });
+    expect((await run(def, ok.port, { who: 'Ada' })).output).toEqual({ hello: 'Ada' });
+    expect(ok.children[0]).toMatchObject({ workflowId: 'wf-2', version: null, wait: true });
+    expect((await run(def, fakePort({ child: () => ({ ok: false, error: { message: 'child failed' } }) }).port)).output).toBe('child failed');
   });
 });

@@ -54,12 +54,12 @@ export function findExpressions(value: unknown, at: string): Array<{ path: strin
 }
 
 /** Why an expression cannot be read, or undefined when it is a well-formed path with a known root. */
-export function checkExpression(expression: string, nodeIds: ReadonlySet<string>): string | undefined {
+export function checkExpression(expression: string, nodeIds: ReadonlySet<string>, extraRoots: ReadonlySet<string> = new Set()): string | undefined {
   if (expression === '\u0000unbalanced') return 'unbalanced `{{` or `}}` in template';
   const segments = parsePath(expression);
   if (!segments) return `\`{{ ${expression} }}\` is not a path (expressions are dotted paths like input.amount; nothing is evaluated)`;
   const root = segments[0] as string;
-  if (!(CONTEXT_ROOTS as readonly string[]).includes(root)) {
+  if (!(CONTEXT_ROOTS as readonly string[]).includes(root) && !extraRoots.has(root)) {
     return `\`{{ ${expression} }}\` starts with unknown root "${root}" (one of ${CONTEXT_ROOTS.join(', ')})`;
   }
   if (root === 'nodes') {

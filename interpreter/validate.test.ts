@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interpret } from './engine';
+import { fakePort } from './fake-port';
 import type { Definition } from './schema';
 import { isCron, validateDefinition } from './validate';
 
@@ -133,11 +134,7 @@ describe('validation and interpretation of random graphs', () => {
         accepted++;
         const outcome = await interpret(
           { definition: graph as Definition, input: { x }, trigger: { type: 'manual' }, run: { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' } },
-          {
-            now: () => 0,
-            runWork: async () => (httpFails ? { ok: false, error: { message: 'down' } } : { ok: true, output: { status: 200 } }),
-            recordStep: async () => {},
-          },
+          fakePort({ work: () => (httpFails ? { ok: false, error: { message: 'down' } } : { ok: true, output: { status: 200 } }) }).port,
         );
         expect(['completed', 'failed', 'cancelled']).toContain(outcome.status);
       }),

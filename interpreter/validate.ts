@@ -7,7 +7,7 @@ import { checkCondition } from './conditions';
 import { isDuration } from './durations';
 import { edgesFor, isConditional } from './route';
 import { type Definition, DefinitionSchema, handlesOf, NODE_TYPES, NodeDataSchemas, type NodeType, WORK_TYPES } from './schema';
-import { checkExpression, findExpressions } from './templates';
+import { checkExpression, CONTEXT_ROOTS, findExpressions } from './templates';
 
 export interface Problem {
   /** Where: `nodes[2].data.url`, `edges[0].target`, or `` for the whole definition. */
@@ -59,6 +59,15 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     return { valid: false, errors, warnings };
   }
   const def = parsed.data;
+  // A loop's `as` names its element, a root templates may read.
+  const loopNames = new Set(def.nodes.filter((n) => n.type === 'loop' && typeof n.data.as === 'string').map((n) => n.data.as as string));
+  for (const name of loopNames) {
+    if ((CONTEXT_ROOTS as readonly string[]).includes(name) && name !== 'item') {
+      const i = def.nodes.findIndex((n) => n.type === 'loop' && n.data.as === name);
+      errors.push({ path: `nodes[${i}].data.as`, message: `"${name}" is already a context root; name the element something else` });
+    }
+  }
+
   const configuration = def.configuration ?? {};
   if (configuration.timeout !== undefined && !isDuration(configuration.timeout)) {
     errors.push({ path: 'configuration.timeout', message: `"${configuration.timeout}" is not a duration (e.g. "30d", "48h", "P7D")` });
@@ -85,7 +94,7 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
       errors.push(...checkCondition(edge.condition, `edges[${i}].condition`));
     }
     for (const { path, expression } of findExpressions(edge.condition, `edges[${i}].condition`)) {
-      const why = checkExpression(expression, nodeIds);
+      const why = checkExpression(expression, nodeIds, loopNames);
       if (why) errors.push({ path, message: why });
     }
   });
@@ -105,7 +114,7 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
       for (const issue of dataResult.error.issues) errors.push({ path: formatPath(['nodes', i, 'data', ...issue.path]), message: issue.message });
     }
     for (const { path, expression } of findExpressions(data, `${at}.data`)) {
-      const why = checkExpression(expression, nodeIds);
+      const why = checkExpression(expression, nodeIds, loopNames);
       if (why) errors.push({ path, message: why });
     }
     checkNodeData(type, data, at, errors, env);

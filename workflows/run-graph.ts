@@ -1,19 +1,42 @@
 /**
  * `runGraph`: the one generic workflow. It hosts the interpreter and turns its
  * requests into Temporal commands: activities for work, local activities for
- * projection writes, search attributes for the Web UI.
+ * projection writes, durable timers for delays and expiries, an Update for
+ * approval decisions, child workflows for subworkflows, search attributes for
+ * the Web UI.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  isCancellation,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
+  sleep,
+  startChild,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type EnginePort, interpret, type WorkRequest, type WorkResult } from '../interpreter/engine';
-import { RunStatusKey } from './search-attributes';
+import { parseDuration } from '../interpreter/durations';
+import {
+  type ApprovalRequest,
+  type ApprovalResult,
+  type ChildRequest,
+  type EnginePort,
+  type RunHandle,
+  type RunOutcome,
+  startRun,
+  type WorkRequest,
+  type WorkResult,
+} from '../interpreter/engine';
+import { type ApprovalView, DECISION_FAILURES, decideUpdate, type DecisionInput, pauseSignal, resumeSignal, type RunState, stateQuery, type Vote } from './messages';
+import { RunStatusKey, TenantKey, VersionKey, WaitingOnKey, WorkflowIdKey, WorkflowNameKey } from './search-attributes';
 import type { RunGraphInput, RunGraphResult } from './types';
 
 const work = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
@@ -26,15 +49,28 @@ const projection = proxyLocalActivities<Activities>({
 
 function describeFailure(error: unknown): { message: string; type?: string } {
   let cause: unknown = error;
-  if (error instanceof ActivityFailure && error.cause) cause = error.cause;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
   if (cause instanceof Error) return { message: cause.message, type: cause.name };
   return { message: String(cause) };
 }
 
+/** Which activity does a node's work; undefined when this version has none for it. */
+function activityFor(request: WorkRequest): 'httpRequest' | undefined {
+  if (request.kind === 'http') return 'httpRequest';
+  if (request.kind === 'integration' && (request.config.provider === 'http' || request.config.provider === 'webhook')) return 'httpRequest';
+  if (request.kind === 'notification' && request.config.channel === 'webhook') return 'httpRequest';
+  return undefined;
+}
+
 async function runWork(request: WorkRequest): Promise<WorkResult> {
+  const activity = activityFor(request);
+  if (!activity) {
+    const what = request.kind === 'notification' ? `channel "${String(request.config.channel)}"` : `provider "${String(request.config.provider)}"`;
+    return { ok: false, error: { message: `node "${request.nodeId}": ${what} is not available in this version yet (email and Slack arrive with the integrations work)`, type: 'NotAvailable' } };
+  }
   try {
-    const result = await work.httpRequest.executeWithOptions(
+    const result = await work[activity].executeWithOptions(
       {
         startToCloseTimeout: request.timeoutMs,
         retry: {
@@ -45,22 +81,106 @@ async function runWork(request: WorkRequest): Promise<WorkResult> {
         },
         // Shown in the Web UI beside the activity, so a person sees which node this is.
         summary: `${request.nodeId}: ${request.label}`,
-        activityId: `${request.nodeId}:${request.visit}`,
+        activityId: request.stepKey,
       },
       [{ idempotencyKey: request.idempotencyKey, ...request.config }],
     );
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {
+    if (isCancellation(error)) throw error;
     if (error instanceof ActivityFailure) return { ok: false, error: describeFailure(error) };
     throw error;
   }
 }
+
+interface PendingApproval {
+  approvalId: string;
+  request: ApprovalRequest;
+  votes: Vote[];
+  result?: ApprovalResult;
+}
+
+const DECISION_ALIASES: Record<string, string> = { approve: 'approved', reject: 'rejected' };
 
 export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   const info = workflowInfo();
   const runId = info.workflowId;
   const startedAt = new Date(Date.now()).toISOString();
   const { tenantId, definition } = args;
+  let status: RunState['status'] = 'running';
+  let handle: RunHandle | undefined;
+  const pending = new Map<string, PendingApproval>();
+  /** Approvals no longer pending, and how they closed: a late decision is told why it is refused. */
+  const closed = new Map<string, 'decided' | 'expired'>();
+
+  const updateWaitingOn = () => {
+    const waiting = [...pending.values()].flatMap((p) => [`node:${p.request.nodeId}`, ...p.request.approverRoles.map((r) => `role:${r}`), ...p.request.approverUsers.map((u) => `user:${u}`)]);
+    upsertSearchAttributes([{ key: WaitingOnKey, value: [...new Set(waiting)] }]);
+  };
+  const setStatus = async (next: 'running' | 'paused') => {
+    status = next;
+    upsertSearchAttributes([{ key: RunStatusKey, value: next }]);
+    await projection.setRunStatus({ tenantId, runId, status: next });
+  };
+
+  setHandler(stateQuery, () => ({
+    ...(handle?.snapshot() ?? { activeNodes: [], visits: {}, progress: 0, finished: false }),
+    status,
+    pendingApprovals: [...pending.values()].map((p) => ({
+      approvalId: p.approvalId,
+      nodeId: p.request.nodeId,
+      approverRoles: p.request.approverRoles,
+      approverUsers: p.request.approverUsers,
+      votes: p.votes,
+      expiresAt: p.request.expiresAt === null ? null : new Date(p.request.expiresAt).toISOString(),
+    })),
+  }));
+  setHandler(pauseSignal, async () => {
+    if (status === 'running') await setStatus('paused');
+  });
+  setHandler(resumeSignal, async () => {
+    if (status === 'paused') await setStatus('running');
+  });
+  setHandler(
+    decideUpdate,
+    (input: DecisionInput): ApprovalView => {
+      const approval = pending.get(input.approvalId)!;
+      const decision = DECISION_ALIASES[input.decision] ?? input.decision;
+      approval.votes.push({ userId: input.actor.userId, email: input.actor.email, decision, comment: input.comment ?? null, at: new Date(Date.now()).toISOString() });
+      const count = approval.votes.filter((v) => v.decision === decision).length;
+      // A rejection decides at once; any other outcome when it reaches the quorum.
+      if (decision === 'rejected' || count >= approval.request.quorum) {
+        approval.result = { outcome: decision, decidedBy: input.actor.userId, comment: input.comment ?? null, votes: approval.votes };
+        pending.delete(input.approvalId);
+        closed.set(input.approvalId, 'decided');
+      }
+      return { approvalId: input.approvalId, nodeId: approval.request.nodeId, status: approval.result ? 'decided' : 'pending', outcome: approval.result?.outcome ?? null, votes: approval.votes };
+    },
+    {
+      validator: (input: DecisionInput) => {
+        const approval = pending.get(input.approvalId);
+        if (!approval) {
+          const how = closed.get(input.approvalId);
+          if (how === 'expired') throw ApplicationFailure.nonRetryable('This approval expired before the decision arrived.', DECISION_FAILURES.expired);
+          if (how === 'decided') throw ApplicationFailure.nonRetryable('This approval has already been decided.', DECISION_FAILURES.alreadyDecided);
+          throw ApplicationFailure.nonRetryable('This run has no such approval waiting.', DECISION_FAILURES.unknown);
+        }
+        const { request } = approval;
+        const decision = DECISION_ALIASES[input.decision] ?? input.decision;
+        if (!request.outcomes.includes(decision)) {
+          throw ApplicationFailure.nonRetryable(`"${input.decision}" is not an outcome of this approval; one of ${request.outcomes.join(', ')}.`, DECISION_FAILURES.badDecision);
+        }
+        const { actor } = input;
+        const byRole = request.approverRoles.some((r) => actor.roles.includes(r));
+        const byName = request.approverUsers.includes(actor.userId) || request.approverUsers.includes(actor.email);
+        if (!byRole && !byName) throw ApplicationFailure.nonRetryable('You are not one of this approval\'s approvers.', DECISION_FAILURES.notAllowed);
+        if (!request.allowSelfApproval && args.triggeredBy && actor.userId === args.triggeredBy) {
+          throw ApplicationFailure.nonRetryable('The requester of a run may not decide its approvals.', DECISION_FAILURES.notAllowed);
+        }
+        if (approval.votes.some((v) => v.userId === actor.userId)) throw ApplicationFailure.nonRetryable('You have already voted on this approval.', DECISION_FAILURES.alreadyVoted);
+      },
+    },
+  );
 
   await projection.recordRunStarted({
     tenantId,
@@ -80,34 +200,96 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     now: () => Date.now(),
     runWork,
     recordStep: (step, progress) => projection.recordStep({ tenantId, runId, step, progress }),
-  };
-  const outcome = await interpret(
-    {
-      definition: definition.graph,
-      input: args.input,
-      trigger: args.trigger,
-      run: {
-        id: runId,
-        workflowId: definition.workflowId,
-        workflowName: definition.name,
-        version: definition.version,
-        startedAt,
-        triggeredBy: args.triggeredBy,
-        priority: args.priority,
-      },
+    sleep: (ms, summary) => sleep(ms, { summary }),
+    whenRunning: () => (status === 'paused' ? condition(() => status !== 'paused') : Promise.resolve()),
+    async awaitApproval(request: ApprovalRequest): Promise<ApprovalResult> {
+      const approval: PendingApproval = { approvalId: uuid4(), request, votes: [] };
+      pending.set(approval.approvalId, approval);
+      await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
+      updateWaitingOn();
+      if (request.expiresAt === null) await condition(() => approval.result !== undefined);
+      else await condition(() => approval.result !== undefined, Math.max(1, request.expiresAt - Date.now()), { summary: `${request.nodeId}: expires` });
+      if (!approval.result) {
+        // Closed here, synchronously, so a decision arriving in the same instant is refused as expired: one outcome only.
+        approval.result = { outcome: 'expired', decidedBy: null, comment: null, votes: approval.votes };
+        pending.delete(approval.approvalId);
+        closed.set(approval.approvalId, 'expired');
+      }
+      updateWaitingOn();
+      await projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result: approval.result, closedAt: new Date(Date.now()).toISOString() });
+      return approval.result;
     },
-    port,
-  );
+    async runChild(request: ChildRequest): Promise<WorkResult> {
+      try {
+        const child = await work.resolveDefinition.executeWithOptions(
+          { startToCloseTimeout: '30 seconds', summary: `${request.nodeId}: resolve workflow ${request.workflowId}` },
+          [{ tenantId, workflowId: request.workflowId, version: request.version }],
+        );
+        const childId = `${runId}~${request.stepKey}`;
+        const started = await startChild<typeof runGraph>('runGraph', {
+          workflowId: childId,
+          args: [{ tenantId, definition: child, input: request.input, trigger: { type: 'manual' }, triggeredBy: args.triggeredBy, priority: args.priority }],
+          parentClosePolicy: request.wait ? ParentClosePolicy.TERMINATE : ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: WorkflowNameKey, value: child.name },
+            { key: WorkflowIdKey, value: child.workflowId },
+            { key: VersionKey, value: child.version },
+            { key: RunStatusKey, value: 'pending' },
+            { key: TenantKey, value: tenantId },
+          ],
+          staticSummary: `${child.name} v${child.version} (from ${request.nodeId})`,
+        });
+        if (!request.wait) return { ok: true, output: { runId: childId, version: child.version, waited: false } };
+        const result = await started.result();
+        if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: 'SubworkflowEnded' } };
+        return { ok: true, output: result.output };
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) return { ok: false, error: describeFailure(error) };
+        throw error;
+      }
+    },
+  };
 
-  await projection.recordRunFinished({
-    tenantId,
-    runId,
-    status: outcome.status,
-    output: outcome.output,
-    error: outcome.error,
-    completedAt: new Date(Date.now()).toISOString(),
-  });
-  upsertSearchAttributes([{ key: RunStatusKey, value: outcome.status }]);
+  const runScope = new CancellationScope();
+  const timeoutMs = parseDuration(definition.graph.configuration?.timeout);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runScope.run(async () => {
+      handle = startRun(
+        {
+          definition: definition.graph,
+          input: args.input,
+          trigger: args.trigger,
+          run: { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt, triggeredBy: args.triggeredBy, priority: args.priority },
+        },
+        port,
+      );
+      if (timeoutMs === undefined) return handle.outcome;
+      const timedOut = sleep(timeoutMs, { summary: 'run timeout' }).then(() => 'timeout' as const);
+      // Cancelled with the run scope once the run ends first; nobody waits on it then.
+      timedOut.catch(() => undefined);
+      const first = await Promise.race([handle.outcome, timedOut]);
+      if (first !== 'timeout') return first;
+      return { status: 'failed', output: null, error: { message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`, type: 'RunTimeout' }, visits: handle.snapshot().visits } as RunOutcome;
+    });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled from outside: record it, then let Temporal close the run as cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      status = 'cancelled';
+      pending.clear();
+      await projection.recordRunFinished({ tenantId, runId, status: 'cancelled', output: null, error: { message: 'the run was cancelled' }, completedAt: new Date(Date.now()).toISOString() });
+      upsertSearchAttributes([{ key: RunStatusKey, value: 'cancelled' }, { key: WaitingOnKey, value: [] }]);
+    });
+    throw error;
+  }
+  // Whatever is still in flight (other branches after an end, the timeout timer) stops here.
+  runScope.cancel();
+
+  status = outcome.status;
+  await projection.recordRunFinished({ tenantId, runId, status: outcome.status, output: outcome.output, error: outcome.error, completedAt: new Date(Date.now()).toISOString() });
+  upsertSearchAttributes([{ key: RunStatusKey, value: outcome.status }, ...(pending.size ? [{ key: WaitingOnKey, value: [] as string[] }] : [])]);
   if (outcome.status === 'failed') {
     // Non-retryable: the definition or its data made the run fail; retrying the workflow would fail the same way.
     throw ApplicationFailure.nonRetryable(outcome.error?.message ?? 'the run failed', 'RunFailed', outcome.error);

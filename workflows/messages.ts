@@ -1,0 +1,57 @@
+/**
+ * The messages `runGraph` answers: approval decisions (an Update with a
+ * validator), pause and resume (signals), and its live state (a query).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RunSnapshot } from '../interpreter/engine';
+
+/** Who decides: checked by the API against its key, and again by the workflow's validator. */
+export interface Actor {
+  userId: string;
+  email: string;
+  roles: string[];
+}
+
+export interface DecisionInput {
+  approvalId: string;
+  /** One of the node's outcomes; `approve` and `reject` stand for `approved` and `rejected`. */
+  decision: string;
+  comment?: string;
+  actor: Actor;
+}
+
+export interface Vote {
+  userId: string;
+  email: string;
+  decision: string;
+  comment: string | null;
+  at: string;
+}
+
+export interface ApprovalView {
+  approvalId: string;
+  nodeId: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'decided';
+  outcome: string | null;
+  votes: Vote[];
+}
+
+/** Failure types the decision validator raises; the API maps them to 403 and 409. */
+export const DECISION_FAILURES = {
+  notAllowed: 'ApprovalNotAllowed',
+  alreadyDecided: 'ApprovalAlreadyDecided',
+  alreadyVoted: 'ApprovalAlreadyVoted',
+  expired: 'ApprovalExpired',
+  unknown: 'ApprovalUnknown',
+  badDecision: 'ApprovalBadDecision',
+} as const;
+
+export const decideUpdate = defineUpdate<ApprovalView, [DecisionInput]>('decide');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+
+export interface RunState extends RunSnapshot {
+  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+  pendingApprovals: Array<{ approvalId: string; nodeId: string; approverRoles: string[]; approverUsers: string[]; votes: Vote[]; expiresAt: string | null }>;
+}
+export const stateQuery = defineQuery<RunState>('state');
