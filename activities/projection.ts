@@ -152,6 +152,11 @@ export function createProjectionActivities(db: Db) {
     },
 
     async recordRunFinished(input: RunFinishedInput): Promise<void> {
+      // An approval still open when its run closes can no longer be decided: it leaves the inboxes as expired.
+      await db
+        .update(workflowApprovals)
+        .set({ status: 'expired', respondedAt: new Date(input.completedAt) })
+        .where(and(eq(workflowApprovals.instanceId, input.runId), eq(workflowApprovals.tenantId, input.tenantId), eq(workflowApprovals.status, 'pending')));
       await db
         .update(workflowInstances)
         .set({

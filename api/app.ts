@@ -13,6 +13,7 @@ import type { Database } from '../db/client';
 import { authenticate } from './auth';
 import { HttpProblem, type ProblemEntry } from './errors';
 import { adminRoutes } from './routes/admin';
+import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(lifecycleRoutes);
   await app.register(runRoutes);
   await app.register(adminRoutes);
+  await app.register(approvalRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -96,3 +96,12 @@ export async function createHarness(): Promise<Harness> {
 export async function settled(harness: Harness, runId: string): Promise<void> {
   await harness.temporal.workflow.getHandle(runId).result().catch(() => undefined);
 }
+
+/** Waits until `probe` returns something truthy (a step appearing, an approval being requested); the test's own timeout bounds it. */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, intervalMs = 50): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -2,8 +2,10 @@ import { and, asc, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PRIORITIES, RUN_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflowNotifications } from '../../db/schema';
-import { callerOf } from '../auth';
-import { notFound } from '../errors';
+import { callerOf, requireRole, type Caller } from '../auth';
+import { conflict, notFound } from '../errors';
+import { startRun } from '../services/runs';
+import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
 import { afterCursor, page, PageQuery } from '../pagination';
 
 type InstanceRow = typeof workflowInstances.$inferSelect;
@@ -81,6 +83,93 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const rows = await db.select().from(workflowInstances).where(and(...where)).orderBy(desc(workflowInstances.createdAt), desc(workflowInstances.id)).limit(q.limit + 1);
     const result = page<(typeof rows)[number]>(rows, q.limit);
     return { items: result.items.map(runView), nextCursor: result.nextCursor };
+  });
+
+  const RunParams = z.object({ runId: z.string().min(1).max(300) });
+  const loadRun = async (caller: Caller, runId: string) => {
+    const row = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
+    if (!row) throw notFound('Run', runId);
+    return row;
+  };
+  const closedProblem = (status: string, action: string) => conflict(`The run is ${status}; it cannot be ${action}.`, { status });
+
+  app.post('/api/runs/:runId/cancel', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'operator', 'editor');
+    const run = await loadRun(caller, request.params.runId);
+    if (['completed', 'failed', 'cancelled'].includes(run.status)) throw closedProblem(run.status, 'cancelled');
+    try {
+      await app.temporal.workflow.getHandle(run.id).cancel();
+    } catch (error) {
+      throw conflict(`The run could not be cancelled: ${(error as Error).message}`);
+    }
+    return reply.code(202).send({ runId: run.id, status: 'cancelling' });
+  });
+
+  for (const [action, signal, from, to] of [['pause', pauseSignal, ['pending', 'running'], 'paused'], ['resume', resumeSignal, ['paused'], 'running']] as const) {
+    app.post(`/api/runs/:runId/${action}`, { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+      const caller = callerOf(request);
+      requireRole(caller, 'operator', 'editor');
+      const run = await loadRun(caller, request.params.runId);
+      if (!(from as readonly string[]).includes(run.status)) throw closedProblem(run.status, action === 'pause' ? 'paused' : 'resumed');
+      try {
+        await app.temporal.workflow.getHandle(run.id).signal(signal);
+      } catch (error) {
+        throw conflict(`The run could not be ${action}d: ${(error as Error).message}`);
+      }
+      return reply.code(202).send({ runId: run.id, status: to });
+    });
+  }
+
+  app.post('/api/runs/:runId/retry', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'operator', 'editor');
+    const run = await loadRun(caller, request.params.runId);
+    const started = await startRun(app.runDeps, caller, { workflowId: run.workflowId, input: run.input, version: run.version, priority: run.priority });
+    return reply.code(202).send({ ...started, retryOf: run.id });
+  });
+
+  app.get('/api/runs/:runId/state', { schema: { tags: ['runs'], params: RunParams } }, async (request) => {
+    const caller = callerOf(request);
+    const run = await loadRun(caller, request.params.runId);
+    if (['completed', 'failed', 'cancelled'].includes(run.status)) return { status: run.status, activeNodes: [], pendingApprovals: [], progress: run.progress, finished: true };
+    try {
+      return await app.temporal.workflow.getHandle(run.id).query(stateQuery);
+    } catch (error) {
+      throw conflict(`The run's live state could not be read: ${(error as Error).message}`);
+    }
+  });
+
+  app.get('/api/runs/:runId/history', { schema: { tags: ['runs'], params: RunParams } }, async (request) => {
+    const caller = callerOf(request);
+    const run = await loadRun(caller, request.params.runId);
+    const scope = <T extends { tenantId: unknown; instanceId: unknown }>(t: T) => and(eq(t.instanceId as never, run.id), eq(t.tenantId as never, caller.tenantId));
+    const [steps, approvals, notifications] = await Promise.all([
+      db.select().from(workflowExecutions).where(scope(workflowExecutions)),
+      db.select().from(workflowApprovals).where(scope(workflowApprovals)),
+      db.select().from(workflowNotifications).where(scope(workflowNotifications)),
+    ]);
+    type Event = { at: string; type: string; nodeId?: string; detail: Record<string, unknown> };
+    const events: Event[] = [];
+    const at = (d: Date | null) => (d ? d.toISOString() : null);
+    if (run.startedAt) events.push({ at: run.startedAt.toISOString(), type: 'run.started', detail: { version: run.version, triggeredBy: run.triggeredBy, triggerSource: run.triggerSource, input: run.input } });
+    for (const s of steps) {
+      events.push({ at: s.startedAt.toISOString(), type: 'step.started', nodeId: s.nodeId, detail: { stepId: s.id, nodeType: s.nodeType, label: s.label, visit: s.visit } });
+      if (s.completedAt) events.push({ at: s.completedAt.toISOString(), type: s.status === 'failed' ? 'step.failed' : 'step.completed', nodeId: s.nodeId, detail: { stepId: s.id, handle: s.handle, output: s.output, error: s.error, durationMs: s.durationMs, attempt: s.attempt } });
+    }
+    for (const a of approvals) {
+      events.push({ at: a.requestedAt.toISOString(), type: 'approval.requested', nodeId: a.nodeId, detail: { approvalId: a.id, approverRoles: a.approverRoles, approverUsers: a.approverUsers, quorum: a.quorum, expiresAt: at(a.expiresAt) } });
+      if (a.respondedAt) events.push({ at: a.respondedAt.toISOString(), type: `approval.${a.status}`, nodeId: a.nodeId, detail: { approvalId: a.id, outcome: a.outcome, decidedBy: a.decidedBy, votes: a.votes } });
+    }
+    for (const n of notifications) {
+      events.push({ at: n.createdAt.toISOString(), type: 'notification.created', ...(n.nodeId ? { nodeId: n.nodeId } : {}), detail: { notificationId: n.id, channel: n.channel, recipients: n.recipients } });
+      if (n.sentAt || n.status === 'failed') events.push({ at: (n.sentAt ?? n.createdAt).toISOString(), type: `notification.${n.status}`, ...(n.nodeId ? { nodeId: n.nodeId } : {}), detail: { notificationId: n.id, error: n.error } });
+    }
+    if (run.completedAt) events.push({ at: run.completedAt.toISOString(), type: `run.${run.status}`, detail: { output: run.output, error: run.error } });
+    // Stable order: by time, then by the order the events were listed above.
+    const order = new Map(events.map((e, i) => [e, i]));
+    events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : order.get(a)! - order.get(b)!));
+    return { runId: run.id, events };
   });
 
   app.get('/api/runs/:runId', { schema: { tags: ['runs'], params: z.object({ runId: z.string().min(1).max(300) }) } }, async (request) => {

@@ -1,0 +1,140 @@
+/**
+ * The approval inbox and decisions. A decision is a Temporal Update with a
+ * validator: the API checks tenant and roles first, then the workflow checks
+ * again against the approval's own state, so a decision is recorded once.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { and, arrayOverlaps, desc, eq, or, type SQL } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { APPROVAL_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflows } from '../../db/schema';
+import { DECISION_FAILURES, decideUpdate } from '../../workflows/messages';
+import { callerOf, type Caller } from '../auth';
+import { conflict, forbidden, HttpProblem, notFound } from '../errors';
+import { idempotencyKeyOf, once } from '../idempotency';
+import { afterCursor, page, PageQuery } from '../pagination';
+
+type ApprovalRow = typeof workflowApprovals.$inferSelect;
+
+function approvalView(row: ApprovalRow & { createdAt?: Date }) {
+  return {
+    id: row.id,
+    runId: row.instanceId,
+    nodeId: row.nodeId,
+    status: row.status,
+    outcome: row.outcome,
+    approverRoles: row.approverRoles,
+    approverUsers: row.approverUsers,
+    quorum: row.quorum,
+    message: row.message,
+    requestedAt: row.requestedAt.toISOString(),
+    respondedAt: row.respondedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    decidedBy: row.decidedBy,
+    rejectionReason: row.rejectionReason,
+    votes: row.votes,
+  };
+}
+
+function mayDecide(caller: Caller, row: ApprovalRow): boolean {
+  return row.approverRoles.some((r) => caller.roles.includes(r)) || row.approverUsers.includes(caller.userId) || row.approverUsers.includes(caller.email);
+}
+
+/** Maps the workflow validator's typed refusals (and a closed run) to HTTP problems. */
+function decisionProblem(error: unknown): HttpProblem | undefined {
+  if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed|not found/i.test(error.message) && !(error instanceof WorkflowUpdateFailedError))) {
+    return conflict('The run has already closed; the decision was not recorded.');
+  }
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const { type, message } = error.cause;
+    if (type === DECISION_FAILURES.notAllowed) return forbidden(message);
+    if (type === DECISION_FAILURES.badDecision) return new HttpProblem(400, 'invalid-request', message, [{ path: 'body.decision', message }]);
+    if (type === DECISION_FAILURES.unknown) return conflict(message);
+    return conflict(message, { reason: type });
+  }
+  return undefined;
+}
+
+export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.database;
+
+  app.get('/api/approvals', {
+    schema: {
+      tags: ['approvals'],
+      querystring: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), mine: z.enum(['true', 'false']).optional(), runId: z.string().max(300).optional(), ...PageQuery }).strict(),
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const q = request.query;
+    const where: SQL[] = [eq(workflowApprovals.tenantId, caller.tenantId)];
+    if (q.status) where.push(eq(workflowApprovals.status, q.status));
+    if (q.runId) where.push(eq(workflowApprovals.instanceId, q.runId));
+    if (q.mine === 'true') {
+      const mine = [arrayOverlaps(workflowApprovals.approverUsers, [caller.userId, caller.email])];
+      if (caller.roles.length) mine.push(arrayOverlaps(workflowApprovals.approverRoles, caller.roles));
+      where.push(or(...mine)!);
+    }
+    const after = afterCursor(workflowApprovals.requestedAt, workflowApprovals.id, q.cursor);
+    if (after) where.push(after);
+    const rows = await db.select().from(workflowApprovals).where(and(...where)).orderBy(desc(workflowApprovals.requestedAt), desc(workflowApprovals.id)).limit(q.limit + 1);
+    const result = page(rows.map((r) => ({ ...r, createdAt: r.requestedAt })), q.limit);
+    return { items: result.items.map(approvalView), nextCursor: result.nextCursor };
+  });
+
+  const load = async (caller: Caller, id: string) => {
+    const row = (
+      await db
+        .select({ approval: workflowApprovals, run: workflowInstances, workflowName: workflows.name, label: workflowExecutions.label })
+        .from(workflowApprovals)
+        .innerJoin(workflowInstances, eq(workflowInstances.id, workflowApprovals.instanceId))
+        .innerJoin(workflows, eq(workflows.id, workflowInstances.workflowId))
+        .leftJoin(workflowExecutions, eq(workflowExecutions.id, workflowApprovals.executionId))
+        .where(and(eq(workflowApprovals.id, id), eq(workflowApprovals.tenantId, caller.tenantId)))
+        .limit(1)
+    )[0];
+    if (!row) throw notFound('Approval', id);
+    return row;
+  };
+
+  app.get('/api/approvals/:id', { schema: { tags: ['approvals'], params: z.object({ id: z.uuid() }) } }, async (request) => {
+    const caller = callerOf(request);
+    const row = await load(caller, request.params.id);
+    return {
+      ...approvalView(row.approval),
+      label: row.label,
+      run: { id: row.run.id, workflowId: row.run.workflowId, workflowName: row.workflowName, version: row.run.version, status: row.run.status, input: row.run.input, triggeredBy: row.run.triggeredBy },
+      canDecide: row.approval.status === 'pending' && mayDecide(caller, row.approval),
+    };
+  });
+
+  app.post('/api/approvals/:id/decision', {
+    schema: {
+      tags: ['approvals'],
+      params: z.object({ id: z.uuid() }),
+      body: z.object({ decision: z.string().trim().min(1).max(100), comment: z.string().max(5000).optional() }).strict(),
+    },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    const { approval, run } = await load(caller, request.params.id);
+    if (!mayDecide(caller, approval)) throw forbidden('You are not one of this approval\'s approvers (by role or by name).');
+    // The same Idempotency-Key answers the first result again, without a second Update.
+    return once(db, caller, request, reply, async () => {
+      // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
+      if (approval.status !== 'pending') {
+        throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { status: approval.status });
+      }
+      try {
+        const view = await app.temporal.workflow.getHandle(run.id).executeUpdate(decideUpdate, {
+          args: [{ approvalId: approval.id, decision: request.body.decision, ...(request.body.comment ? { comment: request.body.comment } : {}), actor: { userId: caller.userId, email: caller.email, roles: caller.roles } }],
+          updateId: `${approval.id}:${idempotencyKeyOf(request) ?? randomUUID()}`,
+        });
+        const status = view.status === 'pending' ? 'pending' : view.outcome === 'rejected' ? 'rejected' : 'approved';
+        return { status: 200, body: { ...approvalView(approval), status, outcome: view.outcome, votes: view.votes, decidedBy: view.status === 'pending' ? null : caller.userId } };
+      } catch (error) {
+        throw decisionProblem(error) ?? error;
+      }
+    });
+  });
+};
+
