@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
   /** Node outputs larger than this (bytes of JSON) are stored in PostgreSQL and referenced. */
   MAX_INLINE_OUTPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  /** A run continues as new once its history holds this many events (Temporal's own suggestion comes first). */
+  RUN_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).default(8000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,6 +52,7 @@ export interface Config {
   adminApiKey: string | undefined;
   httpAllowPrivate: boolean;
   maxInlineOutputBytes: number;
+  runHistoryLimit: number;
   logLevel: string;
 }
 
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: e.ADMIN_API_KEY,
     httpAllowPrivate: e.HTTP_ALLOW_PRIVATE,
     maxInlineOutputBytes: e.MAX_INLINE_OUTPUT_BYTES,
+    runHistoryLimit: e.RUN_HISTORY_LIMIT,
     logLevel: e.LOG_LEVEL,
   };
 }

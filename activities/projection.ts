@@ -88,7 +88,8 @@ export function createProjectionActivities(db: Db) {
         await tx
           .insert(workflowExecutions)
           .values({ id: executionId(runId, step.stepKey), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, ...row })
-          .onConflictDoUpdate({ target: workflowExecutions.id, set: row });
+          // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves it on.
+          .onConflictDoUpdate({ target: workflowExecutions.id, set: { ...row, startedAt: sql`${workflowExecutions.startedAt}`, durationMs: completedAt ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int` : null } });
         await tx
           .update(workflowInstances)
           .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()` })

@@ -143,8 +143,8 @@ export interface EnginePort {
   now(): number;
   runWork(request: WorkRequest): Promise<WorkResult>;
   recordStep(step: StepRecord, progress: RunProgress): Promise<void>;
-  /** A durable timer. */
-  sleep(ms: number, label: string): Promise<void>;
+  /** A durable timer; `stepKey` names the node execution that waits. */
+  sleep(ms: number, label: string, stepKey: string): Promise<void>;
   /** Waits for a decision on an approval, or its expiry. */
   awaitApproval(request: ApprovalRequest): Promise<ApprovalResult>;
   /** Runs another published workflow as a child run. */
@@ -461,7 +461,7 @@ class GraphRun {
           ms = Math.max(0, at - this.port.now());
         }
         await this.port.recordStep({ ...this.stepBase(node, stepKey, visit, startedAt), status: 'running', handle: null, input: { ms }, output: null, error: null, attempt: 1, completedAt: null }, this.progress());
-        if (ms > 0) await this.port.sleep(ms, `${node.id}: ${label}`);
+        if (ms > 0) await this.port.sleep(ms, `${node.id}: ${label}`, stepKey);
         return { handle: null, output: { waitedMs: ms }, input: { ms } };
       }
       case 'approval': {

@@ -36,7 +36,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
   installTemporalRuntime('error');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -45,6 +45,7 @@ export async function createHarness(): Promise<Harness> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     HTTP_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, embeddedDir: 'memory://', poolSize: 5 });
   // DATABASE_URL's database was migrated once by the global setup.

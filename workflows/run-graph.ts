@@ -10,7 +10,9 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
@@ -37,7 +39,7 @@ import {
 } from '../interpreter/engine';
 import { type ApprovalView, DECISION_FAILURES, decideUpdate, type DecisionInput, pauseSignal, resumeSignal, type RunState, stateQuery, type Vote } from './messages';
 import { RunStatusKey, TenantKey, VersionKey, WaitingOnKey, WorkflowIdKey, WorkflowNameKey } from './search-attributes';
-import type { RunGraphInput, RunGraphResult } from './types';
+import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
 
 const work = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
@@ -105,13 +107,50 @@ const DECISION_ALIASES: Record<string, string> = { approve: 'approved', reject: 
 export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   const info = workflowInfo();
   const runId = info.workflowId;
-  const startedAt = new Date(Date.now()).toISOString();
   const { tenantId, definition } = args;
-  let status: RunState['status'] = 'running';
+  const carried = args.continued;
+  const startedAt = carried?.startedAt ?? new Date(Date.now()).toISOString();
+  let status: RunState['status'] = carried?.paused ? 'paused' : 'running';
   let handle: RunHandle | undefined;
   const pending = new Map<string, PendingApproval>();
   /** Approvals no longer pending, and how they closed: a late decision is told why it is refused. */
-  const closed = new Map<string, 'decided' | 'expired'>();
+  const closed = new Map<string, 'decided' | 'expired'>(Object.entries(carried?.closedApprovals ?? {}));
+  /** What this run knows from earlier runs and has done itself: carried on by continue-as-new. */
+  const memo: Pick<Checkpoint, 'work' | 'approvals' | 'children' | 'timers'> = {
+    work: { ...carried?.work },
+    approvals: { ...carried?.approvals },
+    children: { ...carried?.children },
+    timers: { ...carried?.timers },
+  };
+  const recorded = new Set(carried?.recorded ?? []);
+  // Approvals that were waiting when the earlier run continued as new: open again at once, so a decision arriving
+  // before the graph is re-executed up to them is still accepted.
+  const resumable = new Map<string, PendingApproval>();
+  for (const [stepKey, p] of Object.entries(carried?.pendingApprovals ?? {})) {
+    const approval: PendingApproval = { approvalId: p.approvalId, request: p.request, votes: p.votes };
+    resumable.set(stepKey, approval);
+    pending.set(approval.approvalId, approval);
+  }
+  /** Work and children in flight: continue-as-new waits for them; approvals and timers it carries. */
+  let inFlight = 0;
+  let draining = false;
+  const historyLimit = args.historyLimit ?? 8000;
+  // The history's length is only known at workflow task boundaries, and local activities add markers within one
+  // long task; so count what this run adds (generously) and continue as new on whichever figure is larger.
+  let eventsEstimate = 5;
+  const EVENTS_PER_LOCAL_ACTIVITY = 1;
+  const EVENTS_PER_ACTIVITY = 6;
+  const EVENTS_PER_TIMER = 5;
+  const historyIsLong = () => workflowInfo().continueAsNewSuggested || Math.max(workflowInfo().historyLength, eventsEstimate) > historyLimit;
+  const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
+    eventsEstimate += EVENTS_PER_ACTIVITY;
+    inFlight++;
+    try {
+      return await fn();
+    } finally {
+      inFlight--;
+    }
+  };
 
   const updateWaitingOn = () => {
     const waiting = [...pending.values()].flatMap((p) => [`node:${p.request.nodeId}`, ...p.request.approverRoles.map((r) => `role:${r}`), ...p.request.approverUsers.map((u) => `user:${u}`)]);
@@ -144,6 +183,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   setHandler(
     decideUpdate,
     (input: DecisionInput): ApprovalView => {
+      eventsEstimate += 3;
       const approval = pending.get(input.approvalId)!;
       const decision = DECISION_ALIASES[input.decision] ?? input.decision;
       approval.votes.push({ userId: input.actor.userId, email: input.actor.email, decision, comment: input.comment ?? null, at: new Date(Date.now()).toISOString() });
@@ -182,7 +222,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     },
   );
 
-  await projection.recordRunStarted({
+  if (!carried) await projection.recordRunStarted({
     tenantId,
     runId,
     workflowId: definition.workflowId,
@@ -194,18 +234,44 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     priority: args.priority,
     startedAt,
   });
-  upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
+  if (!carried) upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
 
   const port: EnginePort = {
     now: () => Date.now(),
-    runWork,
-    recordStep: (step, progress) => projection.recordStep({ tenantId, runId, step, progress }),
-    sleep: (ms, summary) => sleep(ms, { summary }),
-    whenRunning: () => (status === 'paused' ? condition(() => status !== 'paused') : Promise.resolve()),
+    async runWork(request) {
+      const known = memo.work[request.stepKey];
+      if (known) return known;
+      const result = await counted(() => runWork(request));
+      memo.work[request.stepKey] = result;
+      return result;
+    },
+    async recordStep(step, progress) {
+      if (recorded.has(step.stepKey)) return;
+      eventsEstimate += EVENTS_PER_LOCAL_ACTIVITY;
+      await projection.recordStep({ tenantId, runId, step, progress });
+      if (step.status === 'completed' || step.status === 'failed') recorded.add(step.stepKey);
+    },
+    async sleep(ms, summary, stepKey) {
+      const deadline = memo.timers[stepKey] ?? Date.now() + ms;
+      if (deadline === 0) return;
+      memo.timers[stepKey] = deadline;
+      const left = deadline - Date.now();
+      eventsEstimate += EVENTS_PER_TIMER;
+      if (left > 0) await sleep(left, { summary });
+      memo.timers[stepKey] = 0;
+    },
+    whenRunning: () => (status === 'paused' || draining ? condition(() => status !== 'paused' && !draining) : Promise.resolve()),
     async awaitApproval(request: ApprovalRequest): Promise<ApprovalResult> {
-      const approval: PendingApproval = { approvalId: uuid4(), request, votes: [] };
-      pending.set(approval.approvalId, approval);
-      await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
+      const known = memo.approvals[request.stepKey];
+      if (known) return known;
+      const resumed = resumable.get(request.stepKey);
+      resumable.delete(request.stepKey);
+      // A resumed approval keeps its id, votes and deadline from the run that asked for it.
+      const approval: PendingApproval = resumed ?? { approvalId: uuid4(), request, votes: [] };
+      request = approval.request;
+      if (!resumed) pending.set(approval.approvalId, approval);
+      eventsEstimate += EVENTS_PER_TIMER + 2 * EVENTS_PER_LOCAL_ACTIVITY;
+      if (!resumed) await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
       updateWaitingOn();
       if (request.expiresAt === null) await condition(() => approval.result !== undefined);
       else await condition(() => approval.result !== undefined, Math.max(1, request.expiresAt - Date.now()), { summary: `${request.nodeId}: expires` });
@@ -217,9 +283,19 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       }
       updateWaitingOn();
       await projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result: approval.result, closedAt: new Date(Date.now()).toISOString() });
+      memo.approvals[request.stepKey] = approval.result;
       return approval.result;
     },
     async runChild(request: ChildRequest): Promise<WorkResult> {
+      const known = memo.children[request.stepKey];
+      if (known) return known;
+      const result = await counted(() => runChild(request));
+      memo.children[request.stepKey] = result;
+      return result;
+    },
+  };
+
+  async function runChild(request: ChildRequest): Promise<WorkResult> {
       try {
         const child = await work.resolveDefinition.executeWithOptions(
           { startToCloseTimeout: '30 seconds', summary: `${request.nodeId}: resolve workflow ${request.workflowId}` },
@@ -228,7 +304,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
         const childId = `${runId}~${request.stepKey}`;
         const started = await startChild<typeof runGraph>('runGraph', {
           workflowId: childId,
-          args: [{ tenantId, definition: child, input: request.input, trigger: { type: 'manual' }, triggeredBy: args.triggeredBy, priority: args.priority }],
+          args: [{ tenantId, definition: child, input: request.input, trigger: { type: 'manual' }, triggeredBy: args.triggeredBy, priority: args.priority, ...(args.historyLimit ? { historyLimit: args.historyLimit } : {}) }],
           parentClosePolicy: request.wait ? ParentClosePolicy.TERMINATE : ParentClosePolicy.ABANDON,
           typedSearchAttributes: [
             { key: WorkflowNameKey, value: child.name },
@@ -248,12 +324,11 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
         if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) return { ok: false, error: describeFailure(error) };
         throw error;
       }
-    },
-  };
+  }
 
   const runScope = new CancellationScope();
   const timeoutMs = parseDuration(definition.graph.configuration?.timeout);
-  let outcome: RunOutcome;
+  let outcome: RunOutcome | 'continue';
   try {
     outcome = await runScope.run(async () => {
       handle = startRun(
@@ -265,11 +340,23 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
         },
         port,
       );
-      if (timeoutMs === undefined) return handle.outcome;
-      const timedOut = sleep(timeoutMs, { summary: 'run timeout' }).then(() => 'timeout' as const);
-      // Cancelled with the run scope once the run ends first; nobody waits on it then.
-      timedOut.catch(() => undefined);
-      const first = await Promise.race([handle.outcome, timedOut]);
+      const racers: Array<Promise<RunOutcome | 'timeout' | 'continue'>> = [handle.outcome];
+      if (timeoutMs !== undefined) {
+        const deadline = Date.parse(startedAt) + timeoutMs;
+        racers.push(sleep(Math.max(1, deadline - Date.now()), { summary: 'run timeout' }).then(() => 'timeout' as const));
+      }
+      // Long runs: once the history is long, stop starting nodes, let work in flight finish, and continue as new.
+      racers.push(
+        condition(historyIsLong).then(async () => {
+          draining = true;
+          await condition(() => inFlight === 0 && allHandlersFinished());
+          return 'continue' as const;
+        }),
+      );
+      // The losers are cancelled with the run scope; nobody waits on them then.
+      for (const racer of racers.slice(1)) racer.catch(() => undefined);
+      const first = await Promise.race(racers);
+      if (first === 'continue') return first;
       if (first !== 'timeout') return first;
       return { status: 'failed', output: null, error: { message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`, type: 'RunTimeout' }, visits: handle.snapshot().visits } as RunOutcome;
     });
@@ -286,6 +373,19 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   }
   // Whatever is still in flight (other branches after an end, the timeout timer) stops here.
   runScope.cancel();
+
+  if (outcome === 'continue') {
+    const checkpoint: Checkpoint = {
+      startedAt,
+      generation: (carried?.generation ?? 0) + 1,
+      paused: status === 'paused',
+      ...memo,
+      pendingApprovals: Object.fromEntries([...pending.values()].map((p) => [p.request.stepKey, { approvalId: p.approvalId, request: p.request, votes: p.votes }])),
+      closedApprovals: Object.fromEntries(closed),
+      recorded: [...recorded],
+    };
+    return continueAsNew<typeof runGraph>({ ...args, continued: checkpoint });
+  }
 
   status = outcome.status;
   await projection.recordRunFinished({ tenantId, runId, status: outcome.status, output: outcome.output, error: outcome.error, completedAt: new Date(Date.now()).toISOString() });

@@ -1,5 +1,6 @@
 /** Inputs and results of the generic workflow, shared by the API, worker and tests. */
-import type { RunOutcome, TriggerInfo } from '../interpreter/engine';
+import type { ApprovalRequest, ApprovalResult, RunOutcome, TriggerInfo, WorkResult } from '../interpreter/engine';
+import type { Vote } from './messages';
 import type { Definition } from '../interpreter/schema';
 
 /** The published version a run is pinned to: editing or republishing never changes a run in flight. */
@@ -19,6 +20,35 @@ export interface RunGraphInput {
   trigger: TriggerInfo;
   triggeredBy: string | null;
   priority: 'low' | 'normal' | 'high' | 'critical';
+  /** Continue as new once the history holds this many events (default 8,000; Temporal's own suggestion comes first). */
+  historyLimit?: number;
+  /** Set when this run continues an earlier one of the same run id. */
+  continued?: Checkpoint;
+}
+
+/**
+ * What a run carries through continue-as-new. The interpreter is deterministic,
+ * so the new run re-executes the graph from its trigger, answering each
+ * finished node's work from `work`, `approvals` and `children` instead of
+ * doing it again, and picks up waits where they stood.
+ */
+export interface Checkpoint {
+  startedAt: string;
+  /** How many times this run has continued as new. */
+  generation: number;
+  paused: boolean;
+  /** Results of finished work, approvals and children, by step key. */
+  work: Record<string, WorkResult>;
+  approvals: Record<string, ApprovalResult>;
+  children: Record<string, WorkResult>;
+  /** Timers by step key: their deadline (ms since epoch), or 0 once fired. */
+  timers: Record<string, number>;
+  /** Approvals still waiting, by step key, with their id and votes so far. */
+  pendingApprovals: Record<string, { approvalId: string; request: ApprovalRequest; votes: Vote[] }>;
+  /** Approvals closed in earlier runs, so a late decision is told why it is refused. */
+  closedApprovals: Record<string, 'decided' | 'expired'>;
+  /** Step keys whose final step row was already written. */
+  recorded: string[];
 }
 
 export type RunGraphResult = Pick<RunOutcome, 'status' | 'output' | 'error'>;

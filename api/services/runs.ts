@@ -91,6 +91,7 @@ export async function startRun(deps: RunDeps, caller: Caller, request: StartRunR
     trigger,
     triggeredBy: caller.userId,
     priority,
+    historyLimit: config.runHistoryLimit,
   };
   try {
     await temporal.workflow.start<typeof runGraph>('runGraph', {

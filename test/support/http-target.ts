@@ -16,15 +16,17 @@ export interface HttpTarget {
   close(): Promise<void>;
 }
 
-export async function startHttpTarget(): Promise<HttpTarget> {
+/** `respond` may answer a request itself (return undefined to fall back to the answers set with `answer`). */
+export async function startHttpTarget(respond?: (request: Received) => { status: number; body: unknown } | undefined): Promise<HttpTarget> {
   const received: Received[] = [];
   const answers = new Map<string, { status: number; body: unknown }>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const answer = answers.get((req.url ?? '').split('?')[0] ?? '') ?? { status: 200, body: { ok: true } };
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      received.push(request);
+      const answer = respond?.(request) ?? answers.get((req.url ?? '').split('?')[0] ?? '') ?? { status: 200, body: { ok: true } };
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer.body));
     });
