@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   SMTP_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+  SMTP_FROM: z.string().min(3).default('graphflow <noreply@localhost>'),
   SLACK_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -47,6 +48,7 @@ export interface Config {
   dataDir: string;
   temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string | undefined; devPort: number; uiPort: number };
   smtpUrl: string | undefined;
+  smtpFrom: string;
   slack: { token: string | undefined; apiUrl: string | undefined };
   secretsKey: string | undefined;
   adminApiKey: string | undefined;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL, devPort: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_UI_PORT },
     smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM,
     slack: { token: e.SLACK_TOKEN, apiUrl: e.SLACK_API_URL },
     secretsKey: e.SECRETS_KEY,
     adminApiKey: e.ADMIN_API_KEY,

@@ -4,15 +4,19 @@
  */
 import type { Db } from '../db/client';
 import { httpRequest } from './http';
+import { createLedger } from './ledger';
+import { createMessagingActivities, type MessagingConfig } from './messaging';
 import { createProjectionActivities } from './projection';
 
 export interface ActivityDeps {
   db: Db;
+  messaging: MessagingConfig;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps.db),
+    ...createMessagingActivities(createLedger(deps.db), deps.messaging),
     httpRequest,
   };
 }

@@ -57,41 +57,48 @@ function describeFailure(error: unknown): { message: string; type?: string } {
   return { message: String(cause) };
 }
 
-/** Which activity does a node's work; undefined when this version has none for it. */
-function activityFor(request: WorkRequest): 'httpRequest' | undefined {
-  if (request.kind === 'http') return 'httpRequest';
-  if (request.kind === 'integration' && (request.config.provider === 'http' || request.config.provider === 'webhook')) return 'httpRequest';
-  if (request.kind === 'notification' && request.config.channel === 'webhook') return 'httpRequest';
+type WorkActivity = 'httpRequest' | 'sendMessage';
+
+/** Which activity does a node's work; undefined when there is none for it. */
+function activityFor(request: WorkRequest): WorkActivity | undefined {
+  const { kind, config } = request;
+  if (kind === 'http') return 'httpRequest';
+  const via = kind === 'notification' ? config.channel : config.provider;
+  if (via === 'http' || via === 'webhook') return 'httpRequest';
+  if (via === 'email' || via === 'slack') return 'sendMessage';
   return undefined;
 }
 
-async function runWork(request: WorkRequest): Promise<WorkResult> {
+async function runWork(request: WorkRequest, run: { tenantId: string; runId: string }): Promise<WorkResult> {
   const activity = activityFor(request);
   if (!activity) {
     const what = request.kind === 'notification' ? `channel "${String(request.config.channel)}"` : `provider "${String(request.config.provider)}"`;
-    return { ok: false, error: { message: `node "${request.nodeId}": ${what} is not available in this version yet (email and Slack arrive with the integrations work)`, type: 'NotAvailable' } };
+    return { ok: false, error: { message: `node "${request.nodeId}": unknown ${what}`, type: 'NotAvailable' } };
   }
+  const options = {
+    startToCloseTimeout: request.timeoutMs,
+    retry: {
+      maximumAttempts: request.retry.maximumAttempts,
+      initialInterval: request.retry.initialIntervalMs,
+      backoffCoefficient: request.retry.backoffCoefficient,
+      maximumInterval: request.retry.maximumIntervalMs,
+    },
+    // Shown in the Web UI beside the activity, so a person sees which node this is.
+    summary: `${request.nodeId}: ${request.label}`,
+    activityId: request.stepKey,
+  };
   try {
-    const result = await work[activity].executeWithOptions(
-      {
-        startToCloseTimeout: request.timeoutMs,
-        retry: {
-          maximumAttempts: request.retry.maximumAttempts,
-          initialInterval: request.retry.initialIntervalMs,
-          backoffCoefficient: request.retry.backoffCoefficient,
-          maximumInterval: request.retry.maximumIntervalMs,
-        },
-        // Shown in the Web UI beside the activity, so a person sees which node this is.
-        summary: `${request.nodeId}: ${request.label}`,
-        activityId: request.stepKey,
-      },
-      [{ idempotencyKey: request.idempotencyKey, ...request.config }],
-    );
+    const result =
+      activity === 'httpRequest'
+        ? await work.httpRequest.executeWithOptions(options, [{ idempotencyKey: request.idempotencyKey, ...request.config }])
+        : await work.sendMessage.executeWithOptions(options, [{ ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config }]);
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {
     if (isCancellation(error)) throw error;
-    if (error instanceof ActivityFailure) return { ok: false, error: describeFailure(error) };
-    throw error;
+    if (!(error instanceof ActivityFailure)) throw error;
+    const failure = describeFailure(error);
+    if (activity === 'sendMessage') await projection.markMessageFailed({ tenantId: run.tenantId, idempotencyKey: request.idempotencyKey, error: failure.message });
+    return { ok: false, error: failure };
   }
 }
 
@@ -241,7 +248,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     async runWork(request) {
       const known = memo.work[request.stepKey];
       if (known) return known;
-      const result = await counted(() => runWork(request));
+      const result = await counted(() => runWork(request, { tenantId, runId }));
       memo.work[request.stepKey] = result;
       return result;
     },

@@ -1,0 +1,69 @@
+/** A small HTTP server on loopback speaking Slack's Web API (`chat.postMessage`), as @slack/web-api calls it. */
+import { createServer } from 'node:http';
+
+export interface SlackPost {
+  channel: string;
+  text: string;
+  token: string | undefined;
+  at: number;
+}
+
+export interface SlackApi {
+  /** The base URL to give as SLACK_API_URL. */
+  url: string;
+  posts: SlackPost[];
+  /** The next `count` calls answer 429 with Retry-After. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** The next call answers `{ ok: false, error }`, as Slack does for a bad channel. */
+  refuseNext(error: string): void;
+  close(): Promise<void>;
+}
+
+export async function startSlackApi(): Promise<SlackApi> {
+  const posts: SlackPost[] = [];
+  let limited: number[] = [];
+  let refusal: string | undefined;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      if (!req.url?.endsWith('/chat.postMessage')) {
+        res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+        return;
+      }
+      const retryAfter = limited.shift();
+      if (retryAfter !== undefined) {
+        res.writeHead(429, { 'retry-after': String(retryAfter) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      if (refusal) {
+        const error = refusal;
+        refusal = undefined;
+        res.end(JSON.stringify({ ok: false, error }));
+        return;
+      }
+      const fields: Record<string, string> = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(body) as Record<string, string>)
+        : Object.fromEntries(new URLSearchParams(body));
+      const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || fields.token;
+      posts.push({ channel: fields.channel ?? '', text: fields.text ?? '', token, at: Date.now() });
+      res.end(JSON.stringify({ ok: true, channel: fields.channel, ts: `${Date.now() / 1000}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    posts,
+    rateLimitNext: (count, seconds) => {
+      limited = [...limited, ...Array.from({ length: count }, () => seconds)];
+    },
+    refuseNext: (error) => {
+      refusal = error;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,59 @@
+/** A real SMTP server on loopback that keeps what it receives and can refuse or delay on cue. */
+import { type SMTPServer as Server, SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+  messageId: string | undefined;
+  subject: string | undefined;
+}
+
+export interface SmtpSink {
+  url: string;
+  messages: ReceivedMail[];
+  /** The next `count` messages are refused with this SMTP code (421: try later; 550: never). */
+  refuseNext(count: number, code: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  let refusals: number[] = [];
+  const server: Server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+      stream.on('end', () => {
+        const code = refusals.shift();
+        if (code) {
+          const error = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code });
+          return callback(error);
+        }
+        const header = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(raw)?.[1]?.trim();
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          messageId: header('Message-ID'),
+          subject: header('Subject'),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    refuseNext: (count, code) => {
+      refusals = [...refusals, ...Array.from({ length: count }, () => code)];
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
