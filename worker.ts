@@ -30,6 +30,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: createActivities({
       db: deps.database.db,
       messaging: { smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
+      maxInlineOutputBytes: config.maxInlineOutputBytes,
     }),
   });
 }

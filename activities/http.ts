@@ -4,9 +4,13 @@
  * response as the node's output.
  */
 import { Context } from '@temporalio/activity';
+import type { Db } from '../db/client';
 import { permanentFailure, retryableFailure } from './errors';
+import { expand, offload } from '../db/payloads';
 
 export interface HttpRequestInput {
+  tenantId: string;
+  runId: string;
   idempotencyKey: string;
   method?: unknown;
   url?: unknown;
@@ -46,7 +50,24 @@ async function readCapped(response: Response): Promise<{ text: string; truncated
   return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
-export async function httpRequest(input: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
+export interface HttpDeps {
+  db: Db;
+  /** Response bodies larger than this are stored in PostgreSQL and referenced. */
+  maxInlineBytes: number;
+}
+
+export function createHttpActivities(deps: HttpDeps) {
+  return {
+    async httpRequest(raw: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
+      const input = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
+      const { output, attempt } = await request(input);
+      output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
+      return { output, attempt };
+    },
+  };
+}
+
+async function request(input: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
   const attempt = Context.current().info.attempt;
   const method = String(input.method ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) throw permanentFailure(`unsupported HTTP method "${method}"`, 'HttpBadRequest');

@@ -3,7 +3,7 @@
  * the dependencies worker.ts provides.
  */
 import type { Db } from '../db/client';
-import { httpRequest } from './http';
+import { createHttpActivities } from './http';
 import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
 import { createProjectionActivities } from './projection';
@@ -11,13 +11,14 @@ import { createProjectionActivities } from './projection';
 export interface ActivityDeps {
   db: Db;
   messaging: MessagingConfig;
+  maxInlineOutputBytes: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps.db),
-    ...createMessagingActivities(createLedger(deps.db), deps.messaging),
-    httpRequest,
+    ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db),
+    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes }),
   };
 }
 

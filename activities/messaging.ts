@@ -8,7 +8,9 @@ import { Context } from '@temporalio/activity';
 import { ErrorCode, WebClient, type WebAPICallError } from '@slack/web-api';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { permanentFailure, retryableFailure } from './errors';
+import type { Db } from '../db/client';
 import type { Intent, Ledger } from './ledger';
+import { expand } from '../db/payloads';
 
 export interface MessagingConfig {
   smtpUrl: string | undefined;
@@ -73,7 +75,7 @@ function slackFailure(error: unknown): Error {
   return retryableFailure(`Slack: ${e.message}`, 'SlackUnavailable');
 }
 
-export function createMessagingActivities(ledger: Ledger, config: MessagingConfig) {
+export function createMessagingActivities(ledger: Ledger, config: MessagingConfig, db: Db) {
   let transport: Transporter | undefined;
   let slack: WebClient | undefined;
   const mailer = () => (transport ??= nodemailer.createTransport(config.smtpUrl!));
@@ -86,8 +88,9 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
     }));
 
   return {
-    async sendMessage(input: MessageInput): Promise<{ output: MessageOutput; attempt: number }> {
+    async sendMessage(raw: MessageInput): Promise<{ output: MessageOutput; attempt: number }> {
       const attempt = Context.current().info.attempt;
+      const input = (await expand(db, raw.tenantId, raw)) as MessageInput;
       const intent = describe(input);
       if (intent.channel !== 'email' && intent.channel !== 'slack') throw permanentFailure(`unknown channel "${String(intent.channel)}"`, 'BadChannel');
       if (intent.recipients.length === 0) throw permanentFailure(`no recipients for the ${intent.channel} message`, 'NoRecipients');

@@ -11,7 +11,7 @@ export { runGraph } from '../workflows';
 const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
 export async function handWritten(url: string, level: string): Promise<{ route: string }> {
-  const { output } = await httpRequest({ idempotencyKey: 'bench', method: 'POST', url, body: { level } });
+  const { output } = await httpRequest({ tenantId: 'bench', runId: 'bench', idempotencyKey: 'bench', method: 'POST', url, body: { level } });
   const score = (output.body as { score?: number }).score ?? 0;
   return { route: score > 5 ? 'high' : 'low' };
 }

@@ -56,7 +56,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({ config, database, temporal, logger: false });
+  const app = await buildApp({ config, database, temporal, logger: process.env.TEST_LOG ? { level: 'error' } : false });
 
   const newTenant = async (name = `tenant-${randomUUID().slice(0, 8)}`): Promise<TenantFixture> => {
     const tenant = (await database.db.insert(tenants).values({ name }).returning())[0]!;

@@ -90,7 +90,7 @@ async function runWork(request: WorkRequest, run: { tenantId: string; runId: str
   try {
     const result =
       activity === 'httpRequest'
-        ? await work.httpRequest.executeWithOptions(options, [{ idempotencyKey: request.idempotencyKey, ...request.config }])
+        ? await work.httpRequest.executeWithOptions(options, [{ ...run, idempotencyKey: request.idempotencyKey, ...request.config }])
         : await work.sendMessage.executeWithOptions(options, [{ ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config }]);
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {

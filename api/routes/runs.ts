@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PRIORITIES, RUN_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflowNotifications } from '../../db/schema';
 import { callerOf, requireRole, type Caller } from '../auth';
+import { expand } from '../../db/payloads';
 import { conflict, notFound } from '../errors';
 import { startRun } from '../services/runs';
 import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
@@ -183,6 +184,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       db.select().from(workflowApprovals).where(scoped(workflowApprovals)).orderBy(asc(workflowApprovals.requestedAt)),
       db.select().from(workflowNotifications).where(scoped(workflowNotifications)).orderBy(asc(workflowNotifications.createdAt)),
     ]);
-    return { ...runView(row), steps: steps.map(stepView), approvals, notifications };
+    // Values too large for Temporal's history were stored apart; show them whole.
+    const view = (await expand(db, caller.tenantId, { ...runView(row), steps: steps.map(stepView) })) as ReturnType<typeof runView> & { steps: unknown[] };
+    return { ...view, approvals, notifications };
   });
 };

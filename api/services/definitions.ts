@@ -48,9 +48,41 @@ export async function validateWorkflow(db: Db, caller: Caller, row: WorkflowRow)
     .from(workflows)
     .where(and(eq(workflows.tenantId, caller.tenantId), isNotNull(workflows.latestVersion)));
   const result = validateDefinition(definition, { selfId: row.id, knownWorkflowIds: new Set(published.map((p) => p.id)) });
-  const schemaProblems = checkSchema(definition.inputSchema);
-  if (schemaProblems.length) return { ...result, valid: false, errors: [...result.errors, ...schemaProblems] };
+  const problems = [...checkSchema(definition.inputSchema), ...(await subworkflowCycles(db, caller, row.id, definition))];
+  if (problems.length) return { ...result, valid: false, errors: [...result.errors, ...problems] };
   return result;
+}
+
+const subworkflowTargets = (definition: unknown): string[] =>
+  ((definition as { nodes?: Array<{ type?: string; data?: { workflowId?: unknown } }> } | undefined)?.nodes ?? [])
+    .filter((n) => n.type === 'subworkflow' && typeof n.data?.workflowId === 'string')
+    .map((n) => n.data!.workflowId as string);
+
+/** A subworkflow that would call this workflow again through the latest published versions of the others. */
+async function subworkflowCycles(db: Db, caller: Caller, selfId: string, definition: unknown): Promise<Array<{ path: string; message: string }>> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const nodes = (definition as { nodes?: Array<{ type?: string; data?: { workflowId?: unknown } }> }).nodes ?? [];
+  for (const [i, node] of nodes.entries()) {
+    const start = node.type === 'subworkflow' ? node.data?.workflowId : undefined;
+    if (typeof start !== 'string' || start === selfId) continue;
+    const seen = new Set<string>();
+    const queue: Array<{ id: string; via: string[] }> = [{ id: start, via: [start] }];
+    while (queue.length && seen.size < 200) {
+      const { id, via } = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const latest = (await db.select({ data: workflowVersions.workflowData }).from(workflowVersions).where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.tenantId, caller.tenantId))).orderBy(desc(workflowVersions.version)).limit(1))[0];
+      for (const next of subworkflowTargets(latest?.data)) {
+        if (next === selfId) {
+          problems.push({ path: `nodes[${i}].data.workflowId`, message: `this subworkflow would call this workflow again (through ${via.join(' → ')})` });
+          queue.length = 0;
+          break;
+        }
+        queue.push({ id: next, via: [...via, next] });
+      }
+    }
+  }
+  return problems;
 }
 
 export interface PublishResult {

@@ -77,3 +77,32 @@ describe('versions', () => {
     expect(bad.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.definition.edges', 'body.definition.nodes', 'body.format', 'body.name']);
   });
 });
+
+describe('subworkflow references', () => {
+  it('refuses a subworkflow that names a missing workflow, or that would call the workflow again through another', async () => {
+    const key = h.tenant.adminKey;
+    const sub = (workflowId: string) => ({
+      nodes: [
+        { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+        { id: 'call', type: 'subworkflow', data: { workflowId } },
+        { id: 'e', type: 'end', data: {} },
+      ],
+      edges: [{ id: 'e1', source: 't', target: 'call' }, { id: 'e2', source: 'call', target: 'e' }],
+    });
+    const a = (await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name: 'A', definition: graph('a') } })).json().id;
+    await h.api(key, { method: 'POST', url: `/api/workflows/${a}/publish` });
+    const b = (await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name: 'B', definition: sub(a) } })).json().id;
+    expect((await h.api(key, { method: 'POST', url: `/api/workflows/${b}/publish` })).statusCode).toBe(201);
+
+    // A now wants to call B, which calls A.
+    await h.api(key, { method: 'PUT', url: `/api/workflows/${a}`, payload: { name: 'A', definition: sub(b) } });
+    const cycle = await h.api(key, { method: 'POST', url: `/api/workflows/${a}/publish` });
+    expect(cycle.statusCode, cycle.body).toBe(422);
+    expect(cycle.json().errors).toEqual([{ path: 'nodes[1].data.workflowId', message: expect.stringContaining('would call this workflow again') }]);
+
+    await h.api(key, { method: 'PUT', url: `/api/workflows/${a}`, payload: { name: 'A', definition: sub('00000000-0000-4000-8000-000000000000') } });
+    const missing = await h.api(key, { method: 'POST', url: `/api/workflows/${a}/publish` });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().errors[0].message).toContain('does not exist');
+  });
+});
