@@ -15,6 +15,7 @@ import { HttpProblem, type ProblemEntry } from './errors';
 import { adminRoutes } from './routes/admin';
 import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
+import { hookRoutes } from './routes/hooks';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflows';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(runRoutes);
   await app.register(adminRoutes);
   await app.register(approvalRoutes);
+  await app.register(hookRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

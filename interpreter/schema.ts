@@ -68,6 +68,12 @@ export const NodeDataSchemas: Record<NodeType, z.ZodType> = {
       type: z.enum(['manual', 'webhook', 'schedule', 'event']),
       path: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a webhook path is letters, digits, ".", "_" and "-"').optional(),
       secretRef: z.string().optional(),
+      /** The secret before a rotation: both verify until it is removed. */
+      previousSecretRef: z.string().optional(),
+      /** How the sender signs: the platform's own scheme, or GitHub's, Stripe's or Slack's. */
+      preset: z.enum(['generic', 'github', 'stripe', 'slack']).optional(),
+      /** A template over the delivery (`{{ body.id }}`) naming it when the sender gives no delivery id. */
+      idempotencyKey: z.string().optional(),
       cron: z.string().optional(),
       timezone: z.string().optional(),
       input: z.unknown().optional(),

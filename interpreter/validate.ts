@@ -31,6 +31,9 @@ export interface ValidationEnvironment {
   knownWorkflowIds?: ReadonlySet<string>;
 }
 
+/** What a trigger's `input` and `idempotencyKey` templates read. */
+const DELIVERY_ROOTS: ReadonlySet<string> = new Set(['body', 'headers', 'query']);
+
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const s of segments) {
@@ -113,9 +116,17 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     if (!dataResult.success) {
       for (const issue of dataResult.error.issues) errors.push({ path: formatPath(['nodes', i, 'data', ...issue.path]), message: issue.message });
     }
-    for (const { path, expression } of findExpressions(data, `${at}.data`)) {
-      const why = checkExpression(expression, nodeIds, loopNames);
-      if (why) errors.push({ path, message: why });
+    if (type === 'trigger') {
+      // A trigger's input mapping reads the delivery (body, headers, query), not the run.
+      for (const { path, expression } of findExpressions(data, `${at}.data`)) {
+        const root = expression.split(/[.[]/)[0] ?? '';
+        if (expression === '\u0000unbalanced' || !DELIVERY_ROOTS.has(root)) errors.push({ path, message: expression === '\u0000unbalanced' ? 'unbalanced `{{` or `}}` in template' : `\`{{ ${expression} }}\`: a trigger's templates read the delivery: body, headers or query` });
+      }
+    } else {
+      for (const { path, expression } of findExpressions(data, `${at}.data`)) {
+        const why = checkExpression(expression, nodeIds, loopNames);
+        if (why) errors.push({ path, message: why });
+      }
     }
     checkNodeData(type, data, at, errors, env);
 
@@ -194,6 +205,7 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
     case 'trigger': {
       const trigger = (data.trigger ?? {}) as Record<string, unknown>;
       if (trigger.type === 'webhook' && typeof trigger.path !== 'string') errors.push({ path: `${at}.data.trigger.path`, message: 'a webhook trigger needs a path' });
+      if (trigger.type === 'webhook' && typeof trigger.secretRef !== 'string') errors.push({ path: `${at}.data.trigger.secretRef`, message: 'a webhook trigger needs a secretRef: unsigned deliveries are refused' });
       if (trigger.type === 'schedule') {
         if (typeof trigger.cron !== 'string') errors.push({ path: `${at}.data.trigger.cron`, message: 'a schedule trigger needs a cron expression or "@every <duration>"' });
         else if (!isCron(trigger.cron)) errors.push({ path: `${at}.data.trigger.cron`, message: `"${trigger.cron}" is not a cron expression (five fields, or "@every 5m")` });

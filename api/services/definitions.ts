@@ -28,7 +28,7 @@ export function canonicalJson(value: unknown): string {
 
 export const contentHash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
 
-export async function getWorkflow(db: Db, caller: Caller, id: string): Promise<WorkflowRow> {
+export async function getWorkflow(db: Db, caller: Pick<Caller, 'tenantId'>, id: string): Promise<WorkflowRow> {
   const row = (await db.select().from(workflows).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).limit(1))[0];
   if (!row) throw notFound('Workflow', id);
   return row;
@@ -204,7 +204,7 @@ async function registerTriggers(tx: Db, caller: Caller, workflowId: string, vers
   if (rows.length) await tx.insert(workflowTriggers).values(rows);
 }
 
-export async function getVersion(db: Db, caller: Caller, workflowId: string, version: number | undefined): Promise<VersionRow> {
+export async function getVersion(db: Db, caller: Pick<Caller, 'tenantId'>, workflowId: string, version: number | undefined): Promise<VersionRow> {
   const where = version === undefined
     ? and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId))
     : and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId), eq(workflowVersions.version, version));

@@ -32,14 +32,21 @@ export interface StartRunRequest {
   version?: number;
   /** Makes a retried start start one run: the run id is derived from it. */
   idempotencyKey?: string;
+  /** The run id to use (webhooks derive it from the delivery id); overrides idempotencyKey. */
+  runId?: string;
   trigger?: TriggerInfo;
 }
+
+/** Who starts a run: a caller of the API, or a trigger acting for a tenant (no user). */
+export type Starter = Pick<Caller, 'tenantId'> & { userId: string | null };
 
 export interface StartedRun {
   runId: string;
   workflowId: string;
   version: number;
   status: string;
+  /** False when the run id was already started (a retried request or a redelivery): nothing new was started. */
+  created: boolean;
 }
 
 export function runIdFor(tenantId: string, workflowId: string, idempotencyKey: string | undefined): string {
@@ -48,17 +55,18 @@ export function runIdFor(tenantId: string, workflowId: string, idempotencyKey: s
   return `run-${digest.slice(0, 32)}`;
 }
 
-export async function startRun(deps: RunDeps, caller: Caller, request: StartRunRequest): Promise<StartedRun> {
+export async function startRun(deps: RunDeps, caller: Starter, request: StartRunRequest): Promise<StartedRun> {
   const { db, temporal, config } = deps;
   const workflow = await getWorkflow(db, caller, request.workflowId);
   if (workflow.status === 'archived') throw conflict('This workflow is archived: it starts no new runs.');
   const version = await getVersion(db, caller, workflow.id, request.version);
   const graph = version.workflowData as Definition;
-  const input = request.input ?? {};
+  // Run input is JSON: a mapping that rendered an unknown path leaves the key out, as JSON would.
+  const input: unknown = JSON.parse(JSON.stringify(request.input ?? {}));
   const problems = checkInput(graph.inputSchema, input, version.contentHash);
   if (problems.length) throw badRequest(`The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`, problems);
 
-  const runId = runIdFor(caller.tenantId, workflow.id, request.idempotencyKey);
+  const runId = request.runId ?? runIdFor(caller.tenantId, workflow.id, request.idempotencyKey);
   const priority = request.priority ?? 'normal';
   const trigger: TriggerInfo = request.trigger ?? { type: 'manual' };
   const inserted = await db
@@ -93,6 +101,7 @@ export async function startRun(deps: RunDeps, caller: Caller, request: StartRunR
     priority,
     historyLimit: config.runHistoryLimit,
   };
+  let created = true;
   try {
     await temporal.workflow.start<typeof runGraph>('runGraph', {
       taskQueue: config.temporal.taskQueue,
@@ -108,11 +117,12 @@ export async function startRun(deps: RunDeps, caller: Caller, request: StartRunR
       staticSummary: `${workflow.name} v${version.version}`,
     });
   } catch (error) {
+    created = false;
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
       if (inserted.length) await db.delete(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.status, 'pending')));
       throw new HttpProblem(503, 'temporal-unavailable', `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`);
     }
   }
   const row = (await db.select({ status: workflowInstances.status, version: workflowInstances.version }).from(workflowInstances).where(eq(workflowInstances.id, runId)).limit(1))[0];
-  return { runId, workflowId: workflow.id, version: row?.version ?? version.version, status: row?.status ?? 'pending' };
+  return { runId, workflowId: workflow.id, version: row?.version ?? version.version, status: row?.status ?? 'pending', created };
 }

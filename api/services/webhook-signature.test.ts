@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { hmacHex, signGeneric, verifyWebhook } from './webhook-signature';
+
+const now = 1_800_000_000_000;
+const secs = Math.floor(now / 1000);
+
+describe('webhook signatures', () => {
+  it('verifies GitHub with the test vector from its documentation', () => {
+    // docs.github.com, "Validating webhook deliveries": secret "It's a Secret to Everybody", payload "Hello, World!".
+    const result = verifyWebhook({
+      preset: 'github',
+      headers: { 'x-hub-signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17', 'x-github-delivery': 'abc-123' },
+      raw: Buffer.from('Hello, World!'),
+      secrets: ["It's a Secret to Everybody"],
+      now,
+    });
+    expect(result).toEqual({ ok: true, deliveryId: 'abc-123' });
+  });
+
+  it('verifies Slack with the example from its documentation, and refuses it as stale today', () => {
+    // api.slack.com, "Verifying requests from Slack": the slash-command example.
+    const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    const headers = { 'x-slack-signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503', 'x-slack-request-timestamp': '1531420618' };
+    const input = { preset: 'slack' as const, headers, raw: Buffer.from(body), secrets: ['8f742231b10e8888abcd99yyyzzz85a5'] };
+    expect(verifyWebhook({ ...input, now: 1531420618_000 + 10_000 }).ok).toBe(true);
+    expect(verifyWebhook({ ...input, now })).toMatchObject({ ok: false, reason: expect.stringContaining('timestamp') });
+  });
+
+  it('verifies Stripe\'s t=…,v1=… scheme, with any of several v1 signatures', () => {
+    const raw = Buffer.from('{"id":"evt_1","type":"charge.succeeded"}');
+    const v1 = hmacHex('whsec_test', `${secs}.`, raw);
+    const result = verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=deadbeef,v1=${v1}` }, raw, secrets: ['whsec_test'], now });
+    expect(result).toEqual({ ok: true, deliveryId: 'evt_1' });
+    expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=${v1}` }, raw: Buffer.from('{"id":"evt_2"}'), secrets: ['whsec_test'], now }).ok).toBe(false);
+  });
+
+  it('verifies the platform\'s own scheme, during a rotation with either secret, and refuses every tampering', () => {
+    const raw = Buffer.from('{"asset":"db-01"}');
+    const headers = { ...signGeneric('new-secret', raw, secs), 'x-delivery-id': 'd-1' };
+    expect(verifyWebhook({ preset: 'generic', headers, raw, secrets: ['old-secret', 'new-secret'], now })).toEqual({ ok: true, deliveryId: 'd-1' });
+    const refused = (h: Record<string, string | undefined>, body = raw, secrets = ['new-secret']) => verifyWebhook({ preset: 'generic', headers: h, raw: body, secrets, now });
+    expect(refused({ ...headers, 'x-signature': undefined })).toMatchObject({ ok: false, reason: expect.stringContaining('missing') });
+    expect(refused(headers, Buffer.from('{"asset":"db-02"}'))).toMatchObject({ ok: false, reason: 'signature does not match' });
+    expect(refused(headers, raw, ['other'])).toMatchObject({ ok: false });
+    const old = signGeneric('new-secret', raw, secs - 360);
+    expect(refused(old)).toMatchObject({ ok: false, reason: expect.stringContaining('300 seconds') });
+    expect(refused({ ...headers, 'x-signature': 'sha256=00' })).toMatchObject({ ok: false });
+  });
+});
