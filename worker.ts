@@ -6,7 +6,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
+import { startEventRuns } from './api/services/events';
 import { loadConfig, type Config } from './config';
 import type { Database } from './db/client';
 
@@ -22,6 +24,8 @@ export interface WorkerDeps {
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const { config } = deps;
+  const temporal = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
+  const runDeps = { db: deps.database.db, temporal, config };
   return Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,
@@ -31,6 +35,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       db: deps.database.db,
       messaging: { smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
+      emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
   });
 }

@@ -12,6 +12,8 @@ export interface ActivityDeps {
   db: Db;
   messaging: MessagingConfig;
   maxInlineOutputBytes: number;
+  /** Starts the workflows listening for a platform event (worker.ts wires the API's event service in). */
+  emitEvent?: (tenantId: string, name: string, payload: unknown, idempotencyKey: string) => Promise<unknown>;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +21,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectionActivities(deps.db),
     ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db),
     ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes }),
+    /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */
+    async emitEvent(input: { tenantId: string; name: string; payload: unknown; idempotencyKey: string }): Promise<void> {
+      await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);
+    },
   };
 }
 

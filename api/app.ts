@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health';
 import { hookRoutes } from './routes/hooks';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
+import { triggerRoutes } from './routes/triggers';
 import { workflowRoutes } from './routes/workflows';
 import type { RunDeps } from './services/runs';
 
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(approvalRoutes);
   await app.register(hookRoutes);
+  await app.register(triggerRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

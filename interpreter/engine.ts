@@ -27,6 +27,8 @@ export interface TriggerInfo {
   /** The trigger node that fired; the first trigger when absent. */
   nodeId?: string;
   body?: unknown;
+  /** For event triggers: the event's name. */
+  event?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
 }

@@ -32,7 +32,7 @@ export interface ValidationEnvironment {
 }
 
 /** What a trigger's `input` and `idempotencyKey` templates read. */
-const DELIVERY_ROOTS: ReadonlySet<string> = new Set(['body', 'headers', 'query']);
+const DELIVERY_ROOTS: ReadonlySet<string> = new Set(['body', 'headers', 'query', 'event']);
 
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   let out = '';
@@ -211,6 +211,7 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
         else if (!isCron(trigger.cron)) errors.push({ path: `${at}.data.trigger.cron`, message: `"${trigger.cron}" is not a cron expression (five fields, or "@every 5m")` });
       }
       if (trigger.type === 'event' && typeof trigger.event !== 'string') errors.push({ path: `${at}.data.trigger.event`, message: 'an event trigger needs an event name' });
+      if (trigger.condition !== undefined) errors.push(...checkCondition(trigger.condition, `${at}.data.trigger.condition`));
       break;
     }
     case 'condition':

@@ -15,6 +15,7 @@ import {
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -243,6 +244,12 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   });
   if (!carried) upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
 
+  /** Platform events; a run started by a platform event emits none, so an error handler that fails cannot loop. */
+  const emit = async (name: string, payload: Record<string, unknown>, key: string) => {
+    if (args.trigger.type === 'event' && /^(run|approval)\./.test(args.trigger.event ?? '')) return;
+    await projection.emitEvent({ tenantId, name, payload, idempotencyKey: key });
+  };
+
   const port: EnginePort = {
     now: () => Date.now(),
     async runWork(request) {
@@ -282,13 +289,18 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       updateWaitingOn();
       if (request.expiresAt === null) await condition(() => approval.result !== undefined);
       else await condition(() => approval.result !== undefined, Math.max(1, request.expiresAt - Date.now()), { summary: `${request.nodeId}: expires` });
+      let expired = false;
       if (!approval.result) {
         // Closed here, synchronously, so a decision arriving in the same instant is refused as expired: one outcome only.
         approval.result = { outcome: 'expired', decidedBy: null, comment: null, votes: approval.votes };
         pending.delete(approval.approvalId);
         closed.set(approval.approvalId, 'expired');
+        expired = true;
       }
       updateWaitingOn();
+      if (expired && patched('platform-events')) {
+        await emit('approval.expired', { runId, workflowId: definition.workflowId, workflowName: definition.name, approvalId: approval.approvalId, nodeId: request.nodeId }, `${runId}:${approval.approvalId}`);
+      }
       await projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result: approval.result, closedAt: new Date(Date.now()).toISOString() });
       memo.approvals[request.stepKey] = approval.result;
       return approval.result;
@@ -396,6 +408,10 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
 
   status = outcome.status;
   await projection.recordRunFinished({ tenantId, runId, status: outcome.status, output: outcome.output, error: outcome.error, completedAt: new Date(Date.now()).toISOString() });
+  // Runs before this change emitted no events: patched() keeps their histories replaying.
+  if ((outcome.status === 'completed' || outcome.status === 'failed') && patched('platform-events')) {
+    await emit(`run.${outcome.status}`, { runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, status: outcome.status, output: outcome.output, error: outcome.error }, runId);
+  }
   upsertSearchAttributes([{ key: RunStatusKey, value: outcome.status }, ...(pending.size ? [{ key: WaitingOnKey, value: [] as string[] }] : [])]);
   if (outcome.status === 'failed') {
     // Non-retryable: the definition or its data made the run fail; retrying the workflow would fail the same way.

@@ -6,6 +6,7 @@ import { workflows, workflowVersions } from '../../db/schema';
 import { callerOf, requireRole } from '../auth';
 import { once } from '../idempotency';
 import { archiveWorkflow, getVersion, getWorkflow, publishWorkflow, type VersionRow } from '../services/definitions';
+import { syncSchedules } from '../services/schedules';
 import { workflowView } from './workflows';
 
 const IdParams = z.object({ id: z.uuid('must be a workflow id (a UUID)') });
@@ -67,13 +68,16 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
       isRollbackVersion: true,
       changeDescription: request.body?.changeDescription ?? `Rollback to version ${source.version}`,
     });
+    await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
     return reply.code(created ? 201 : 200).send({ ...versionView(version, false), rolledBackTo: source.version, unchanged: !created });
   });
 
   app.post('/api/workflows/:id/archive', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
     const caller = callerOf(request);
     requireRole(caller, 'editor');
-    return workflowView(await archiveWorkflow(db, caller, request.params.id));
+    const archived = await archiveWorkflow(db, caller, request.params.id);
+    await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
+    return workflowView(archived);
   });
 
   app.post('/api/workflows/:id/clone', {

@@ -7,6 +7,7 @@ import { once } from '../idempotency';
 import { afterCursor, page, PageQuery } from '../pagination';
 import { getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
 import { startRun } from '../services/runs';
+import { syncSchedules } from '../services/schedules';
 
 const IdParams = z.object({ id: z.uuid('must be a workflow id (a UUID)') });
 
@@ -107,6 +108,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     const caller = callerOf(request);
     requireRole(caller, 'editor');
     const { version, created } = await publishWorkflow(db, caller, request.params.id, { changeDescription: request.body?.changeDescription });
+    await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
     return reply.code(created ? 201 : 200).send({
       version: version.version,
       contentHash: version.contentHash,

@@ -167,13 +167,13 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
   });
 }
 
-/** Stops new runs and deactivates the workflow's triggers; runs in flight go on. */
+/**
+ * Stops new runs; runs in flight go on. The triggers stay registered (webhooks answer 404 and events skip an
+ * archived workflow; its schedules are paused by syncSchedules), so the archive is easy to look back on.
+ */
 export async function archiveWorkflow(db: Db, caller: Caller, id: string): Promise<WorkflowRow> {
   await getWorkflow(db, caller, id);
-  return db.transaction(async (tx) => {
-    await tx.update(workflowTriggers).set({ isActive: false }).where(and(eq(workflowTriggers.workflowId, id), eq(workflowTriggers.tenantId, caller.tenantId)));
-    return (await tx.update(workflows).set({ status: 'archived', updatedAt: new Date() }).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).returning())[0]!;
-  });
+  return (await db.update(workflows).set({ status: 'archived', updatedAt: new Date() }).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).returning())[0]!;
 }
 
 /** The version's triggers replace the workflow's earlier ones. */

@@ -1,0 +1,51 @@
+/** Schedules (`GET /api/schedules`) and events (`POST /api/events/:name`). */
+import { and, eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { workflows, workflowTriggers } from '../../db/schema';
+import { callerOf, requireRole } from '../auth';
+import { idempotencyKeyOf } from '../idempotency';
+import { startEventRuns } from '../services/events';
+import { scheduleIdFor } from '../services/schedules';
+
+export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.database;
+
+  app.get('/api/schedules', { schema: { tags: ['triggers'] } }, async (request) => {
+    const caller = callerOf(request);
+    const rows = await db
+      .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
+      .from(workflowTriggers)
+      .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
+      .where(and(eq(workflowTriggers.tenantId, caller.tenantId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, 'schedule')));
+    const items = await Promise.all(
+      rows.map(async ({ trigger, workflowName, workflowStatus }) => {
+        const scheduleId = scheduleIdFor(trigger.workflowId, trigger.nodeId);
+        const cfg = trigger.config as { cron?: string; timezone?: string };
+        const base = { scheduleId, workflowId: trigger.workflowId, workflowName, workflowStatus, nodeId: trigger.nodeId, cron: cfg.cron ?? null, timezone: cfg.timezone ?? null };
+        try {
+          const described = await app.temporal.schedule.getHandle(scheduleId).describe();
+          return {
+            ...base,
+            paused: described.state.paused,
+            note: described.state.note ?? null,
+            nextRunTimes: described.info.nextActionTimes.map((d) => d.toISOString()),
+            recentRuns: described.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), runId: a.action.workflow.workflowId })),
+          };
+        } catch (error) {
+          return { ...base, paused: null, note: `not found in Temporal: ${(error as Error).message}`, nextRunTimes: [], recentRuns: [] };
+        }
+      }),
+    );
+    return { items, nextCursor: null };
+  });
+
+  app.post('/api/events/:name', {
+    schema: { tags: ['triggers'], params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'event names are letters, digits, ".", "_", ":" and "-"') }), body: z.unknown() },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'operator', 'editor');
+    const runs = await startEventRuns(app.runDeps, { tenantId: caller.tenantId, userId: caller.userId }, request.params.name, request.body ?? {}, idempotencyKeyOf(request));
+    return reply.code(202).send({ event: request.params.name, runs });
+  });
+};
