@@ -33,7 +33,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: createActivities({
       db: deps.database.db,
-      messaging: { smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
+      messaging: { publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
       emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),

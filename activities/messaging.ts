@@ -8,15 +8,39 @@ import { Context } from '@temporalio/activity';
 import { ErrorCode, WebClient, type WebAPICallError } from '@slack/web-api';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { permanentFailure, retryableFailure } from './errors';
+import { and, arrayOverlaps, eq, inArray, or, sql } from 'drizzle-orm';
+import { signApprovalLink } from '../db/approval-links';
 import type { Db } from '../db/client';
+import { users, workflowApprovals } from '../db/schema';
 import type { Intent, Ledger } from './ledger';
 import { expand } from '../db/payloads';
 
 export interface MessagingConfig {
+  /** Base of approval links. */
+  publicUrl: string;
   smtpUrl: string | undefined;
   smtpFrom: string;
   slackToken: string | undefined;
   slackApiUrl: string | undefined;
+}
+
+export interface NotifyApproversInput {
+  tenantId: string;
+  runId: string;
+  approvalId: string;
+  stepKey: string;
+  nodeId: string;
+  workflowName: string;
+  kind: 'request' | 'reminder' | 'escalation';
+  /** Which reminder this is (0 for the request and the escalation): part of each message's intent key. */
+  round: number;
+  roles: string[];
+  users: string[];
+  /** People not to ask: those who already voted, and the requester unless self-approval is allowed. */
+  excludeUserIds: string[];
+  channels: Array<'email' | 'slack'>;
+  slackChannel: string | null;
+  message: string | null;
 }
 
 export interface MessageInput {
@@ -132,6 +156,68 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
         await ledger.attemptFailed(input.tenantId, input.idempotencyKey, (error as Error).message);
         throw error;
       }
+    },
+
+    /**
+     * Asks approvers to decide: an email with a signed link for each approver with an address, and a Slack message
+     * when the node asks for one. Each message goes through the ledger (one per approver per round), and the
+     * approval row counts them. Never fails the approval: what cannot be sent is reported and left.
+     */
+    async notifyApprovers(input: NotifyApproversInput): Promise<{ sent: number; skipped: string[] }> {
+      const skipped: string[] = [];
+      const people = await db
+        .select({ id: users.id, email: users.email })
+        .from(users)
+        .where(and(eq(users.tenantId, input.tenantId), or(input.roles.length ? arrayOverlaps(users.roles, input.roles) : sql`false`, input.users.length ? or(inArray(users.email, input.users), inArray(sql`${users.id}::text`, input.users)) : sql`false`)));
+      const approvers = people.filter((p) => !input.excludeUserIds.includes(p.id));
+      let sent = 0;
+      const subject = `${input.kind === 'reminder' ? 'Reminder: ' : input.kind === 'escalation' ? 'Escalated: ' : ''}approval needed for ${input.workflowName}`;
+      if (input.channels.includes('email')) {
+        if (!config.smtpUrl) skipped.push('email: SMTP_URL is not set');
+        else {
+          for (const person of approvers) {
+            const token = await signApprovalLink(db, { tenantId: input.tenantId, runId: input.runId, approvalId: input.approvalId, userId: person.id });
+            const link = `${config.publicUrl.replace(/\/$/, '')}/approve/${token}`;
+            const key = `${input.runId}:${input.stepKey}:${input.kind}${input.round}:${person.id}`;
+            const row = await ledger.open({ tenantId: input.tenantId, runId: input.runId, nodeId: input.nodeId, idempotencyKey: key, type: `approval.${input.kind}`, channel: 'email', recipients: [person.email], subject, message: input.message });
+            if (row.status === 'sent') continue;
+            try {
+              await mailer().sendMail({
+                from: config.smtpFrom,
+                to: person.email,
+                subject,
+                text: `${input.message ?? 'Your decision is needed.'}\n\nDecide here: ${link}\n\nThe link is for you alone; it stops working once the request is closed.`,
+                messageId: `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@graphflow>`,
+              });
+              await ledger.sent(input.tenantId, key);
+              sent++;
+            } catch (error) {
+              await ledger.failed(input.tenantId, key, (error as Error).message);
+              skipped.push(`email to ${person.email}: ${(error as Error).message}`);
+            }
+          }
+        }
+      }
+      if (input.channels.includes('slack') && input.slackChannel) {
+        if (!config.slackToken) skipped.push('slack: SLACK_TOKEN is not set');
+        else {
+          const key = `${input.runId}:${input.stepKey}:${input.kind}${input.round}:slack`;
+          const text = `${subject}: ${input.message ?? ''} (approvers: ${approvers.map((a) => a.email).join(', ') || 'none yet'}; each has a personal link by email, or decides in the inbox)`;
+          const row = await ledger.open({ tenantId: input.tenantId, runId: input.runId, nodeId: input.nodeId, idempotencyKey: key, type: `approval.${input.kind}`, channel: 'slack', recipients: [input.slackChannel], subject, message: text });
+          if (row.status !== 'sent') {
+            try {
+              await slackClient().chat.postMessage({ channel: input.slackChannel, text });
+              await ledger.sent(input.tenantId, key);
+              sent++;
+            } catch (error) {
+              await ledger.failed(input.tenantId, key, (error as Error).message);
+              skipped.push(`slack: ${(error as Error).message}`);
+            }
+          }
+        }
+      }
+      if (sent > 0) await db.update(workflowApprovals).set({ notificationsSent: sql`${workflowApprovals.notificationsSent} + ${sent}` }).where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+      return { sent, skipped };
     },
 
     /** Called by the workflow when a send failed for good. */

@@ -117,10 +117,15 @@ export function createProjectionActivities(db: Db) {
           approverRoles: request.approverRoles,
           approverUsers: request.approverUsers,
           quorum: request.quorum,
+          outcomes: request.outcomes,
           message: request.message,
           expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt),
         })
         .onConflictDoNothing();
+    },
+
+    async recordApprovalEscalated(input: { tenantId: string; approvalId: string; approverRoles: string[] }): Promise<void> {
+      await db.update(workflowApprovals).set({ approverRoles: input.approverRoles }).where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
     },
 
     async recordApprovalClosed(input: { tenantId: string; approvalId: string; result: ApprovalResult; closedAt: string }): Promise<void> {

@@ -13,6 +13,7 @@ import type { Database } from '../db/client';
 import { authenticate } from './auth';
 import { HttpProblem, type ProblemEntry } from './errors';
 import { adminRoutes } from './routes/admin';
+import { approvalLinkRoutes } from './routes/approval-links';
 import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
 import { hookRoutes } from './routes/hooks';
@@ -51,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids and webhook paths are case-sensitive; trailing slashes are forgiven.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(approvalRoutes);
   await app.register(hookRoutes);
+  await app.register(approvalLinkRoutes);
   await app.register(triggerRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

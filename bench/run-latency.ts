@@ -53,7 +53,7 @@ export async function runLatencyBench(): Promise<void> {
     connection: nativeConnection,
     taskQueue,
     workflowsPath: path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows.ts'),
-    activities: createActivities({ db: database.db, messaging: { smtpUrl: undefined, smtpFrom: config.smtpFrom, slackToken: undefined, slackApiUrl: undefined }, maxInlineOutputBytes: config.maxInlineOutputBytes }),
+    activities: createActivities({ db: database.db, messaging: { publicUrl: config.publicUrl, smtpUrl: undefined, smtpFrom: config.smtpFrom, slackToken: undefined, slackApiUrl: undefined }, maxInlineOutputBytes: config.maxInlineOutputBytes }),
   });
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: server.address });

@@ -225,6 +225,8 @@ export const workflowApprovals = pgTable('workflow_approvals', {
   approverRoles: text('approver_roles').array().notNull().default(sql`'{}'::text[]`),
   approverUsers: text('approver_users').array().notNull().default(sql`'{}'::text[]`),
   quorum: integer('quorum').notNull().default(1),
+  /** The node's outcomes (approval links offer them as buttons). */
+  outcomes: text('outcomes').array().notNull().default(sql`'{approved,rejected}'::text[]`),
   status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
   outcome: text('outcome'),
   message: text('message'),
@@ -285,6 +287,13 @@ export const largePayloads = pgTable('large_payloads', {
   body: jsonb('body').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.id] })]);
+
+/** Platform-wide settings, such as the key that signs approval links (made once, shared by every API process). */
+export const platformSettings = pgTable('platform_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
+});
 
 /** Idempotency-Key records for POSTs that create something (api-contract.md). */
 export const idempotencyKeys = pgTable('idempotency_keys', {

@@ -98,6 +98,12 @@ export interface ApprovalRequest {
   expiresAt: number | null;
   allowSelfApproval: boolean;
   message: string | null;
+  /** Remind those who have not decided this often (ms), or never. */
+  reminderEveryMs: number | null;
+  /** At this time (ms since epoch) these roles become approvers too, and are told. */
+  escalation: { at: number; toRoles: string[] } | null;
+  /** How approvers are asked: email (a signed link each) and/or a Slack message. */
+  notify: { channels: Array<'email' | 'slack'>; slackChannel: string | null };
 }
 
 export interface ApprovalResult {
@@ -479,6 +485,9 @@ class GraphRun {
           expiresAt: expiresIn === undefined ? null : this.port.now() + expiresIn,
           allowSelfApproval: data.allowSelfApproval === true,
           message: data.message === undefined ? null : toText(renderString(String(data.message), ctx)),
+          reminderEveryMs: parseDuration(data.reminderEvery) ?? null,
+          escalation: escalationOf(data.escalation, this.port.now()),
+          notify: notifyOf(data.notify, ctx),
         };
         await this.port.recordStep({ ...this.stepBase(node, stepKey, visit, startedAt), status: 'waiting_approval', handle: null, input: request, output: null, error: null, attempt: 1, completedAt: null }, this.progress());
         const decision = await this.port.awaitApproval(request);
@@ -627,6 +636,19 @@ class GraphRun {
     }
     this.startIterations(loop);
   }
+}
+
+function escalationOf(value: unknown, now: number): ApprovalRequest['escalation'] {
+  const e = value as { after?: unknown; toRoles?: unknown } | undefined;
+  const after = parseDuration(e?.after);
+  if (after === undefined || !Array.isArray(e?.toRoles)) return null;
+  return { at: now + after, toRoles: e.toRoles.map(String) };
+}
+
+function notifyOf(value: unknown, ctx: RunContext): ApprovalRequest['notify'] {
+  const n = (value ?? {}) as { channels?: unknown; slackChannel?: unknown };
+  const channels = (Array.isArray(n.channels) ? n.channels : ['email']).filter((c): c is 'email' | 'slack' => c === 'email' || c === 'slack');
+  return { channels, slackChannel: typeof n.slackChannel === 'string' ? toText(renderString(n.slackChannel, ctx)) : null };
 }
 
 export interface RunHandle {

@@ -28,6 +28,8 @@ export interface Harness {
   config: Config;
   worker: Worker;
   tenant: TenantFixture;
+  /** Stops the worker (as a crash or a deploy would) and starts a fresh one on the same task queue. */
+  restartWorker(): Promise<void>;
   /** Makes another tenant with its own admin key. */
   newTenant(name?: string): Promise<TenantFixture>;
   /** A user with these roles in a tenant, and a key for it. */
@@ -52,8 +54,9 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   if (database.kind === 'embedded') await database.migrate();
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address! });
-  const worker = await createWorker({ config, database, connection: nativeConnection, workflowBundle: { codePath: inject('workflowBundlePath') } });
-  const workerRun = worker.run();
+  const makeWorker = () => createWorker({ config, database, connection: nativeConnection, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  let worker = await makeWorker();
+  let workerRun = worker.run();
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp({ config, database, temporal, logger: process.env.TEST_LOG ? { level: 'error' } : false });
@@ -77,7 +80,15 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     database,
     temporal,
     config,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async restartWorker() {
+      worker.shutdown();
+      await workerRun;
+      worker = await makeWorker();
+      workerRun = worker.run();
+    },
     tenant: await newTenant(),
     newTenant,
     newUser,

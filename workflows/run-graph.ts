@@ -108,6 +108,10 @@ interface PendingApproval {
   request: ApprovalRequest;
   votes: Vote[];
   result?: ApprovalResult;
+  /** When it was asked (ms since epoch): reminders count from here. */
+  requestedAt?: number;
+  reminders?: number;
+  escalated?: boolean;
 }
 
 const DECISION_ALIASES: Record<string, string> = { approve: 'approved', reject: 'rejected' };
@@ -135,7 +139,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   // before the graph is re-executed up to them is still accepted.
   const resumable = new Map<string, PendingApproval>();
   for (const [stepKey, p] of Object.entries(carried?.pendingApprovals ?? {})) {
-    const approval: PendingApproval = { approvalId: p.approvalId, request: p.request, votes: p.votes };
+    const approval: PendingApproval = { approvalId: p.approvalId, request: p.request, votes: p.votes, requestedAt: p.requestedAt, reminders: p.reminders, escalated: p.escalated };
     resumable.set(stepKey, approval);
     pending.set(approval.approvalId, approval);
   }
@@ -244,6 +248,29 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   });
   if (!carried) upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
 
+  /** Asks approvers (or, for a reminder, those who have not voted) by email and Slack; never fails the approval. */
+  const notifyApprovers = async (approval: PendingApproval, kind: 'request' | 'reminder' | 'escalation', roles: string[]) => {
+    const { request } = approval;
+    if (request.notify.channels.length === 0) return;
+    const exclude = [...approval.votes.map((v) => v.userId), ...(!request.allowSelfApproval && args.triggeredBy ? [args.triggeredBy] : [])];
+    try {
+      await counted(() =>
+        work.notifyApprovers.executeWithOptions(
+          { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 }, summary: `${request.nodeId}: ${kind}` },
+          [{
+            tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, nodeId: request.nodeId, workflowName: definition.name,
+            kind, round: kind === 'reminder' ? (approval.reminders ?? 0) : 0,
+            roles, users: kind === 'escalation' ? [] : request.approverUsers, excludeUserIds: exclude,
+            channels: request.notify.channels, slackChannel: request.notify.slackChannel, message: request.message,
+          }],
+        ),
+      );
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // The approval still waits and can be decided in the inbox; the failure shows on the activity in the Web UI.
+    }
+  };
+
   /** Platform events; a run started by a platform event emits none, so an error handler that fails cannot loop. */
   const emit = async (name: string, payload: Record<string, unknown>, key: string) => {
     if (args.trigger.type === 'event' && /^(run|approval)\./.test(args.trigger.event ?? '')) return;
@@ -281,14 +308,43 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       const resumed = resumable.get(request.stepKey);
       resumable.delete(request.stepKey);
       // A resumed approval keeps its id, votes and deadline from the run that asked for it.
-      const approval: PendingApproval = resumed ?? { approvalId: uuid4(), request, votes: [] };
+      const approval: PendingApproval = resumed ?? { approvalId: uuid4(), request, votes: [], requestedAt: Date.now(), reminders: 0, escalated: false };
       request = approval.request;
       if (!resumed) pending.set(approval.approvalId, approval);
       eventsEstimate += EVENTS_PER_TIMER + 2 * EVENTS_PER_LOCAL_ACTIVITY;
-      if (!resumed) await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
+      // Runs before approvers were notified, reminded and escalated to replay as they ran.
+      const notifying = patched('approval-notify');
+      if (!resumed) {
+        await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
+        if (notifying) await notifyApprovers(approval, 'request', request.approverRoles);
+      }
       updateWaitingOn();
-      if (request.expiresAt === null) await condition(() => approval.result !== undefined);
-      else await condition(() => approval.result !== undefined, Math.max(1, request.expiresAt - Date.now()), { summary: `${request.nodeId}: expires` });
+      const decided = () => approval.result !== undefined;
+      for (;;) {
+        const nextReminder = notifying && request.reminderEveryMs ? (approval.requestedAt ?? Date.now()) + ((approval.reminders ?? 0) + 1) * request.reminderEveryMs : null;
+        const escalateAt = notifying && request.escalation && !approval.escalated ? request.escalation.at : null;
+        const deadlines = [request.expiresAt, nextReminder, escalateAt].filter((d): d is number => d !== null);
+        if (deadlines.length === 0) {
+          await condition(decided);
+          break;
+        }
+        const next = Math.min(...deadlines);
+        const summary = next === request.expiresAt ? `${request.nodeId}: expires` : next === escalateAt ? `${request.nodeId}: escalates` : `${request.nodeId}: reminds`;
+        if (await condition(decided, Math.max(1, next - Date.now()), { summary })) break;
+        const now = Date.now();
+        if (request.expiresAt !== null && now >= request.expiresAt) break;
+        if (escalateAt !== null && now >= escalateAt && request.escalation) {
+          approval.escalated = true;
+          request.approverRoles = [...new Set([...request.approverRoles, ...request.escalation.toRoles])];
+          await projection.recordApprovalEscalated({ tenantId, approvalId: approval.approvalId, approverRoles: request.approverRoles });
+          updateWaitingOn();
+          await notifyApprovers(approval, 'escalation', request.escalation.toRoles);
+        }
+        if (nextReminder !== null && now >= nextReminder) {
+          approval.reminders = (approval.reminders ?? 0) + 1;
+          await notifyApprovers(approval, 'reminder', request.approverRoles);
+        }
+      }
       let expired = false;
       if (!approval.result) {
         // Closed here, synchronously, so a decision arriving in the same instant is refused as expired: one outcome only.
@@ -399,7 +455,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       generation: (carried?.generation ?? 0) + 1,
       paused: status === 'paused',
       ...memo,
-      pendingApprovals: Object.fromEntries([...pending.values()].map((p) => [p.request.stepKey, { approvalId: p.approvalId, request: p.request, votes: p.votes }])),
+      pendingApprovals: Object.fromEntries([...pending.values()].map((p) => [p.request.stepKey, { approvalId: p.approvalId, request: p.request, votes: p.votes, requestedAt: p.requestedAt, reminders: p.reminders, escalated: p.escalated }])),
       closedApprovals: Object.fromEntries(closed),
       recorded: [...recorded],
     };

@@ -4,14 +4,13 @@
  * again against the approval's own state, so a decision is recorded once.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { and, arrayOverlaps, desc, eq, or, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { APPROVAL_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflows } from '../../db/schema';
-import { DECISION_FAILURES, decideUpdate } from '../../workflows/messages';
 import { callerOf, type Caller } from '../auth';
-import { conflict, forbidden, HttpProblem, notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
+import { decide, mayDecide } from '../services/approvals';
 import { idempotencyKeyOf, once } from '../idempotency';
 import { afterCursor, page, PageQuery } from '../pagination';
 
@@ -35,25 +34,6 @@ function approvalView(row: ApprovalRow & { createdAt?: Date }) {
     rejectionReason: row.rejectionReason,
     votes: row.votes,
   };
-}
-
-function mayDecide(caller: Caller, row: ApprovalRow): boolean {
-  return row.approverRoles.some((r) => caller.roles.includes(r)) || row.approverUsers.includes(caller.userId) || row.approverUsers.includes(caller.email);
-}
-
-/** Maps the workflow validator's typed refusals (and a closed run) to HTTP problems. */
-function decisionProblem(error: unknown): HttpProblem | undefined {
-  if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed|not found/i.test(error.message) && !(error instanceof WorkflowUpdateFailedError))) {
-    return conflict('The run has already closed; the decision was not recorded.');
-  }
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    const { type, message } = error.cause;
-    if (type === DECISION_FAILURES.notAllowed) return forbidden(message);
-    if (type === DECISION_FAILURES.badDecision) return new HttpProblem(400, 'invalid-request', message, [{ path: 'body.decision', message }]);
-    if (type === DECISION_FAILURES.unknown) return conflict(message);
-    return conflict(message, { reason: type });
-  }
-  return undefined;
 }
 
 export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -121,19 +101,8 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     // The same Idempotency-Key answers the first result again, without a second Update.
     return once(db, caller, request, reply, async () => {
       // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
-      if (approval.status !== 'pending') {
-        throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { status: approval.status });
-      }
-      try {
-        const view = await app.temporal.workflow.getHandle(run.id).executeUpdate(decideUpdate, {
-          args: [{ approvalId: approval.id, decision: request.body.decision, ...(request.body.comment ? { comment: request.body.comment } : {}), actor: { userId: caller.userId, email: caller.email, roles: caller.roles } }],
-          updateId: `${approval.id}:${idempotencyKeyOf(request) ?? randomUUID()}`,
-        });
-        const status = view.status === 'pending' ? 'pending' : view.outcome === 'rejected' ? 'rejected' : 'approved';
-        return { status: 200, body: { ...approvalView(approval), status, outcome: view.outcome, votes: view.votes, decidedBy: view.status === 'pending' ? null : caller.userId } };
-      } catch (error) {
-        throw decisionProblem(error) ?? error;
-      }
+      const view = await decide(app.temporal, approval, run.id, caller, request.body.decision, request.body.comment, `${approval.id}:${idempotencyKeyOf(request) ?? randomUUID()}`);
+      return { status: 200, body: { ...approvalView(approval), status: view.status, outcome: view.outcome, votes: view.votes, decidedBy: view.status === 'pending' ? null : caller.userId } };
     });
   });
 };

@@ -67,8 +67,11 @@ describe('shared examples through the API', () => {
     const run = await finished(runId);
     expect(run).toMatchObject({ status: 'completed', output: { approved: true } });
     expect(slack.posts.find((p) => p.text.includes('a chair'))).toMatchObject({ channel: '#purchasing', text: 'Approved: a chair for 420 EUR (pat@example.com)', token: 'xoxb-test-token' });
-    expect(run.notifications).toHaveLength(1);
-    expect(run.notifications[0]).toMatchObject({ channel: 'slack', status: 'sent' });
+    const announced = run.notifications.filter((n: { nodeId: string }) => n.nodeId === 'notify_ok');
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatchObject({ channel: 'slack', status: 'sent' });
+    // The manager was asked by email, with a link of their own.
+    expect(run.notifications.find((n: { type: string }) => n.type === 'approval.request')).toMatchObject({ channel: 'email', status: 'sent' });
   });
 
   it('purchase order: a large order needs two finance approvals and the executive; a rejection emails the requester', async () => {

@@ -1,0 +1,75 @@
+/**
+ * Approval links from email and Slack. `GET /approve/:token` shows the request
+ * and a confirm form and changes nothing (mail scanners and link previews open
+ * links); `POST /approve/:token` records the decision the form sends, as the
+ * approver the link was made for.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { verifyApprovalLink } from '../../db/approval-links';
+import { users, workflowApprovals, workflowInstances, workflows } from '../../db/schema';
+import { HttpProblem } from '../errors';
+import { decide } from '../services/approvals';
+
+const escape = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(reply: FastifyReply, status: number, title: string, body: string) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${escape(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}button{font:inherit;padding:.5rem 1.2rem;margin:.3rem .5rem 0 0;border-radius:.4rem;border:1px solid #888;background:#f4f4f4;cursor:pointer}textarea{width:100%;font:inherit}.muted{color:#666}</style></head><body>${body}</body></html>`);
+}
+
+export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
+  const { db } = app.database;
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+
+  const load = async (token: string) => {
+    const claims = await verifyApprovalLink(db, token);
+    if (!claims) return undefined;
+    const row = (
+      await db
+        .select({ approval: workflowApprovals, run: workflowInstances, workflowName: workflows.name, user: users })
+        .from(workflowApprovals)
+        .innerJoin(workflowInstances, eq(workflowInstances.id, workflowApprovals.instanceId))
+        .innerJoin(workflows, eq(workflows.id, workflowInstances.workflowId))
+        .innerJoin(users, and(eq(users.id, claims.userId), eq(users.tenantId, claims.tenantId)))
+        .where(and(eq(workflowApprovals.id, claims.approvalId), eq(workflowApprovals.tenantId, claims.tenantId), eq(workflowApprovals.instanceId, claims.runId)))
+        .limit(1)
+    )[0];
+    return row;
+  };
+  const gone = (reply: FastifyReply) => page(reply, 404, 'Link not valid', '<h1>This link is not valid</h1><p>It may have been mistyped, or the request it belonged to no longer exists.</p>');
+
+  app.get<{ Params: { token: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
+    const row = await load(request.params.token);
+    if (!row) return gone(reply);
+    const { approval, run, workflowName, user } = row;
+    const votes = approval.votes as Array<{ userId: string }>;
+    const header = `<h1>${escape(workflowName)}</h1><p>${escape(approval.message ?? `Approval requested at step "${approval.nodeId}".`)}</p><p class="muted">Run ${escape(run.id)} · for ${escape(user.email)}</p>`;
+    if (approval.status !== 'pending') return page(reply, 200, 'Already closed', `${header}<p><strong>This request is closed (${escape(approval.status)}).</strong> Nothing more to do.</p>`);
+    if (votes.some((v) => v.userId === user.id)) return page(reply, 200, 'Already answered', `${header}<p><strong>You have already answered this request.</strong></p>`);
+    const choices = approval.outcomes.map((o) => `<button name="decision" value="${escape(o)}">${escape(o.replace(/_/g, ' '))}</button>`).join('');
+    return page(reply, 200, `Decide: ${workflowName}`, `${header}<form method="post"><label>Comment (optional)<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label><br>${choices}</form><p class="muted">Opening this page changes nothing; only the buttons decide.</p>`);
+  });
+
+  app.post<{ Params: { token: string }; Body: { decision?: string; comment?: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
+    const row = await load(request.params.token);
+    if (!row) return gone(reply);
+    const { approval, run, workflowName, user } = row;
+    const decision = request.body?.decision;
+    if (!decision) return page(reply, 400, 'No decision', '<h1>No decision was sent</h1><p>Use one of the buttons on the page.</p>');
+    try {
+      const view = await decide(app.temporal, approval, run.id, { userId: user.id, email: user.email, roles: user.roles }, decision, request.body.comment || undefined, `${approval.id}:link:${user.id}`);
+      const what = view.status === 'pending' ? 'Your vote is recorded; the request waits for more approvers.' : `The request is now ${escape(view.status)}.`;
+      return page(reply, 200, 'Recorded', `<h1>${escape(workflowName)}</h1><p><strong>Recorded: ${escape(decision)}.</strong> ${what}</p>`);
+    } catch (error) {
+      if (error instanceof HttpProblem) return page(reply, error.status, 'Not recorded', `<h1>Not recorded</h1><p>${escape(error.message)}</p>`);
+      throw error;
+    }
+  });
+};
