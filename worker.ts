@@ -20,6 +20,8 @@ export interface WorkerDeps {
   connection: NativeConnection;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Another workflows entry (benchmarks add their baselines beside runGraph). */
+  workflowsPath?: string;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -30,11 +32,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: deps.workflowsPath ?? workflowsPath }),
     activities: createActivities({
       db: deps.database.db,
       messaging: { publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
+      httpAllowPrivate: config.httpAllowPrivate,
       emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
   });

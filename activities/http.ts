@@ -6,7 +6,10 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { permanentFailure, retryableFailure } from './errors';
+import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { expand, offload } from '../db/payloads';
+import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
 export interface HttpRequestInput {
   tenantId: string;
@@ -52,6 +55,8 @@ async function readCapped(response: Response): Promise<{ text: string; truncated
 
 export interface HttpDeps {
   db: Db;
+  /** HTTP_ALLOW_PRIVATE: let requests reach loopback and private addresses. */
+  allowPrivate: boolean;
   /** Response bodies larger than this are stored in PostgreSQL and referenced. */
   maxInlineBytes: number;
 }
@@ -60,14 +65,18 @@ export function createHttpActivities(deps: HttpDeps) {
   return {
     async httpRequest(raw: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
       const input = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
-      const { output, attempt } = await request(input);
+      const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent);
       output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
       return { output, attempt };
     },
   };
 }
 
-async function request(input: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
+/** Sockets of this agent resolve names through the guard, so the address checked is the address connected to. */
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup } });
+const MAX_REDIRECTS = 5;
+
+async function request(input: HttpRequestInput, agent: Agent | undefined): Promise<{ output: HttpResponseOutput; attempt: number }> {
   const attempt = Context.current().info.attempt;
   const method = String(input.method ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) throw permanentFailure(`unsupported HTTP method "${method}"`, 'HttpBadRequest');
@@ -90,10 +99,32 @@ async function request(input: HttpRequestInput): Promise<{ output: HttpResponseO
   }
 
   let response: Response;
-  try {
-    response = await fetch(url, { method, headers, body, redirect: 'manual', signal: Context.current().cancellationSignal });
-  } catch (error) {
-    throw retryableFailure(`${method} ${url.origin}${url.pathname} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, 'HttpConnectionError');
+  let currentMethod = method;
+  let currentBody = body;
+  // Redirects are followed here, not by fetch, so every hop is checked like the first.
+  for (let hop = 0; ; hop++) {
+    if (agent) {
+      const literal = url.hostname.replace(/^\[|\]$/g, '');
+      const refused = isIP(literal) ? refusedAddress(literal) : undefined;
+      if (refused) throw permanentFailure(`refused: ${refused} (set HTTP_ALLOW_PRIVATE=true to allow private targets)`, 'HttpBlocked');
+    }
+    try {
+      response = (await undiciFetch(url, { method: currentMethod, headers, body: currentBody, redirect: 'manual', signal: Context.current().cancellationSignal, ...(agent ? { dispatcher: agent } : {}) })) as unknown as Response;
+    } catch (error) {
+      const cause = (error as Error).cause;
+      if (cause instanceof BlockedAddressError) throw permanentFailure(cause.message, 'HttpBlocked');
+      throw retryableFailure(`${currentMethod} ${url.origin}${url.pathname} failed: ${cause instanceof Error ? cause.message : (error as Error).message}`, 'HttpConnectionError');
+    }
+    const location = response.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) break;
+    if (hop >= MAX_REDIRECTS) throw permanentFailure(`more than ${MAX_REDIRECTS} redirects from ${input.url}`, 'HttpTooManyRedirects');
+    await response.body?.cancel();
+    url = new URL(location, url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`a redirect led to ${url.protocol}, and only http and https are allowed`, 'HttpBadRequest');
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
+      currentMethod = 'GET';
+      currentBody = undefined;
+    }
   }
   const { text, truncated } = await readCapped(response);
   let parsed: unknown = text;

@@ -12,6 +12,7 @@ export interface ActivityDeps {
   db: Db;
   messaging: MessagingConfig;
   maxInlineOutputBytes: number;
+  httpAllowPrivate: boolean;
   /** Starts the workflows listening for a platform event (worker.ts wires the API's event service in). */
   emitEvent?: (tenantId: string, name: string, payload: unknown, idempotencyKey: string) => Promise<unknown>;
 }
@@ -20,7 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps.db),
     ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db),
-    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes }),
+    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate }),
     /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */
     async emitEvent(input: { tenantId: string; name: string; payload: unknown; idempotencyKey: string }): Promise<void> {
       await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);
