@@ -41,6 +41,8 @@ export interface NotifyApproversInput {
   channels: Array<'email' | 'slack'>;
   slackChannel: string | null;
   message: string | null;
+  /** The node's outcomes: Slack shows a button for each. */
+  outcomes: string[];
 }
 
 export interface MessageInput {
@@ -202,11 +204,28 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
         if (!config.slackToken) skipped.push('slack: SLACK_TOKEN is not set');
         else {
           const key = `${input.runId}:${input.stepKey}:${input.kind}${input.round}:slack`;
-          const text = `${subject}: ${input.message ?? ''} (approvers: ${approvers.map((a) => a.email).join(', ') || 'none yet'}; each has a personal link by email, or decides in the inbox)`;
+          const text = `${subject}: ${input.message ?? 'your decision is needed'}`;
+          // One row of buttons per approver (Slack allows 50 blocks): each leads to that approver's own link page.
+          const rows = await Promise.all(
+            approvers.slice(0, 20).map(async (person) => {
+              const token = await signApprovalLink(db, { tenantId: input.tenantId, runId: input.runId, approvalId: input.approvalId, userId: person.id });
+              const link = `${config.publicUrl.replace(/\/$/, '')}/approve/${token}`;
+              return {
+                type: 'actions',
+                elements: input.outcomes.map((outcome) => ({
+                  type: 'button',
+                  text: { type: 'plain_text', text: `${outcome.replace(/_/g, ' ')} (${person.email})`.slice(0, 75) },
+                  url: `${link}?decision=${encodeURIComponent(outcome)}`,
+                  ...(outcome === 'approved' ? { style: 'primary' } : outcome === 'rejected' ? { style: 'danger' } : {}),
+                })),
+              };
+            }),
+          );
+          const blocks = [{ type: 'section', text: { type: 'mrkdwn', text } }, ...rows];
           const row = await ledger.open({ tenantId: input.tenantId, runId: input.runId, nodeId: input.nodeId, idempotencyKey: key, type: `approval.${input.kind}`, channel: 'slack', recipients: [input.slackChannel], subject, message: text });
           if (row.status !== 'sent') {
             try {
-              await slackClient().chat.postMessage({ channel: input.slackChannel, text });
+              await slackClient().chat.postMessage({ channel: input.slackChannel, text, blocks: blocks as never });
               await ledger.sent(input.tenantId, key);
               sent++;
             } catch (error) {

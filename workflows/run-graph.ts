@@ -261,7 +261,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
             tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, nodeId: request.nodeId, workflowName: definition.name,
             kind, round: kind === 'reminder' ? (approval.reminders ?? 0) : 0,
             roles, users: kind === 'escalation' ? [] : request.approverUsers, excludeUserIds: exclude,
-            channels: request.notify.channels, slackChannel: request.notify.slackChannel, message: request.message,
+            channels: request.notify.channels, slackChannel: request.notify.slackChannel, message: request.message, outcomes: request.outcomes,
           }],
         ),
       );

@@ -45,7 +45,7 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
   };
   const gone = (reply: FastifyReply) => page(reply, 404, 'Link not valid', '<h1>This link is not valid</h1><p>It may have been mistyped, or the request it belonged to no longer exists.</p>');
 
-  app.get<{ Params: { token: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: { token: string }; Querystring: { decision?: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
     const row = await load(request.params.token);
     if (!row) return gone(reply);
     const { approval, run, workflowName, user } = row;
@@ -53,7 +53,10 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
     const header = `<h1>${escape(workflowName)}</h1><p>${escape(approval.message ?? `Approval requested at step "${approval.nodeId}".`)}</p><p class="muted">Run ${escape(run.id)} · for ${escape(user.email)}</p>`;
     if (approval.status !== 'pending') return page(reply, 200, 'Already closed', `${header}<p><strong>This request is closed (${escape(approval.status)}).</strong> Nothing more to do.</p>`);
     if (votes.some((v) => v.userId === user.id)) return page(reply, 200, 'Already answered', `${header}<p><strong>You have already answered this request.</strong></p>`);
-    const choices = approval.outcomes.map((o) => `<button name="decision" value="${escape(o)}">${escape(o.replace(/_/g, ' '))}</button>`).join('');
+    // A button in Slack names the choice it stands for: offer that one first; the others stay at hand.
+    const preferred = request.query.decision;
+    const ordered = [...approval.outcomes].sort((a, b) => Number(b === preferred) - Number(a === preferred));
+    const choices = ordered.map((o) => `<button name="decision" value="${escape(o)}"${o === preferred ? ' autofocus' : ''}>${escape(o.replace(/_/g, ' '))}</button>`).join('');
     return page(reply, 200, `Decide: ${workflowName}`, `${header}<form method="post"><label>Comment (optional)<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label><br>${choices}</form><p class="muted">Opening this page changes nothing; only the buttons decide.</p>`);
   });
 

@@ -16,6 +16,9 @@ import { verifyWebhook, type WebhookPreset } from '../services/webhook-signature
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
+/** A delivery's run id: the same delivery always names the same run, whichever process receives it. */
+export const webhookRunId = (triggerId: string, deliveryId: string) => `hook-${createHash('sha256').update(`${triggerId}\u0000${deliveryId}`).digest('hex').slice(0, 32)}`;
+
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const text = raw.toString('utf8');
   if (!text) return {};
@@ -62,7 +65,7 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
     const delivery = { body, headers: request.headers as Record<string, string>, query: request.query };
     const keyed = config.idempotencyKey ? toText(renderString(config.idempotencyKey, delivery)) : '';
     const deliveryId = verdict.deliveryId ?? (keyed || randomUUID());
-    const runId = `hook-${createHash('sha256').update(`${trigger.id}\u0000${deliveryId}`).digest('hex').slice(0, 32)}`;
+    const runId = webhookRunId(trigger.id, deliveryId);
     const input = config.input === undefined ? body : render(config.input, delivery);
 
     await db.insert(webhookDeliveries).values({ tenantId: trigger.tenantId, triggerId: trigger.id, deliveryId, verified: true, runId, status: 'received' }).onConflictDoNothing();

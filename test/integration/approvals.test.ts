@@ -5,20 +5,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, eventually, type Harness, settled } from '../harness';
+import { type SlackApi, startSlackApi } from '../support/slack-api';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
 
 let h: Harness;
 let smtp: SmtpSink;
+let slack: SlackApi;
 let requester: { userId: string; key: string };
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  h = await createHarness({ SMTP_URL: smtp.url, PUBLIC_URL: 'http://127.0.0.1:3999' });
+  [smtp, slack] = await Promise.all([startSmtpSink(), startSlackApi()]);
+  h = await createHarness({ SMTP_URL: smtp.url, PUBLIC_URL: 'http://127.0.0.1:3999', SLACK_TOKEN: 'xoxb-approvals', SLACK_API_URL: slack.url });
   requester = await h.newUser(h.tenant, ['operator']);
 });
 afterAll(async () => {
   await h?.close();
-  await smtp?.close();
+  await Promise.all([smtp?.close(), slack?.close()]);
 });
 
 async function userWithEmail(roles: string[]) {
@@ -87,6 +89,25 @@ describe('approval links', () => {
     expect(run.output).toEqual({ outcome: 'approved' });
     expect(run.approvals[0]).toMatchObject({ status: 'approved', decidedBy: manager.userId, notificationsSent: expect.any(Number) });
     expect(run.approvals[0].notificationsSent).toBeGreaterThan(0);
+  });
+});
+
+describe('approval messages in Slack', () => {
+  it('carry a button per outcome for each approver, leading to that approver\'s link page', async () => {
+    const manager = await userWithEmail(['manager']);
+    const { runId } = await publishAndStart('Slack buttons', { notify: { channels: ['slack'], slackChannel: '#approvals' } });
+    const post = await eventually(async () => slack.posts.find((p) => p.channel === '#approvals' && p.text.includes('Slack buttons')));
+    const buttons = (post.blocks as Array<{ type: string; elements?: Array<{ url: string; text: { text: string } }> }>).flatMap((b) => b.elements ?? []);
+    const mine = buttons.filter((b) => b.text.text.includes(manager.email));
+    expect(mine.map((b) => b.text.text)).toEqual([`approved (${manager.email})`, `rejected (${manager.email})`]);
+    const url = new URL(mine.find((b) => b.url.includes('decision=rejected'))!.url);
+    const shown = await h.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).toMatch(/<button name="decision" value="rejected" autofocus>/);
+    const decided = await h.app.inject({ method: 'POST', url: url.pathname, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'decision=rejected' });
+    expect(decided.body).toContain('Recorded: rejected');
+    await settled(h, runId);
+    expect((await outcomeOf(runId)).output).toEqual({ outcome: 'rejected' });
   });
 });
 

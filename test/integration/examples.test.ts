@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, eventually, type Harness, settled } from '../harness';
+import { recordHistory } from '../support/fixtures';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 import { type SlackApi, startSlackApi } from '../support/slack-api';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
@@ -54,8 +55,9 @@ async function decide(runId: string, nodeId: string, role: string, decision: str
   return res.json();
 }
 
-async function finished(runId: string) {
+async function finished(runId: string, fixture?: string) {
   await settled(h, runId);
+  if (fixture) recordHistory(fixture, runId);
   return (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
 }
 
@@ -64,7 +66,7 @@ describe('shared examples through the API', () => {
     const wf = await publishExample('purchase-order');
     const runId = await start(wf, { requester: 'pat@example.com', amount: 420, currency: 'EUR', item: 'a chair' });
     await decide(runId, 'manager', 'manager', 'approve');
-    const run = await finished(runId);
+    const run = await finished(runId, 'example-purchase-order-small');
     expect(run).toMatchObject({ status: 'completed', output: { approved: true } });
     expect(slack.posts.find((p) => p.text.includes('a chair'))).toMatchObject({ channel: '#purchasing', text: 'Approved: a chair for 420 EUR (pat@example.com)', token: 'xoxb-test-token' });
     const announced = run.notifications.filter((n: { nodeId: string }) => n.nodeId === 'notify_ok');
@@ -78,7 +80,7 @@ describe('shared examples through the API', () => {
     expect((await decide(runId, 'finance', 'finance', 'approve')).status).toBe('pending');
     expect((await decide(runId, 'finance', 'finance', 'approve')).status).toBe('approved');
     await decide(runId, 'executive', 'executive', 'reject');
-    const run = await finished(runId);
+    const run = await finished(runId, 'example-purchase-order-large');
     expect(run).toMatchObject({ status: 'completed', output: { approved: false, why: 'rejected' } });
     const mail = smtp.messages.find((m) => m.subject === 'Order for a car not approved');
     expect(mail?.to).toEqual(['pat@example.com']);
@@ -90,7 +92,7 @@ describe('shared examples through the API', () => {
     const runId = await start(wf, { title: 'Crash on save', description: 'It crashes.', reporterEmail: 'rae@example.com' });
     await decide(runId, 'desk_review', 'service_desk', 'accepted');
     await decide(runId, 'work', 'developer', 'resolved');
-    const run = await finished(runId);
+    const run = await finished(runId, 'example-bug-report-triage');
     expect(run).toMatchObject({ status: 'completed', output: { outcome: 'resolved' } });
     expect(smtp.messages.find((m) => m.subject === "Bug 'Crash on save': resolved")?.to).toEqual(['rae@example.com']);
   });
@@ -108,7 +110,7 @@ describe('shared examples through the API', () => {
     // All three branches are under way before HR decides: the accounts call and the orders happen while the approval waits.
     await eventually(async () => target.received.filter((r) => r.url === '/procurement').length === 3 && target.received.some((r) => r.url === '/it/accounts'));
     await decide(runId, 'paperwork', 'hr', 'done');
-    const run = await finished(runId);
+    const run = await finished(runId, 'example-employee-onboarding');
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     const orders = target.received.filter((r) => r.url === '/procurement').map((r) => JSON.parse(r.body) as { item: string; for: string });
     expect(orders).toEqual([{ item: 'laptop', for: 'Ada' }, { item: 'badge', for: 'Ada' }, { item: 'desk', for: 'Ada' }]);
@@ -126,7 +128,7 @@ describe('shared examples through the API', () => {
     const base = { asset: 'db-01', cve: 'CVE-2026-0001', patchServiceUrl: `${target.url}/patches`, ticketServiceUrl: `${target.url}/tickets` };
     const critical = await start(wf, { ...base, asset_criticality: 'critical', cvss_score: 9.8 });
     await decide(critical, 'approve_patch', 'security_team', 'approve');
-    expect((await finished(critical)).output).toEqual({ result: 'patched' });
+    expect((await finished(critical, 'example-vulnerability-remediation')).output).toEqual({ result: 'patched' });
     expect(slack.posts.find((p) => p.channel === '#security-alerts')?.text).toBe('Patched CVE-2026-0001 on db-01: 200');
 
     const low = await start(wf, { ...base, asset_criticality: 'low', cvss_score: 4 });

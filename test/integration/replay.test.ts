@@ -7,17 +7,16 @@
  * `RECORD_HISTORIES=1 npx vitest run test/integration/replay.test.ts`
  * and committed; never re-record them to make this test pass.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { projectRoot } from '../../config';
 import { createHarness, type Harness, settled } from '../harness';
+import { fixturesDir, recordHistory } from '../support/fixtures';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
-const fixtures = path.join(projectRoot, 'test', 'fixtures', 'histories');
+const fixtures = fixturesDir;
 let h: Harness;
 let target: HttpTarget;
 
@@ -134,12 +133,7 @@ describe('replay', () => {
       expect(['completed', 'cancelled'], JSON.stringify(run.error)).toContain(run.status);
       const history = await h.temporal.workflow.getHandle(runId).fetchHistory();
       recorded.push({ workflowId: runId, history });
-      if (process.env.RECORD_HISTORIES === '1' && !existsSync(path.join(fixtures, `${name}.json`))) {
-        // The CLI writes the standard JSON form that historyFromJSON and the Web UI read.
-        const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', inject('temporalAddress')], { encoding: 'utf8' });
-        // The workflow id goes with the history: child workflow ids are made from it, so replay must use the same.
-        writeFileSync(path.join(fixtures, `${name}.json`), JSON.stringify({ workflowId: runId, history: JSON.parse(json) }));
-      }
+      recordHistory(name, runId);
     }
 
     const committed = readdirSync(fixtures).filter((f) => f.endsWith('.json'));

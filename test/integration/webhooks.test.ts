@@ -1,6 +1,8 @@
 /** Signed webhooks start exactly one run per delivery, and refuse what they cannot trust. */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookRunId } from '../../api/routes/hooks';
+import { startRun } from '../../api/services/runs';
 import { signGeneric, hmacHex } from '../../api/services/webhook-signature';
 import { webhookDeliveries, workflowInstances, workflowTriggers } from '../../db/schema';
 import { createHarness, type Harness, settled } from '../harness';
@@ -99,15 +101,19 @@ describe('webhooks', () => {
     expect(rows[0]).toMatchObject({ verified: true, status: 'started', runId: [...ids][0] });
   });
 
-  it('a retry after the API answered nothing (the run had started) gets the same run', async () => {
+  it('a retry after the API died between starting the run and answering gets the same run, and starts nothing', async () => {
     const path = await hookPath();
+    const trigger = (await h.database.db.select().from(workflowTriggers).where(eq(workflowTriggers.path, path)))[0]!;
     const body = JSON.stringify({ finding: { asset: 'crash-01', cvss: 2 } });
-    const headers = { ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)), 'x-delivery-id': 'crash-1' };
-    // The first attempt's run was started; its answer was lost (the process died before replying).
-    const first = await deliver(path, body, headers);
-    const retry = await deliver(path, body, headers);
+    // The first attempt got as far as starting the run (exactly what the route does first), then the process died: no answer, no delivery row.
+    const runId = webhookRunId(trigger.id, 'crash-1');
+    await startRun(h.app.runDeps, { tenantId: trigger.tenantId, userId: null }, { workflowId, input: { asset: 'crash-01', score: 2 }, runId, trigger: { type: 'webhook', nodeId: 'hook' } });
+    const before = await runsOf();
+    const retry = await deliver(path, body, { ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)), 'x-delivery-id': 'crash-1' });
     expect(retry.statusCode).toBe(200);
-    expect(retry.json()).toEqual({ runId: first.json().runId, duplicate: true });
+    expect(retry.json()).toEqual({ runId, duplicate: true });
+    expect(await runsOf()).toBe(before);
+    expect(await h.temporal.workflow.getHandle(runId).describe()).toMatchObject({ workflowId: runId });
   });
 
   it('verifies a GitHub-signed delivery and dedupes on X-GitHub-Delivery; refuses a body over the limit with 413', async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 export interface SlackPost {
   channel: string;
   text: string;
+  blocks: unknown;
   token: string | undefined;
   at: number;
 }
@@ -48,7 +49,8 @@ export async function startSlackApi(): Promise<SlackApi> {
         ? (JSON.parse(body) as Record<string, string>)
         : Object.fromEntries(new URLSearchParams(body));
       const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || fields.token;
-      posts.push({ channel: fields.channel ?? '', text: fields.text ?? '', token, at: Date.now() });
+      const blocks = typeof fields.blocks === 'string' ? (JSON.parse(fields.blocks) as unknown) : fields.blocks;
+      posts.push({ channel: fields.channel ?? '', text: fields.text ?? '', blocks, token, at: Date.now() });
       res.end(JSON.stringify({ ok: true, channel: fields.channel, ts: `${Date.now() / 1000}` }));
     });
   });
