@@ -41,6 +41,7 @@ export interface RunFinishedInput {
 }
 
 const TERMINAL: RunStatus[] = ['completed', 'failed', 'cancelled'];
+const FINAL_STEP: Array<'completed' | 'failed' | 'skipped'> = ['completed', 'failed', 'skipped'];
 
 /** `<runId>:<stepKey>`, where the step key is `<loop scope><nodeId>:<visit>`: stable across retries. */
 export const executionId = (runId: string, stepKey: string) => `${runId}:${stepKey}`;
@@ -87,9 +88,14 @@ export function createProjectionActivities(db: Db) {
       await db.transaction(async (tx) => {
         await tx
           .insert(workflowExecutions)
-          .values({ id: executionId(runId, step.stepKey), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, ...row })
+          .values({ id: executionId(runId, step.stepKey), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, seq: step.seq ?? 0, ...row })
           // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves it on.
-          .onConflictDoUpdate({ target: workflowExecutions.id, set: { ...row, startedAt: sql`${workflowExecutions.startedAt}`, durationMs: completedAt ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int` : null } });
+          .onConflictDoUpdate({
+            target: workflowExecutions.id,
+            set: { ...row, startedAt: sql`${workflowExecutions.startedAt}`, durationMs: completedAt ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int` : null },
+            // Writes may land out of order (the workflow does not wait for them): a step that finished stays finished.
+            ...((FINAL_STEP as string[]).includes(step.status) ? {} : { setWhere: notInArray(workflowExecutions.status, FINAL_STEP) }),
+          });
         await tx
           .update(workflowInstances)
           .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()` })

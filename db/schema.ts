@@ -200,6 +200,8 @@ export const workflowExecutions = pgTable('workflow_executions', {
   nodeType: text('node_type').notNull(),
   label: text('label'),
   visit: integer('visit').notNull().default(1),
+  /** Order of entry into the run's nodes: steps started in the same instant still list in the order they ran. */
+  seq: integer('seq').notNull().default(0),
   status: text('status', { enum: STEP_STATUSES }).notNull(),
   handle: text('handle'),
   input: jsonb('input'),

@@ -127,6 +127,8 @@ export interface ChildRequest {
 export type StepStatus = 'running' | 'completed' | 'failed' | 'waiting_approval';
 
 export interface StepRecord {
+  /** Order of entry into the run's nodes (the same on every re-execution), for listing steps in order. */
+  seq: number;
   nodeId: string;
   nodeType: string;
   label: string | null;
@@ -251,6 +253,8 @@ class GraphRun {
   private readonly current = new Map<string, number>();
   private readonly finishedNodes = new Set<string>();
   private active = 0;
+  private entered = 0;
+  private readonly seqOf = new Map<string, number>();
   private outcome: RunOutcome | undefined;
   private lastEndOutput: unknown = null;
   private settle!: (outcome: RunOutcome) => void;
@@ -364,6 +368,7 @@ class GraphRun {
       throw new RunFailure(`node ${describeNode(node)} was entered more than ${this.maxVisits} times (configuration.maxNodeVisits); is a cycle missing its way out?`, nodeId);
     }
     const stepKey = `${visitKey}:${visit}`;
+    this.seqOf.set(stepKey, ++this.entered);
     const startedAt = this.port.now();
     this.current.set(nodeId, (this.current.get(nodeId) ?? 0) + 1);
     let result: NodeResult;
@@ -407,7 +412,7 @@ class GraphRun {
   }
 
   private stepBase(node: GraphNode, stepKey: string, visit: number, startedAt: number) {
-    return { nodeId: node.id, nodeType: node.type, label: typeof node.data.label === 'string' ? node.data.label : null, stepKey, visit, startedAt };
+    return { seq: this.seqOf.get(stepKey) ?? 0, nodeId: node.id, nodeType: node.type, label: typeof node.data.label === 'string' ? node.data.label : null, stepKey, visit, startedAt };
   }
 
   /** A join `all` lets the branch through once every incoming edge has delivered; `any` at the first. */

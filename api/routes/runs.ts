@@ -146,7 +146,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const run = await loadRun(caller, request.params.runId);
     const scope = <T extends { tenantId: unknown; instanceId: unknown }>(t: T) => and(eq(t.instanceId as never, run.id), eq(t.tenantId as never, caller.tenantId));
     const [steps, approvals, notifications] = await Promise.all([
-      db.select().from(workflowExecutions).where(scope(workflowExecutions)),
+      db.select().from(workflowExecutions).where(scope(workflowExecutions)).orderBy(asc(workflowExecutions.startedAt), asc(workflowExecutions.seq)),
       db.select().from(workflowApprovals).where(scope(workflowApprovals)),
       db.select().from(workflowNotifications).where(scope(workflowNotifications)),
     ]);
@@ -180,7 +180,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!row) throw notFound('Run', runId);
     const scoped = <T extends { tenantId: unknown; instanceId: unknown }>(t: T) => and(eq(t.instanceId as never, runId), eq(t.tenantId as never, caller.tenantId));
     const [steps, approvals, notifications] = await Promise.all([
-      db.select().from(workflowExecutions).where(scoped(workflowExecutions)).orderBy(asc(workflowExecutions.startedAt), asc(workflowExecutions.id)),
+      db.select().from(workflowExecutions).where(scoped(workflowExecutions)).orderBy(asc(workflowExecutions.startedAt), asc(workflowExecutions.seq), asc(workflowExecutions.id)),
       db.select().from(workflowApprovals).where(scoped(workflowApprovals)).orderBy(asc(workflowApprovals.requestedAt)),
       db.select().from(workflowNotifications).where(scoped(workflowNotifications)).orderBy(asc(workflowNotifications.createdAt)),
     ]);
