@@ -8,6 +8,8 @@ import type { Db } from '../db/client';
 import { permanentFailure, retryableFailure } from './errors';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { resolveSecret } from '../api/services/secrets';
+import { signGeneric } from '../api/services/webhook-signature';
 import { expand, offload } from '../db/payloads';
 import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
@@ -15,6 +17,8 @@ export interface HttpRequestInput {
   tenantId: string;
   runId: string;
   idempotencyKey: string;
+  /** Outbound webhooks: the name of the secret that signs the body (resolved here, so it never enters history). */
+  secretRef?: unknown;
   method?: unknown;
   url?: unknown;
   headers?: unknown;
@@ -96,6 +100,12 @@ async function request(input: HttpRequestInput, agent: Agent | undefined): Promi
   if (input.body !== undefined && input.body !== null && method !== 'GET' && method !== 'HEAD') {
     body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
     if (typeof input.body !== 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
+  }
+  if (typeof input.secretRef === 'string') {
+    // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`.
+    const secret = resolveSecret(input.secretRef);
+    if (!secret) throw permanentFailure(`the signing secret "${input.secretRef}" is not configured on the worker`, 'WebhookSecretMissing');
+    Object.assign(headers, signGeneric(secret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': input.idempotencyKey });
   }
 
   let response: Response;

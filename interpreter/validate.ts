@@ -7,6 +7,7 @@ import { checkCondition } from './conditions';
 import { isDuration } from './durations';
 import { edgesFor, isConditional } from './route';
 import { type Definition, DefinitionSchema, handlesOf, NODE_TYPES, NodeDataSchemas, type NodeType, WORK_TYPES } from './schema';
+import { integrationSchema } from './integrations';
 import { checkExpression, CONTEXT_ROOTS, findExpressions } from './templates';
 
 export interface Problem {
@@ -217,6 +218,12 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
     case 'condition':
       if (data.condition !== undefined) errors.push(...checkCondition(data.condition, `${at}.data.condition`));
       break;
+    case 'integration': {
+      const { provider: _p, label: _l, retry: _r, timeout: _t, ...config } = data;
+      const parsed = integrationSchema(String(data.provider))?.safeParse(config);
+      if (parsed && !parsed.success) for (const issue of parsed.error.issues) errors.push({ path: formatPath([...`${at}.data`.split('.'), ...issue.path]), message: issue.message });
+      break;
+    }
     case 'approval': {
       const roles = Array.isArray(data.approverRoles) ? data.approverRoles : [];
       const users = Array.isArray(data.approverUsers) ? data.approverUsers : [];

@@ -88,10 +88,15 @@ async function runWork(request: WorkRequest, run: { tenantId: string; runId: str
     summary: `${request.nodeId}: ${request.label}`,
     activityId: request.stepKey,
   };
+  // A webhook notification posts its subject and message to each recipient URL (the first, for now), as JSON.
+  const httpConfig =
+    request.kind === 'notification' && request.config.channel === 'webhook'
+      ? { method: 'POST', url: ([] as unknown[]).concat(request.config.recipients)[0], body: { subject: request.config.subject ?? null, message: request.config.message, runId: run.runId }, secretRef: request.config.secretRef }
+      : { ...request.config, ...(request.config.provider === 'webhook' ? { method: request.config.method ?? 'POST' } : {}) };
   try {
     const result =
       activity === 'httpRequest'
-        ? await work.httpRequest.executeWithOptions(options, [{ ...run, idempotencyKey: request.idempotencyKey, ...request.config }])
+        ? await work.httpRequest.executeWithOptions(options, [{ ...run, idempotencyKey: request.idempotencyKey, ...httpConfig }])
         : await work.sendMessage.executeWithOptions(options, [{ ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config }]);
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {

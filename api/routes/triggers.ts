@@ -1,8 +1,9 @@
-/** Schedules (`GET /api/schedules`) and events (`POST /api/events/:name`). */
+/** Schedules (`GET /api/schedules`), events (`POST /api/events/:name`) and the integration catalogue (`GET /api/integrations`). */
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workflows, workflowTriggers } from '../../db/schema';
+import { INTEGRATIONS, PROVIDERS } from '../../interpreter/integrations';
 import { callerOf, requireRole } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { startEventRuns } from '../services/events';
@@ -39,6 +40,14 @@ export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
     );
     return { items, nextCursor: null };
   });
+
+  app.get('/api/integrations', { schema: { tags: ['integrations'] } }, async () => ({
+    items: PROVIDERS.map((provider) => ({
+      provider,
+      label: INTEGRATIONS[provider].label,
+      actions: Object.entries(INTEGRATIONS[provider].actions).map(([action, schema]) => ({ action, configSchema: z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any' }) })),
+    })),
+  }));
 
   app.post('/api/events/:name', {
     schema: { tags: ['triggers'], params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'event names are letters, digits, ".", "_", ":" and "-"') }), body: z.unknown() },
