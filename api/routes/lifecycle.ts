@@ -2,10 +2,10 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { workflows, workflowVersions } from '../../db/schema';
+import { workflowVersions } from '../../db/schema';
 import { callerOf, requireRole } from '../auth';
 import { once } from '../idempotency';
-import { archiveWorkflow, getVersion, getWorkflow, publishWorkflow, type VersionRow } from '../services/definitions';
+import { archiveWorkflow, createWorkflow, getVersion, getWorkflow, publishWorkflow, type VersionRow } from '../services/definitions';
 import { syncSchedules } from '../services/schedules';
 import { workflowView } from './workflows';
 
@@ -87,20 +87,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     requireRole(caller, 'editor');
     const source = await getWorkflow(db, caller, request.params.id);
     return once(db, caller, request, reply, async () => {
-      const row = (
-        await db
-          .insert(workflows)
-          .values({
-            tenantId: caller.tenantId,
-            name: request.body?.name ?? `${source.name} (copy)`,
-            description: source.description,
-            category: source.category,
-            tags: source.tags,
-            workflowData: source.workflowData,
-            createdBy: caller.userId,
-          })
-          .returning()
-      )[0]!;
+      const row = await createWorkflow(db, caller, { name: request.body?.name ?? `${source.name} (copy)`, description: source.description, category: source.category, tags: source.tags, definition: source.workflowData });
       return { status: 201, body: workflowView(row) };
     });
   });
@@ -126,13 +113,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     const caller = callerOf(request);
     requireRole(caller, 'editor');
     return once(db, caller, request, reply, async () => {
-      const b = request.body;
-      const row = (
-        await db
-          .insert(workflows)
-          .values({ tenantId: caller.tenantId, name: b.name, description: b.description ?? null, category: b.category ?? 'custom', tags: b.tags ?? [], isTemplate: b.isTemplate ?? false, workflowData: b.definition, createdBy: caller.userId })
-          .returning()
-      )[0]!;
+      const row = await createWorkflow(db, caller, request.body);
       return { status: 201, body: workflowView(row) };
     });
   });

@@ -5,7 +5,7 @@ import { DEFINITION_STATUSES, PRIORITIES, workflows } from '../../db/schema';
 import { callerOf, requireRole } from '../auth';
 import { once } from '../idempotency';
 import { afterCursor, page, PageQuery } from '../pagination';
-import { getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
+import { createWorkflow, getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
 import { startRun } from '../services/runs';
 import { syncSchedules } from '../services/schedules';
 
@@ -43,13 +43,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     const caller = callerOf(request);
     requireRole(caller, 'editor');
     return once(db, caller, request, reply, async () => {
-      const b = request.body;
-      const row = (
-        await db
-          .insert(workflows)
-          .values({ tenantId: caller.tenantId, name: b.name, description: b.description ?? null, category: b.category ?? 'custom', tags: b.tags ?? [], workflowData: b.definition, isTemplate: b.isTemplate ?? false, createdBy: caller.userId })
-          .returning()
-      )[0]!;
+      const row = await createWorkflow(db, caller, request.body);
       return { status: 201, body: workflowView(row) };
     });
   });

@@ -34,6 +34,25 @@ export async function getWorkflow(db: Db, caller: Pick<Caller, 'tenantId'>, id: 
   return row;
 }
 
+export interface NewWorkflow {
+  name: string;
+  description?: string | null | undefined;
+  category?: string | undefined;
+  tags?: string[] | undefined;
+  isTemplate?: boolean | undefined;
+  definition: unknown;
+}
+
+/** A new draft: the one way create, clone and import make a workflow. */
+export async function createWorkflow(db: Db, caller: Caller, w: NewWorkflow): Promise<WorkflowRow> {
+  return (
+    await db
+      .insert(workflows)
+      .values({ tenantId: caller.tenantId, name: w.name, description: w.description ?? null, category: w.category ?? 'custom', tags: w.tags ?? [], isTemplate: w.isTemplate ?? false, workflowData: w.definition, createdBy: caller.userId })
+      .returning()
+  )[0]!;
+}
+
 /** The definition a version stores: the draft with the workflow's own name, description, category and tags. */
 export function definitionToPublish(row: WorkflowRow): Record<string, unknown> {
   const draft = (row.workflowData ?? {}) as Record<string, unknown>;
