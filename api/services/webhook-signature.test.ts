@@ -1,3 +1,4 @@
+import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { hmacHex, signGeneric, verifyWebhook } from './webhook-signature';
 
@@ -24,6 +25,14 @@ describe('webhook signatures', () => {
     const input = { preset: 'slack' as const, headers, raw: Buffer.from(body), secrets: ['8f742231b10e8888abcd99yyyzzz85a5'] };
     expect(verifyWebhook({ ...input, now: 1531420618_000 + 10_000 }).ok).toBe(true);
     expect(verifyWebhook({ ...input, now })).toMatchObject({ ok: false, reason: expect.stringContaining('timestamp') });
+  });
+
+  it('verifies a header made by Stripe\'s own library (stripe-node\'s generateTestHeaderString)', () => {
+    // Stripe publishes no fixed vector; its SDK's test helper signs exactly as its servers do.
+    const payload = '{"id":"evt_from_stripe_node","type":"invoice.paid"}';
+    const header = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret: 'whsec_stripe_node', timestamp: secs });
+    expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': header }, raw: Buffer.from(payload), secrets: ['whsec_stripe_node'], now })).toEqual({ ok: true, deliveryId: 'evt_from_stripe_node' });
+    expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': header }, raw: Buffer.from(payload), secrets: ['whsec_other'], now }).ok).toBe(false);
   });
 
   it('verifies Stripe\'s t=…,v1=… scheme, with any of several v1 signatures', () => {
