@@ -30,7 +30,8 @@ const EnvSchema = z.object({
   SMTP_FROM: z.string().min(3).default('graphflow <noreply@localhost>'),
   SLACK_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
-  SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)').optional()),
+  SECRETS_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded').optional()),
   ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
   /** Node outputs larger than this (bytes of JSON) are stored in PostgreSQL and referenced. */
@@ -51,6 +52,7 @@ export interface Config {
   smtpFrom: string;
   slack: { token: string | undefined; apiUrl: string | undefined };
   secretsKey: string | undefined;
+  secretsKeyPrevious: string | undefined;
   adminApiKey: string | undefined;
   httpAllowPrivate: boolean;
   maxInlineOutputBytes: number;
@@ -81,10 +83,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: e.SMTP_FROM,
     slack: { token: e.SLACK_TOKEN, apiUrl: e.SLACK_API_URL },
     secretsKey: e.SECRETS_KEY,
+    secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS,
     adminApiKey: e.ADMIN_API_KEY,
     httpAllowPrivate: e.HTTP_ALLOW_PRIVATE,
     maxInlineOutputBytes: e.MAX_INLINE_OUTPUT_BYTES,
     runHistoryLimit: e.RUN_HISTORY_LIMIT,
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The keys that seal and open stored secrets. */
+export function secretKeysOf(config: Config): { current: Buffer | undefined; previous: Buffer | undefined } {
+  return {
+    current: config.secretsKey ? Buffer.from(config.secretsKey, 'base64') : undefined,
+    previous: config.secretsKeyPrevious ? Buffer.from(config.secretsKeyPrevious, 'base64') : undefined,
   };
 }

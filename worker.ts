@@ -9,7 +9,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { startEventRuns } from './api/services/events';
-import { loadConfig, type Config } from './config';
+import { loadConfig, secretKeysOf, type Config } from './config';
 import type { Database } from './db/client';
 
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
@@ -38,6 +38,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       messaging: { publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
       httpAllowPrivate: config.httpAllowPrivate,
+      secretKeys: secretKeysOf(config),
       emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
   });

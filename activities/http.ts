@@ -11,6 +11,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { resolveSecret } from '../api/services/secrets';
 import { signGeneric } from '../api/services/webhook-signature';
 import { expand, offload } from '../db/payloads';
+import { fillSecrets, readSecret, type SecretKeys } from '../db/secrets';
 import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
 export interface HttpRequestInput {
@@ -61,6 +62,7 @@ export interface HttpDeps {
   db: Db;
   /** HTTP_ALLOW_PRIVATE: let requests reach loopback and private addresses. */
   allowPrivate: boolean;
+  secretKeys: SecretKeys;
   /** Response bodies larger than this are stored in PostgreSQL and referenced. */
   maxInlineBytes: number;
 }
@@ -68,7 +70,14 @@ export interface HttpDeps {
 export function createHttpActivities(deps: HttpDeps) {
   return {
     async httpRequest(raw: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
-      const input = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
+      const expanded = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
+      let input: HttpRequestInput;
+      try {
+        input = (await fillSecrets(deps.db, deps.secretKeys, raw.tenantId, expanded)) as HttpRequestInput;
+      } catch (error) {
+        throw permanentFailure((error as Error).message, 'SecretMissing');
+      }
+      if (typeof input.secretRef === 'string') input.secretRef = (await readSecret(deps.db, deps.secretKeys, raw.tenantId, input.secretRef).catch(() => undefined)) ?? resolveSecret(input.secretRef) ?? { missing: input.secretRef };
       const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent);
       output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
       return { output, attempt };
@@ -101,10 +110,11 @@ async function request(input: HttpRequestInput, agent: Agent | undefined): Promi
     body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
     if (typeof input.body !== 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
   }
-  if (typeof input.secretRef === 'string') {
-    // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`.
-    const secret = resolveSecret(input.secretRef);
-    if (!secret) throw permanentFailure(`the signing secret "${input.secretRef}" is not configured on the worker`, 'WebhookSecretMissing');
+  if (input.secretRef !== undefined) {
+    // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`. The secret was looked up
+    // (tenant store, then the worker's environment) just before; a missing one arrives as { missing: name }.
+    const secret = input.secretRef;
+    if (typeof secret !== 'string') throw permanentFailure(`the signing secret "${(secret as { missing?: string }).missing}" is not set (PUT /api/variables/<name> as a secret)`, 'WebhookSecretMissing');
     Object.assign(headers, signGeneric(secret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': input.idempotencyKey });
   }
 

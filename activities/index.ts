@@ -3,6 +3,7 @@
  * the dependencies worker.ts provides.
  */
 import type { Db } from '../db/client';
+import type { SecretKeys } from '../db/secrets';
 import { createHttpActivities } from './http';
 import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
@@ -13,6 +14,7 @@ export interface ActivityDeps {
   messaging: MessagingConfig;
   maxInlineOutputBytes: number;
   httpAllowPrivate: boolean;
+  secretKeys: SecretKeys;
   /** Starts the workflows listening for a platform event (worker.ts wires the API's event service in). */
   emitEvent?: (tenantId: string, name: string, payload: unknown, idempotencyKey: string) => Promise<unknown>;
 }
@@ -20,8 +22,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps.db),
-    ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db),
-    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate }),
+    ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db, deps.secretKeys),
+    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }),
     /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */
     async emitEvent(input: { tenantId: string; name: string; payload: unknown; idempotencyKey: string }): Promise<void> {
       await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);

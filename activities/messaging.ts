@@ -14,6 +14,7 @@ import type { Db } from '../db/client';
 import { users, workflowApprovals } from '../db/schema';
 import type { Intent, Ledger } from './ledger';
 import { expand } from '../db/payloads';
+import { fillSecrets, type SecretKeys } from '../db/secrets';
 
 export interface MessagingConfig {
   /** Base of approval links. */
@@ -101,7 +102,7 @@ function slackFailure(error: unknown): Error {
   return retryableFailure(`Slack: ${e.message}`, 'SlackUnavailable');
 }
 
-export function createMessagingActivities(ledger: Ledger, config: MessagingConfig, db: Db) {
+export function createMessagingActivities(ledger: Ledger, config: MessagingConfig, db: Db, secretKeys: SecretKeys) {
   let transport: Transporter | undefined;
   let slack: WebClient | undefined;
   const mailer = () => (transport ??= nodemailer.createTransport(config.smtpUrl!));
@@ -116,7 +117,12 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
   return {
     async sendMessage(raw: MessageInput): Promise<{ output: MessageOutput; attempt: number }> {
       const attempt = Context.current().info.attempt;
-      const input = (await expand(db, raw.tenantId, raw)) as MessageInput;
+      let input: MessageInput;
+      try {
+        input = (await fillSecrets(db, secretKeys, raw.tenantId, await expand(db, raw.tenantId, raw))) as MessageInput;
+      } catch (error) {
+        throw permanentFailure((error as Error).message, 'SecretMissing');
+      }
       const intent = describe(input);
       if (intent.channel !== 'email' && intent.channel !== 'slack') throw permanentFailure(`unknown channel "${String(intent.channel)}"`, 'BadChannel');
       if (intent.recipients.length === 0) throw permanentFailure(`no recipients for the ${intent.channel} message`, 'NoRecipients');

@@ -20,6 +20,7 @@ import { hookRoutes } from './routes/hooks';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
 import { triggerRoutes } from './routes/triggers';
+import { variableRoutes } from './routes/variables';
 import { workflowRoutes } from './routes/workflows';
 import type { RunDeps } from './services/runs';
 
@@ -49,7 +50,7 @@ function validationPath(context: string | undefined, instancePath: string, param
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization'] },
+    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.body.value'] },
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids and webhook paths are case-sensitive; trailing slashes are forgiven.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(hookRoutes);
   await app.register(approvalLinkRoutes);
   await app.register(triggerRoutes);
+  await app.register(variableRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -290,6 +290,28 @@ export const largePayloads = pgTable('large_payloads', {
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.id] })]);
 
+export const VARIABLE_TYPES = ['string', 'number', 'boolean', 'json', 'secret'] as const;
+
+/**
+ * Per-tenant variables (`{{ vars.NAME }}`) and secrets (`{{ secrets.NAME }}`). A secret's value is stored only
+ * encrypted (AES-256-GCM under SECRETS_KEY, with the key's id for rotation) and never returned by the API.
+ */
+export const workflowVariables = pgTable('workflow_variables', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  key: text('key').notNull(),
+  type: text('type', { enum: VARIABLE_TYPES }).notNull(),
+  value: jsonb('value'),
+  encrypted: text('encrypted'),
+  keyId: text('key_id'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('workflow_variables_tenant_key').on(t.tenantId, t.key),
+  check('workflow_variables_type_check', oneOf('type', VARIABLE_TYPES)),
+  check('workflow_variables_secret_encrypted', sql`(type = 'secret') = (encrypted is not null)`),
+]);
+
 /** Platform-wide settings, such as the key that signs approval links (made once, shared by every API process). */
 export const platformSettings = pgTable('platform_settings', {
   key: text('key').primaryKey(),

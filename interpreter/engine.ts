@@ -38,6 +38,8 @@ export interface RunStart {
   input: unknown;
   trigger: TriggerInfo;
   run: RunInfo;
+  /** The tenant's variables when the run started (`{{ vars.NAME }}`); `set` nodes add and override. */
+  variables?: Record<string, unknown>;
 }
 
 export interface NodeState {
@@ -265,7 +267,7 @@ class GraphRun {
     for (const node of start.definition.nodes) this.nodes.set(node.id, node);
     for (const edge of start.definition.edges) this.incoming.set(edge.target, [...(this.incoming.get(edge.target) ?? []), edge]);
     for (const node of start.definition.nodes) if (node.type === 'loop') this.loopBodies.set(node.id, this.reachableFromBody(node.id));
-    this.context = { input: start.input, trigger: start.trigger, vars: {}, nodes: {}, run: start.run };
+    this.context = { input: start.input, trigger: start.trigger, vars: { ...start.variables }, nodes: {}, run: start.run };
     this.done = new Promise<RunOutcome>((resolve, reject) => {
       this.settle = resolve;
       this.crash = reject;

@@ -41,3 +41,10 @@ describe('templates', () => {
     expect(findExpressions({ a: ['x {{ input.a }} {{ vars.b }}'], b: 'broken {{ x' }, 'data').map((e) => e.path)).toEqual(['data.a[0]', 'data.a[0]', 'data.b']);
   });
 });
+
+describe('secrets in templates', () => {
+  it('are left as written for the activity to fill in', () => {
+    expect(renderString('Bearer {{ secrets.API_TOKEN }} for {{ vars.who }}', context)).toBe('Bearer {{ secrets.API_TOKEN }} for Ada');
+    expect(renderString('{{ secrets.API_TOKEN }}', context)).toBe('{{ secrets.API_TOKEN }}');
+  });
+});

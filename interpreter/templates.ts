@@ -19,11 +19,14 @@ export function toText(value: unknown): string {
 }
 
 /** Renders one string against the context. */
+/** `{{ secrets.* }}` stays as written: the activity that does the work fills it in, so no secret enters history. */
+const isSecret = (expression: string) => /^secrets\./.test(expression.trim());
+
 export function renderString(template: string, context: unknown): unknown {
   const lone = LONE.exec(template);
-  if (lone) return getPath(context, lone[1] as string);
+  if (lone) return isSecret(lone[1] as string) ? template : getPath(context, lone[1] as string);
   if (!template.includes('{{')) return template;
-  return template.replace(EXPRESSION, (_, expr: string) => toText(getPath(context, expr)));
+  return template.replace(EXPRESSION, (whole: string, expr: string) => (isSecret(expr) ? whole : toText(getPath(context, expr))));
 }
 
 /** Renders every string inside a JSON value (objects and lists are walked; keys are kept). */

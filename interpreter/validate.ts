@@ -127,6 +127,9 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
       for (const { path, expression } of findExpressions(data, `${at}.data`)) {
         const why = checkExpression(expression, nodeIds, loopNames);
         if (why) errors.push({ path, message: why });
+        else if (expression.trim().startsWith('secrets.') && !WORK_TYPES.has(type)) {
+          errors.push({ path, message: `secrets may only be used in the config of nodes that do work (action http, integration, notification), not in a ${type}` });
+        }
       }
     }
     checkNodeData(type, data, at, errors, env);

@@ -416,6 +416,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
           definition: definition.graph,
           input: args.input,
           trigger: args.trigger,
+          ...(args.variables ? { variables: args.variables } : {}),
           run: { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt, triggeredBy: args.triggeredBy, priority: args.priority },
         },
         port,

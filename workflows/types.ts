@@ -20,6 +20,8 @@ export interface RunGraphInput {
   trigger: TriggerInfo;
   triggeredBy: string | null;
   priority: 'low' | 'normal' | 'high' | 'critical';
+  /** The tenant's variables (not secrets) when the run started. */
+  variables?: Record<string, unknown>;
   /** Continue as new once the history holds this many events (default 8,000; Temporal's own suggestion comes first). */
   historyLimit?: number;
   /** Set when this run continues an earlier one of the same run id. */

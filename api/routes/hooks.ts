@@ -12,6 +12,8 @@ import { renderString, render, toText } from '../../interpreter/templates';
 import { badRequest, HttpProblem, notFound } from '../errors';
 import { startRun } from '../services/runs';
 import { resolveSecret } from '../services/secrets';
+import { readSecret } from '../../db/secrets';
+import { secretKeysOf } from '../../config';
 import { verifyWebhook, type WebhookPreset } from '../services/webhook-signature';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -50,7 +52,9 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
     const { trigger } = found;
     const config = trigger.config as { secretRef?: string; previousSecretRef?: string; preset?: WebhookPreset; input?: unknown; idempotencyKey?: string };
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const secrets = [resolveSecret(config.secretRef), resolveSecret(config.previousSecretRef)].filter((s): s is string => !!s);
+    const keys = secretKeysOf(app.config);
+    const lookup = async (name: string | undefined) => (name ? ((await readSecret(db, keys, trigger.tenantId, name).catch(() => undefined)) ?? resolveSecret(name)) : undefined);
+    const secrets = [await lookup(config.secretRef), await lookup(config.previousSecretRef)].filter((s): s is string => !!s);
     if (secrets.length === 0) {
       throw new HttpProblem(503, 'webhook-not-configured', `The secret "${config.secretRef ?? ''}" for this webhook is not configured on the server; the delivery was not accepted.`);
     }

@@ -4,10 +4,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import { type Priority, workflowInstances } from '../../db/schema';
+import { type Priority, workflowInstances, workflowVariables } from '../../db/schema';
 import type { TriggerInfo } from '../../interpreter/engine';
 import type { Definition } from '../../interpreter/schema';
 import type { runGraph } from '../../workflows/run-graph';
@@ -47,6 +47,12 @@ export interface StartedRun {
   status: string;
   /** False when the run id was already started (a retried request or a redelivery): nothing new was started. */
   created: boolean;
+}
+
+/** A tenant's variables as templates read them (`{{ vars.NAME }}`); secrets are not among them. */
+export async function tenantVariables(db: Db, tenantId: string): Promise<Record<string, unknown>> {
+  const rows = await db.select({ key: workflowVariables.key, value: workflowVariables.value }).from(workflowVariables).where(and(eq(workflowVariables.tenantId, tenantId), ne(workflowVariables.type, 'secret')));
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
 export function runIdFor(tenantId: string, workflowId: string, idempotencyKey: string | undefined): string {
@@ -100,6 +106,7 @@ export async function startRun(deps: RunDeps, caller: Starter, request: StartRun
     triggeredBy: caller.userId,
     priority,
     historyLimit: config.runHistoryLimit,
+    variables: await tenantVariables(db, caller.tenantId),
   };
   let created = true;
   try {

@@ -12,7 +12,7 @@ import type { Definition } from '../../interpreter/schema';
 import { RunStatusKey, TenantKey, VersionKey, WorkflowIdKey, WorkflowNameKey } from '../../workflows/search-attributes';
 import type { RunGraphInput } from '../../workflows/types';
 import { HttpProblem } from '../errors';
-import type { RunDeps } from './runs';
+import { type RunDeps, tenantVariables } from './runs';
 
 export const scheduleIdFor = (workflowId: string, nodeId: string) => `sched-${workflowId}-${nodeId}`;
 
@@ -57,6 +57,8 @@ export async function syncSchedules(deps: RunDeps, tenantId: string, workflowId:
         triggeredBy: null,
         priority: 'normal',
         historyLimit: config.runHistoryLimit,
+        // Scheduled runs see the variables as they were when the workflow was last published.
+        variables: await tenantVariables(db, tenantId),
       };
       const scheduleId = scheduleIdFor(workflowId, trigger.nodeId);
       const options: ScheduleOptions = {

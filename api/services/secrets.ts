@@ -1,6 +1,7 @@
 /**
- * Secrets by name. Until the encrypted per-tenant store exists (integrations
- * work), a `secretRef` names an environment variable of the API process.
+ * Secrets by name from the process environment: the fallback when a tenant's
+ * store (db/secrets.ts) has no secret of that name, for secrets an operator
+ * prefers to keep in the deployment.
  */
 export function resolveSecret(name: string | undefined): string | undefined {
   if (!name) return undefined;

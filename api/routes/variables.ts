@@ -1,0 +1,82 @@
+/**
+ * `GET/PUT/DELETE /api/variables[/:key]`: a tenant's variables and secrets.
+ * A secret is written once and never read back: answers show that it is set,
+ * never its value.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { secretKeysOf } from '../../config';
+import { seal } from '../../db/secrets';
+import { VARIABLE_TYPES, workflowVariables } from '../../db/schema';
+import { callerOf, requireRole } from '../auth';
+import { badRequest, conflict, notFound } from '../errors';
+
+type VariableRow = typeof workflowVariables.$inferSelect;
+
+const KeyParams = z.object({ key: z.string().regex(/^[A-Za-z_][\w-]{0,99}$/, 'names are letters, digits, _ and -, starting with a letter or _') });
+
+function view(row: VariableRow) {
+  return {
+    key: row.key,
+    type: row.type,
+    ...(row.type === 'secret' ? { value: null, secret: true, keyId: row.keyId } : { value: row.value, secret: false }),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+const VALUE_CHECK: Record<(typeof VARIABLE_TYPES)[number], (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  json: () => true,
+  secret: (v) => typeof v === 'string' && v.length > 0,
+};
+
+export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.database;
+
+  app.get('/api/variables', { schema: { tags: ['variables'] } }, async (request) => {
+    const caller = callerOf(request);
+    const rows = await db.select().from(workflowVariables).where(eq(workflowVariables.tenantId, caller.tenantId)).orderBy(asc(workflowVariables.key));
+    return { items: rows.map(view), nextCursor: null };
+  });
+
+  app.get('/api/variables/:key', { schema: { tags: ['variables'], params: KeyParams } }, async (request) => {
+    const caller = callerOf(request);
+    const row = (await db.select().from(workflowVariables).where(and(eq(workflowVariables.tenantId, caller.tenantId), eq(workflowVariables.key, request.params.key))).limit(1))[0];
+    if (!row) throw notFound('Variable', request.params.key);
+    return view(row);
+  });
+
+  app.put('/api/variables/:key', {
+    schema: { tags: ['variables'], params: KeyParams, body: z.object({ type: z.enum(VARIABLE_TYPES), value: z.unknown() }).strict() },
+  }, async (request) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'admin');
+    const { type, value } = request.body;
+    if (!VALUE_CHECK[type](value)) throw badRequest(`The value does not match type "${type}".`, [{ path: 'body.value', message: `expected a ${type === 'secret' ? 'non-empty string' : type}` }]);
+    let stored: { value: unknown; encrypted: string | null; keyId: string | null } = { value: value ?? null, encrypted: null, keyId: null };
+    if (type === 'secret') {
+      const keys = secretKeysOf(app.config);
+      if (!keys.current) throw conflict('Secrets cannot be stored: set SECRETS_KEY (32 bytes, base64; `openssl rand -base64 32`) on the API and the workers.');
+      stored = { value: null, ...seal(keys, value as string) };
+    }
+    const row = (
+      await db
+        .insert(workflowVariables)
+        .values({ tenantId: caller.tenantId, key: request.params.key, type, ...stored })
+        .onConflictDoUpdate({ target: [workflowVariables.tenantId, workflowVariables.key], set: { type, ...stored, updatedAt: new Date() } })
+        .returning()
+    )[0]!;
+    return view(row);
+  });
+
+  app.delete('/api/variables/:key', { schema: { tags: ['variables'], params: KeyParams } }, async (request, reply) => {
+    const caller = callerOf(request);
+    requireRole(caller, 'admin');
+    const deleted = await db.delete(workflowVariables).where(and(eq(workflowVariables.tenantId, caller.tenantId), eq(workflowVariables.key, request.params.key))).returning({ key: workflowVariables.key });
+    if (!deleted.length) throw notFound('Variable', request.params.key);
+    return reply.code(204).send();
+  });
+};
