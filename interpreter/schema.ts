@@ -38,7 +38,14 @@ export const ConfigurationSchema = z.object({
   timeout: z.string().optional(),
   retry: RetrySchema.optional(),
   maxNodeVisits: z.number().int().min(1).max(100_000).optional(),
-  notifications: z.unknown().optional(),
+  /** Workflow-level notifications: told when the run completes or fails, an approval is requested, or a node errs. */
+  notifications: z.array(z.object({
+    on: z.array(z.enum(['completed', 'failed', 'approval_requested', 'error'])).min(1),
+    channel: z.enum(['email', 'slack', 'webhook']),
+    recipients: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+    subject: z.string().optional(),
+    message: z.string().min(1),
+  }).strict()).max(20).optional(),
 }).loose();
 
 export const DefinitionSchema = z.object({

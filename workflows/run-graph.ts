@@ -27,6 +27,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { parseDuration } from '../interpreter/durations';
+import { render } from '../interpreter/templates';
 import {
   type ApprovalRequest,
   type ApprovalResult,
@@ -276,6 +277,25 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     }
   };
 
+  /**
+   * `configuration.notifications`: each entry listening for `event` is sent once per intent (the key names run,
+   * entry, event and step) through the same ledger as notification nodes. Templates read `run`, `input`,
+   * `status`, `output`, `error` and `node`. A failed send is recorded, never fails the run.
+   */
+  const listens = (event: string) => (definition.graph.configuration?.notifications ?? []).some((n) => n.on.includes(event as never));
+  const notifyConfigured = async (event: 'completed' | 'failed' | 'approval_requested' | 'error', scope: string, extra: Record<string, unknown>) => {
+    const entries = definition.graph.configuration?.notifications ?? [];
+    for (const [i, entry] of entries.entries()) {
+      if (!entry.on.includes(event)) continue;
+      const context = { run: { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt, triggeredBy: args.triggeredBy }, input: args.input, ...extra };
+      const config = render({ channel: entry.channel, recipients: entry.recipients, subject: entry.subject, message: entry.message }, context) as Record<string, unknown>;
+      await runWork(
+        { kind: 'notification', nodeId: `configuration.notifications[${i}]`, nodeType: 'notification', stepKey: `config-${i}-${event}-${scope}`, idempotencyKey: `${runId}:config:${i}:${event}:${scope}`, config, retry: { maximumAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 30_000 }, timeoutMs: 60_000, label: `notify on ${event}` },
+        { tenantId, runId },
+      );
+    }
+  };
+
   /** Platform events; a run started by a platform event emits none, so an error handler that fails cannot loop. */
   const emit = async (name: string, payload: Record<string, unknown>, key: string) => {
     if (args.trigger.type === 'event' && /^(run|approval)\./.test(args.trigger.event ?? '')) return;
@@ -289,6 +309,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       if (known) return known;
       const result = await counted(() => runWork(request, { tenantId, runId }));
       memo.work[request.stepKey] = result;
+      if (!result.ok && listens('error')) await notifyConfigured('error', request.stepKey, { node: { id: request.nodeId, label: request.label }, error: result.error });
       return result;
     },
     async recordStep(step, progress) {
@@ -322,6 +343,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       if (!resumed) {
         await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
         if (notifying) await notifyApprovers(approval, 'request', request.approverRoles);
+        if (listens('approval_requested')) await notifyConfigured('approval_requested', request.stepKey, { node: { id: request.nodeId, label: request.label }, approval: { id: approval.approvalId, message: request.message, approverRoles: request.approverRoles } });
       }
       updateWaitingOn();
       const decided = () => approval.result !== undefined;
@@ -470,6 +492,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
 
   status = outcome.status;
   await projection.recordRunFinished({ tenantId, runId, status: outcome.status, output: outcome.output, error: outcome.error, completedAt: new Date(Date.now()).toISOString() });
+  if ((outcome.status === 'completed' || outcome.status === 'failed') && listens(outcome.status)) await notifyConfigured(outcome.status, 'run', { status: outcome.status, output: outcome.output, error: outcome.error });
   // Runs before this change emitted no events: patched() keeps their histories replaying.
   if ((outcome.status === 'completed' || outcome.status === 'failed') && patched('platform-events')) {
     await emit(`run.${outcome.status}`, { runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, status: outcome.status, output: outcome.output, error: outcome.error }, runId);

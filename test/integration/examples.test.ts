@@ -185,3 +185,40 @@ describe('messages are sent once per intent', () => {
     expect(posts[0]!.at - before).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe('workflow-level notifications', () => {
+  it('tell the configured people when an approval is requested, a node errs and the run fails, once each', async () => {
+    target.answer('/broken', 500, { error: 'down' });
+    const definition = {
+      configuration: {
+        notifications: [
+          { on: ['approval_requested'], channel: 'slack', recipients: ['#approvals'], message: 'Approval needed in {{ run.workflowName }}: {{ approval.message }}' },
+          { on: ['error', 'failed'], channel: 'email', recipients: ['ops@example.com'], subject: '{{ run.workflowName }}: {{ node.id }}{{ status }}', message: 'Problem: {{ error.message }}' },
+        ],
+      },
+      nodes: [
+        { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], message: 'Deploy {{ input.what }}?' } },
+        { id: 'deploy', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}/broken`, retry: { maximumAttempts: 1 } } },
+        { id: 'done', type: 'end', data: {} },
+        { id: 'no', type: 'end', data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'ask' },
+        { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'deploy' },
+        { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
+        { id: 'e4', source: 'deploy', target: 'done' },
+      ],
+    };
+    const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Noisy deploy', definition } });
+    expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` })).statusCode).toBe(201);
+    const runId = await start(created.json().id, { what: 'v2' });
+    await decide(runId, 'ask', 'manager', 'approve');
+    const run = await finished(runId);
+    expect(run.status).toBe('failed');
+    expect(slack.posts.filter((p) => p.text === 'Approval needed in Noisy deploy: Deploy v2?')).toHaveLength(1);
+    const mails = smtp.messages.filter((m) => m.subject?.startsWith('Noisy deploy'));
+    expect(mails.map((m) => m.subject).sort()).toEqual(['Noisy deploy: deploy', 'Noisy deploy: failed']);
+    expect(run.notifications.filter((n: { nodeId: string }) => n.nodeId.startsWith('configuration.notifications'))).toHaveLength(3);
+  });
+});
