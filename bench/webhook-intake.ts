@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { signGeneric } from '../api/services/webhook-signature';
+import { signGeneric } from '../lib/webhook-signature';
 import { startBenchEnvironment } from './environment';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);

@@ -11,10 +11,10 @@ import { webhookDeliveries, workflows, workflowTriggers } from '../../db/schema'
 import { renderString, render, toText } from '../../interpreter/templates';
 import { badRequest, HttpProblem, notFound } from '../errors';
 import { startRun } from '../services/runs';
-import { resolveSecret } from '../services/secrets';
+import { resolveSecret } from '../../lib/env-secrets';
 import { readSecret } from '../../db/secrets';
 import { secretKeysOf } from '../../config';
-import { verifyWebhook, type WebhookPreset } from '../services/webhook-signature';
+import { verifyWebhook, type WebhookPreset } from '../../lib/webhook-signature';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 /** Outbound webhooks signed like inbound ones, with the secret kept out of history; the integration catalogue. */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhook } from '../../api/services/webhook-signature';
+import { verifyWebhook } from '../../lib/webhook-signature';
 import { createHarness, type Harness, settled } from '../harness';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 

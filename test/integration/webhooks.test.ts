@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookRunId } from '../../api/routes/hooks';
 import { startRun } from '../../api/services/runs';
-import { signGeneric, hmacHex } from '../../api/services/webhook-signature';
+import { signGeneric, hmacHex } from '../../lib/webhook-signature';
 import { webhookDeliveries, workflowInstances, workflowTriggers } from '../../db/schema';
 import { createHarness, type Harness, settled } from '../harness';
 
