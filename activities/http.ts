@@ -8,10 +8,9 @@ import type { Db } from '../db/client';
 import { permanentFailure, retryableFailure } from './errors';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { resolveSecret } from '../lib/env-secrets';
 import { signGeneric } from '../lib/webhook-signature';
 import { expand, offload } from '../db/payloads';
-import { fillSecrets, readSecret, type SecretKeys } from '../db/secrets';
+import { fillSecrets, findSecret, type SecretKeys } from '../db/secrets';
 import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
 export interface HttpRequestInput {
@@ -77,8 +76,12 @@ export function createHttpActivities(deps: HttpDeps) {
       } catch (error) {
         throw permanentFailure((error as Error).message, 'SecretMissing');
       }
-      if (typeof input.secretRef === 'string') input.secretRef = (await readSecret(deps.db, deps.secretKeys, raw.tenantId, input.secretRef).catch(() => undefined)) ?? resolveSecret(input.secretRef) ?? { missing: input.secretRef };
-      const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent);
+      let signingSecret: string | undefined;
+      if (typeof input.secretRef === 'string') {
+        signingSecret = await findSecret(deps.db, deps.secretKeys, raw.tenantId, input.secretRef);
+        if (!signingSecret) throw permanentFailure(`the signing secret "${input.secretRef}" is not set (PUT /api/variables/<name> as a secret)`, 'WebhookSecretMissing');
+      }
+      const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent, signingSecret);
       output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
       return { output, attempt };
     },
@@ -89,7 +92,7 @@ export function createHttpActivities(deps: HttpDeps) {
 const guardedAgent = new Agent({ connect: { lookup: guardedLookup } });
 const MAX_REDIRECTS = 5;
 
-async function request(input: HttpRequestInput, agent: Agent | undefined): Promise<{ output: HttpResponseOutput; attempt: number }> {
+async function request(input: HttpRequestInput, agent: Agent | undefined, signingSecret: string | undefined): Promise<{ output: HttpResponseOutput; attempt: number }> {
   const attempt = Context.current().info.attempt;
   const method = String(input.method ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) throw permanentFailure(`unsupported HTTP method "${method}"`, 'HttpBadRequest');
@@ -110,12 +113,9 @@ async function request(input: HttpRequestInput, agent: Agent | undefined): Promi
     body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
     if (typeof input.body !== 'string' && !headers['content-type']) headers['content-type'] = 'application/json';
   }
-  if (input.secretRef !== undefined) {
-    // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`. The secret was looked up
-    // (tenant store, then the worker's environment) just before; a missing one arrives as { missing: name }.
-    const secret = input.secretRef;
-    if (typeof secret !== 'string') throw permanentFailure(`the signing secret "${(secret as { missing?: string }).missing}" is not set (PUT /api/variables/<name> as a secret)`, 'WebhookSecretMissing');
-    Object.assign(headers, signGeneric(secret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': input.idempotencyKey });
+  if (signingSecret) {
+    // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`.
+    Object.assign(headers, signGeneric(signingSecret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': input.idempotencyKey });
   }
 
   let response: Response;

@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { resolveSecret } from '../lib/env-secrets';
 import type { Db } from './client';
 import { workflowVariables } from './schema';
 
@@ -46,6 +47,15 @@ export function open(keys: SecretKeys, encrypted: string, keyId: string | null):
 export async function readSecret(db: Db, keys: SecretKeys, tenantId: string, name: string): Promise<string | undefined> {
   const row = (await db.select().from(workflowVariables).where(and(eq(workflowVariables.tenantId, tenantId), eq(workflowVariables.key, name), eq(workflowVariables.type, 'secret'))).limit(1))[0];
   return row?.encrypted ? open(keys, row.encrypted, row.keyId) : undefined;
+}
+
+/**
+ * A secret by name for signing and verifying webhooks: the tenant's store first, then the process environment
+ * (for secrets an operator keeps in the deployment). Undefined when neither has it, or the store cannot open it.
+ */
+export async function findSecret(db: Db, keys: SecretKeys, tenantId: string, name: string | undefined): Promise<string | undefined> {
+  if (!name) return undefined;
+  return (await readSecret(db, keys, tenantId, name).catch(() => undefined)) ?? resolveSecret(name);
 }
 
 const SECRET_EXPRESSION = /\{\{\s*secrets\.([A-Za-z_][\w-]*)\s*\}\}/g;

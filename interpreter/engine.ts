@@ -231,7 +231,8 @@ interface LoopState {
   results: unknown[];
   concurrency: number;
   startedAt: number;
-  settle: () => void;
+  /** Hands the loop node its output once every iteration is done. */
+  settle: (results: unknown[]) => void;
 }
 
 interface NodeResult {
@@ -570,8 +571,10 @@ class GraphRun {
     if (list.length > max) throw new RunFailure(`node ${describeNode(node)}: the list has ${list.length} items, more than maxIterations (${max})`, node.id);
     const input = { count: list.length };
     await this.port.recordStep({ ...this.stepBase(node, stepKey, visit, startedAt), status: 'running', handle: null, input, output: null, error: null, attempt: 1, completedAt: null }, this.progress());
-    if (list.length > 0) {
-      await new Promise<void>((resolve) => {
+    const results =
+      list.length === 0
+        ? []
+        : await new Promise<unknown[]>((resolve) => {
         const loop: LoopState = {
           node,
           visit,
@@ -587,17 +590,7 @@ class GraphRun {
         };
         this.startIterations(loop);
       });
-    }
-    return { handle: 'done', output: await this.loopResults(node, scope), input };
-  }
-
-  private readonly loopOutputs = new Map<string, unknown[]>();
-
-  private async loopResults(node: GraphNode, scope: Scope | null): Promise<unknown[]> {
-    const key = `${scope?.prefix ?? ''}${node.id}`;
-    const results = this.loopOutputs.get(key) ?? [];
-    this.loopOutputs.delete(key);
-    return results;
+    return { handle: 'done', output: results, input };
   }
 
   private startIterations(loop: LoopState): void {
@@ -637,8 +630,7 @@ class GraphRun {
     loop.running--;
     loop.finished++;
     if (loop.finished === loop.items.length) {
-      this.loopOutputs.set(`${loop.scope?.prefix ?? ''}${loop.node.id}`, loop.results);
-      loop.settle();
+      loop.settle(loop.results);
       return;
     }
     this.startIterations(loop);

@@ -6,7 +6,7 @@
  * that says exactly what to install.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,7 +201,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.headless) args.push('--headless');
   else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
 
-  const { openSync } = await import('node:fs');
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
   let exited: string | undefined;

@@ -398,34 +398,34 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   };
 
   async function runChild(request: ChildRequest): Promise<WorkResult> {
-      try {
-        const child = await work.resolveDefinition.executeWithOptions(
-          { startToCloseTimeout: '30 seconds', summary: `${request.nodeId}: resolve workflow ${request.workflowId}` },
-          [{ tenantId, workflowId: request.workflowId, version: request.version }],
-        );
-        const childId = `${runId}~${request.stepKey}`;
-        const started = await startChild<typeof runGraph>('runGraph', {
-          workflowId: childId,
-          args: [{ tenantId, definition: child, input: request.input, trigger: { type: 'manual' }, triggeredBy: args.triggeredBy, priority: args.priority, ...(args.historyLimit ? { historyLimit: args.historyLimit } : {}) }],
-          parentClosePolicy: request.wait ? ParentClosePolicy.TERMINATE : ParentClosePolicy.ABANDON,
-          typedSearchAttributes: [
-            { key: WorkflowNameKey, value: child.name },
-            { key: WorkflowIdKey, value: child.workflowId },
-            { key: VersionKey, value: child.version },
-            { key: RunStatusKey, value: 'pending' },
-            { key: TenantKey, value: tenantId },
-          ],
-          staticSummary: `${child.name} v${child.version} (from ${request.nodeId})`,
-        });
-        if (!request.wait) return { ok: true, output: { runId: childId, version: child.version, waited: false } };
-        const result = await started.result();
-        if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: 'SubworkflowEnded' } };
-        return { ok: true, output: result.output };
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) return { ok: false, error: describeFailure(error) };
-        throw error;
-      }
+    try {
+      const child = await work.resolveDefinition.executeWithOptions(
+        { startToCloseTimeout: '30 seconds', summary: `${request.nodeId}: resolve workflow ${request.workflowId}` },
+        [{ tenantId, workflowId: request.workflowId, version: request.version }],
+      );
+      const childId = `${runId}~${request.stepKey}`;
+      const started = await startChild<typeof runGraph>('runGraph', {
+        workflowId: childId,
+        args: [{ tenantId, definition: child, input: request.input, trigger: { type: 'manual' }, triggeredBy: args.triggeredBy, priority: args.priority, ...(args.historyLimit ? { historyLimit: args.historyLimit } : {}) }],
+        parentClosePolicy: request.wait ? ParentClosePolicy.TERMINATE : ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: WorkflowNameKey, value: child.name },
+          { key: WorkflowIdKey, value: child.workflowId },
+          { key: VersionKey, value: child.version },
+          { key: RunStatusKey, value: 'pending' },
+          { key: TenantKey, value: tenantId },
+        ],
+        staticSummary: `${child.name} v${child.version} (from ${request.nodeId})`,
+      });
+      if (!request.wait) return { ok: true, output: { runId: childId, version: child.version, waited: false } };
+      const result = await started.result();
+      if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: 'SubworkflowEnded' } };
+      return { ok: true, output: result.output };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) return { ok: false, error: describeFailure(error) };
+      throw error;
+    }
   }
 
   const runScope = new CancellationScope();

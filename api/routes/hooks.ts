@@ -11,8 +11,7 @@ import { webhookDeliveries, workflows, workflowTriggers } from '../../db/schema'
 import { renderString, render, toText } from '../../interpreter/templates';
 import { badRequest, HttpProblem, notFound } from '../errors';
 import { startRun } from '../services/runs';
-import { resolveSecret } from '../../lib/env-secrets';
-import { readSecret } from '../../db/secrets';
+import { findSecret } from '../../db/secrets';
 import { secretKeysOf } from '../../config';
 import { verifyWebhook, type WebhookPreset } from '../../lib/webhook-signature';
 
@@ -53,8 +52,7 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
     const config = trigger.config as { secretRef?: string; previousSecretRef?: string; preset?: WebhookPreset; input?: unknown; idempotencyKey?: string };
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const keys = secretKeysOf(app.config);
-    const lookup = async (name: string | undefined) => (name ? ((await readSecret(db, keys, trigger.tenantId, name).catch(() => undefined)) ?? resolveSecret(name)) : undefined);
-    const secrets = [await lookup(config.secretRef), await lookup(config.previousSecretRef)].filter((s): s is string => !!s);
+    const secrets = [await findSecret(db, keys, trigger.tenantId, config.secretRef), await findSecret(db, keys, trigger.tenantId, config.previousSecretRef)].filter((s): s is string => !!s);
     if (secrets.length === 0) {
       throw new HttpProblem(503, 'webhook-not-configured', `The secret "${config.secretRef ?? ''}" for this webhook is not configured on the server; the delivery was not accepted.`);
     }

@@ -53,6 +53,10 @@ export function stepView(row: ExecutionRow) {
   };
 }
 
+/** The rows of one run of one tenant, in any of the projection tables. */
+const ofRun = (runId: string, tenantId: string) => <T extends { tenantId: unknown; instanceId: unknown }>(t: T) =>
+  and(eq(t.instanceId as never, runId), eq(t.tenantId as never, tenantId));
+
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
@@ -144,7 +148,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/runs/:runId/history', { schema: { tags: ['runs'], params: RunParams } }, async (request) => {
     const caller = callerOf(request);
     const run = await loadRun(caller, request.params.runId);
-    const scope = <T extends { tenantId: unknown; instanceId: unknown }>(t: T) => and(eq(t.instanceId as never, run.id), eq(t.tenantId as never, caller.tenantId));
+    const scope = ofRun(run.id, caller.tenantId);
     const [steps, approvals, notifications] = await Promise.all([
       db.select().from(workflowExecutions).where(scope(workflowExecutions)).orderBy(asc(workflowExecutions.startedAt), asc(workflowExecutions.seq)),
       db.select().from(workflowApprovals).where(scope(workflowApprovals)),
@@ -178,7 +182,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const { runId } = request.params;
     const row = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
     if (!row) throw notFound('Run', runId);
-    const scoped = <T extends { tenantId: unknown; instanceId: unknown }>(t: T) => and(eq(t.instanceId as never, runId), eq(t.tenantId as never, caller.tenantId));
+    const scoped = ofRun(runId, caller.tenantId);
     const [steps, approvals, notifications] = await Promise.all([
       db.select().from(workflowExecutions).where(scoped(workflowExecutions)).orderBy(asc(workflowExecutions.startedAt), asc(workflowExecutions.seq), asc(workflowExecutions.id)),
       db.select().from(workflowApprovals).where(scoped(workflowApprovals)).orderBy(asc(workflowApprovals.requestedAt)),
