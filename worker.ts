@@ -22,6 +22,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Another workflows entry (benchmarks add their baselines beside runGraph). */
   workflowsPath?: string;
+  /** Worker options over the defaults (a test's worker process shortens the sticky-queue timeout). */
+  options?: Partial<WorkerOptions>;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -35,12 +37,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: deps.workflowsPath ?? workflowsPath }),
     activities: createActivities({
       db: deps.database.db,
-      messaging: { publicUrl: config.publicUrl, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
+      messaging: { publicUrl: config.publicUrl, httpAllowPrivate: config.httpAllowPrivate, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
       httpAllowPrivate: config.httpAllowPrivate,
       secretKeys: secretKeysOf(config),
       emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
+    ...deps.options,
   });
 }
 

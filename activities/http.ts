@@ -3,7 +3,7 @@
  * interpreter, an Idempotency-Key header stable across retries, a size-capped
  * response as the node's output.
  */
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { permanentFailure, retryableFailure } from './errors';
 import { isIP } from 'node:net';
@@ -11,12 +11,15 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { signGeneric } from '../lib/webhook-signature';
 import { expand, offload } from '../db/payloads';
 import { fillSecrets, findSecret, type SecretKeys } from '../db/secrets';
+import type { Ledger } from './ledger';
 import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
 export interface HttpRequestInput {
   tenantId: string;
   runId: string;
   idempotencyKey: string;
+  /** The node making the call (recorded with the intent). */
+  nodeId?: string;
   /** Outbound webhooks: the name of the secret that signs the body (resolved here, so it never enters history). */
   secretRef?: unknown;
   method?: unknown;
@@ -36,8 +39,9 @@ export interface HttpResponseOutput {
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
-async function readCapped(response: Response): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
+/** Reads at most `limit` bytes of a body; says whether there was more. */
+async function readCapped(response: Response, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  if (!response.body) return { bytes: Buffer.alloc(0), truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -45,8 +49,8 @@ async function readCapped(response: Response): Promise<{ text: string; truncated
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (size + value.byteLength > MAX_RESPONSE_BYTES) {
-      chunks.push(value.subarray(0, MAX_RESPONSE_BYTES - size));
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
       truncated = true;
       await reader.cancel();
       break;
@@ -54,7 +58,7 @@ async function readCapped(response: Response): Promise<{ text: string; truncated
     chunks.push(value);
     size += value.byteLength;
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+  return { bytes: Buffer.concat(chunks), truncated };
 }
 
 export interface HttpDeps {
@@ -66,7 +70,10 @@ export interface HttpDeps {
   maxInlineBytes: number;
 }
 
-export function createHttpActivities(deps: HttpDeps) {
+/** Methods that change nothing by HTTP's own rules: repeating them is harmless, so they skip the ledger. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function createHttpActivities(deps: HttpDeps, ledger: Ledger) {
   return {
     async httpRequest(raw: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
       const expanded = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
@@ -81,9 +88,27 @@ export function createHttpActivities(deps: HttpDeps) {
         signingSecret = await findSecret(deps.db, deps.secretKeys, raw.tenantId, input.secretRef);
         if (!signingSecret) throw permanentFailure(`the signing secret "${input.secretRef}" is not set (PUT /api/variables/<name> as a secret)`, 'WebhookSecretMissing');
       }
-      const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent, signingSecret);
-      output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
-      return { output, attempt };
+      // A call that may change something is recorded before it is made; a retry that finds it made returns what it answered.
+      const method = String(input.method ?? 'GET').toUpperCase();
+      const recorded = !SAFE_METHODS.has(method);
+      if (recorded) {
+        const target = String(raw.url ?? '');
+        const row = await ledger.open({ tenantId: raw.tenantId, runId: raw.runId, nodeId: raw.nodeId ?? null, idempotencyKey: raw.idempotencyKey, type: 'http.request', channel: signingSecret ? 'webhook' : 'http', recipients: [target], subject: `${method} ${target}`, message: null });
+        if (row.status === 'sent' && row.result) return { output: row.result as HttpResponseOutput, attempt: Context.current().info.attempt };
+      }
+      try {
+        const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent, signingSecret);
+        output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
+        if (recorded) await ledger.sent(raw.tenantId, raw.idempotencyKey, output);
+        return { output, attempt };
+      } catch (error) {
+        if (recorded) {
+          const message = (error as Error).message;
+          if (error instanceof ApplicationFailure && error.nonRetryable) await ledger.failed(raw.tenantId, raw.idempotencyKey, message);
+          else await ledger.attemptFailed(raw.tenantId, raw.idempotencyKey, message);
+        }
+        throw error;
+      }
     },
   };
 }
@@ -118,35 +143,9 @@ async function request(input: HttpRequestInput, agent: Agent | undefined, signin
     Object.assign(headers, signGeneric(signingSecret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': input.idempotencyKey });
   }
 
-  let response: Response;
-  let currentMethod = method;
-  let currentBody = body;
-  // Redirects are followed here, not by fetch, so every hop is checked like the first.
-  for (let hop = 0; ; hop++) {
-    if (agent) {
-      const literal = url.hostname.replace(/^\[|\]$/g, '');
-      const refused = isIP(literal) ? refusedAddress(literal) : undefined;
-      if (refused) throw permanentFailure(`refused: ${refused} (set HTTP_ALLOW_PRIVATE=true to allow private targets)`, 'HttpBlocked');
-    }
-    try {
-      response = (await undiciFetch(url, { method: currentMethod, headers, body: currentBody, redirect: 'manual', signal: Context.current().cancellationSignal, ...(agent ? { dispatcher: agent } : {}) })) as unknown as Response;
-    } catch (error) {
-      const cause = (error as Error).cause;
-      if (cause instanceof BlockedAddressError) throw permanentFailure(cause.message, 'HttpBlocked');
-      throw retryableFailure(`${currentMethod} ${url.origin}${url.pathname} failed: ${cause instanceof Error ? cause.message : (error as Error).message}`, 'HttpConnectionError');
-    }
-    const location = response.headers.get('location');
-    if (![301, 302, 303, 307, 308].includes(response.status) || !location) break;
-    if (hop >= MAX_REDIRECTS) throw permanentFailure(`more than ${MAX_REDIRECTS} redirects from ${input.url}`, 'HttpTooManyRedirects');
-    await response.body?.cancel();
-    url = new URL(location, url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`a redirect led to ${url.protocol}, and only http and https are allowed`, 'HttpBadRequest');
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
-      currentMethod = 'GET';
-      currentBody = undefined;
-    }
-  }
-  const { text, truncated } = await readCapped(response);
+  const { response, url: answeredBy } = await follow(url, { method, headers, body }, agent);
+  const { bytes, truncated } = await readCapped(response, MAX_RESPONSE_BYTES);
+  const text = bytes.toString('utf8');
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('json') && !truncated) {
     try {
@@ -160,10 +159,75 @@ async function request(input: HttpRequestInput, agent: Agent | undefined, signin
   const expected = input.expectStatus === undefined ? undefined : ([] as unknown[]).concat(input.expectStatus).map(Number);
   const ok = expected ? expected.includes(response.status) : response.status >= 200 && response.status < 400;
   if (ok) return { output, attempt };
-  const message = `${method} ${url.origin}${url.pathname} answered ${response.status}${expected ? ` (expected ${expected.join(', ')})` : ''}`;
+  const message = `${method} ${answeredBy.origin}${answeredBy.pathname} answered ${response.status}${expected ? ` (expected ${expected.join(', ')})` : ''}`;
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
     throw permanentFailure(message, 'HttpStatusError', output);
   }
   const retryAfter = Number(response.headers.get('retry-after'));
   throw retryableFailure(message, 'HttpStatusError', Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+}
+
+/**
+ * Sends a request and follows redirects by hand (not fetch's way), so every hop is checked like the first:
+ * http and https only, and through `agent` the address guard. Answers the last response and its URL.
+ */
+async function follow(first: URL, init: { method: string; headers: Record<string, string>; body: string | undefined }, agent: Agent | undefined): Promise<{ response: Response; url: URL }> {
+  let url = first;
+  let currentMethod = init.method;
+  let currentBody = init.body;
+  for (let hop = 0; ; hop++) {
+    if (agent) {
+      const literal = url.hostname.replace(/^\[|\]$/g, '');
+      const refused = isIP(literal) ? refusedAddress(literal) : undefined;
+      if (refused) throw permanentFailure(`refused: ${refused} (set HTTP_ALLOW_PRIVATE=true to allow private targets)`, 'HttpBlocked');
+    }
+    let response: Response;
+    try {
+      response = (await undiciFetch(url, { method: currentMethod, headers: init.headers, body: currentBody, redirect: 'manual', signal: Context.current().cancellationSignal, ...(agent ? { dispatcher: agent } : {}) })) as unknown as Response;
+    } catch (error) {
+      const cause = (error as Error).cause;
+      if (cause instanceof BlockedAddressError) throw permanentFailure(cause.message, 'HttpBlocked');
+      throw retryableFailure(`${currentMethod} ${url.origin}${url.pathname} failed: ${cause instanceof Error ? cause.message : (error as Error).message}`, 'HttpConnectionError');
+    }
+    const location = response.headers.get('location');
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) return { response, url };
+    if (hop >= MAX_REDIRECTS) throw permanentFailure(`more than ${MAX_REDIRECTS} redirects from ${first.href}`, 'HttpTooManyRedirects');
+    await response.body?.cancel();
+    url = new URL(location, url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`a redirect led to ${url.protocol}, and only http and https are allowed`, 'HttpBadRequest');
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
+      currentMethod = 'GET';
+      currentBody = undefined;
+    }
+  }
+}
+
+/** The largest attachment fetched by URL: 10 MiB. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/** Fetches an email attachment by URL, through the same guard and redirect checks as every HTTP call. */
+export async function fetchAttachment(href: string, allowPrivate: boolean): Promise<{ content: Buffer; contentType: string | undefined; filename: string | undefined }> {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    throw permanentFailure(`attachment "${href}" is not a URL`, 'AttachmentBadUrl');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`attachment URLs are http or https, not ${url.protocol}`, 'AttachmentBadUrl');
+  const { response, url: answeredBy } = await follow(url, { method: 'GET', headers: { 'user-agent': 'graphflow/0.1' }, body: undefined }, allowPrivate ? undefined : guardedAgent);
+  if (response.status < 200 || response.status >= 300) {
+    await response.body?.cancel();
+    const message = `attachment ${answeredBy.origin}${answeredBy.pathname} answered ${response.status}`;
+    if (response.status >= 500 || response.status === 408 || response.status === 429) throw retryableFailure(message, 'AttachmentUnavailable');
+    throw permanentFailure(message, 'AttachmentUnavailable');
+  }
+  const { bytes, truncated } = await readCapped(response, MAX_ATTACHMENT_BYTES);
+  if (truncated) throw permanentFailure(`attachment ${answeredBy.origin}${answeredBy.pathname} is larger than ${MAX_ATTACHMENT_BYTES} bytes`, 'AttachmentTooLarge');
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/i.exec(disposition)?.[1];
+  return {
+    content: bytes,
+    contentType: response.headers.get('content-type')?.split(';')[0]?.trim() || undefined,
+    filename: named ? decodeURIComponent(named) : decodeURIComponent(answeredBy.pathname.split('/').pop() ?? '') || undefined,
+  };
 }

@@ -20,10 +20,11 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const ledger = createLedger(deps.db);
   return {
     ...createProjectionActivities(deps.db),
-    ...createMessagingActivities(createLedger(deps.db), deps.messaging, deps.db, deps.secretKeys),
-    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }),
+    ...createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys),
+    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }, ledger),
     /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */
     async emitEvent(input: { tenantId: string; name: string; payload: unknown; idempotencyKey: string }): Promise<void> {
       await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);

@@ -1,5 +1,6 @@
 /**
- * The intent ledger: one `workflow_notifications` row per message intent,
+ * The intent ledger: one `workflow_notifications` row per side-effecting
+ * intent (a message, or an HTTP call that is not GET/HEAD/OPTIONS),
  * keyed by run id + step key (stable across retries and continue-as-new).
  * A send is recorded before it happens and marked after; a retried activity
  * that finds its intent already `sent` returns the stored result instead of
@@ -15,7 +16,7 @@ export interface Intent {
   nodeId: string | null;
   idempotencyKey: string;
   type: string;
-  channel: 'email' | 'slack' | 'webhook';
+  channel: 'email' | 'slack' | 'webhook' | 'http';
   recipients: string[];
   subject: string | null;
   message: string | null;
@@ -44,8 +45,8 @@ export function createLedger(db: Db) {
         .onConflictDoNothing();
       return (await db.select().from(workflowNotifications).where(where(intent.tenantId, intent.idempotencyKey)).limit(1))[0]!;
     },
-    async sent(tenantId: string, key: string): Promise<NotificationRow> {
-      return (await db.update(workflowNotifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(where(tenantId, key)).returning())[0]!;
+    async sent(tenantId: string, key: string, result?: unknown): Promise<NotificationRow> {
+      return (await db.update(workflowNotifications).set({ status: 'sent', sentAt: new Date(), error: null, ...(result === undefined ? {} : { result }) }).where(where(tenantId, key)).returning())[0]!;
     },
     async attemptFailed(tenantId: string, key: string, error: string): Promise<void> {
       await db.update(workflowNotifications).set({ retryCount: sql`${workflowNotifications.retryCount} + 1`, error }).where(where(tenantId, key));

@@ -11,7 +11,8 @@ import { permanentFailure, retryableFailure } from './errors';
 import { and, arrayOverlaps, eq, inArray, or, sql } from 'drizzle-orm';
 import { signApprovalLink } from '../db/approval-links';
 import type { Db } from '../db/client';
-import { users, workflowApprovals } from '../db/schema';
+import { documents, users, workflowApprovals } from '../db/schema';
+import { fetchAttachment } from './http';
 import type { Intent, Ledger } from './ledger';
 import { expand } from '../db/payloads';
 import { fillSecrets, type SecretKeys } from '../db/secrets';
@@ -19,6 +20,8 @@ import { fillSecrets, type SecretKeys } from '../db/secrets';
 export interface MessagingConfig {
   /** Base of approval links. */
   publicUrl: string;
+  /** HTTP_ALLOW_PRIVATE: attachments by URL may come from loopback and private addresses. */
+  httpAllowPrivate: boolean;
   smtpUrl: string | undefined;
   smtpFrom: string;
   slackToken: string | undefined;
@@ -61,6 +64,40 @@ export interface MessageOutput {
   channel: 'email' | 'slack';
   messageId?: string;
   ts?: string[];
+  attachments?: Array<{ filename: string; size: number }>;
+}
+
+interface Attachment {
+  filename: string;
+  content: Buffer;
+  contentType: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An email's `attachments`: each `{ documentId }` (a stored document) or `{ url }` (fetched through the HTTP guard), with an optional `filename`. */
+async function loadAttachments(db: Db, tenantId: string, given: unknown, allowPrivate: boolean): Promise<Attachment[]> {
+  if (given === undefined || given === null) return [];
+  if (!Array.isArray(given)) throw permanentFailure('attachments must be a list of { documentId } or { url }', 'AttachmentBad');
+  const loaded: Attachment[] = [];
+  for (const [i, item] of given.entries()) {
+    const spec = (item ?? {}) as { documentId?: unknown; url?: unknown; filename?: unknown; contentType?: unknown };
+    const filename = typeof spec.filename === 'string' && spec.filename ? spec.filename : undefined;
+    const contentType = typeof spec.contentType === 'string' && spec.contentType ? spec.contentType : undefined;
+    if (typeof spec.documentId === 'string' && spec.documentId) {
+      const document = UUID.test(spec.documentId)
+        ? (await db.select().from(documents).where(and(eq(documents.tenantId, tenantId), eq(documents.id, spec.documentId))).limit(1))[0]
+        : undefined;
+      if (!document) throw permanentFailure(`attachments[${i}]: document "${spec.documentId}" was not found (upload it with POST /api/documents)`, 'AttachmentNotFound');
+      loaded.push({ filename: filename ?? document.filename, content: document.content, contentType: contentType ?? document.contentType });
+    } else if (typeof spec.url === 'string' && spec.url) {
+      const fetched = await fetchAttachment(spec.url, allowPrivate);
+      loaded.push({ filename: filename ?? fetched.filename ?? `attachment-${i + 1}`, content: fetched.content, contentType: contentType ?? fetched.contentType });
+    } else {
+      throw permanentFailure(`attachments[${i}] needs a documentId or a url`, 'AttachmentBad');
+    }
+  }
+  return loaded;
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
@@ -135,13 +172,15 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
           if (!config.smtpUrl) throw permanentFailure('email is not configured: set SMTP_URL (e.g. smtp://user:pass@host:587)', 'EmailNotConfigured');
           // A Message-ID derived from the intent: if a send is repeated after a crash, receivers can tell it is the same message.
           const messageId = `<${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 32)}@graphflow>`;
+          const attachments = await loadAttachments(db, input.tenantId, input.config.attachments, config.httpAllowPrivate);
           try {
-            await mailer().sendMail({ from: config.smtpFrom, to: intent.recipients, subject: intent.subject ?? '', text: intent.message ?? '', ...(intent.html ? { html: intent.html } : {}), messageId });
+            await mailer().sendMail({ from: config.smtpFrom, to: intent.recipients, subject: intent.subject ?? '', text: intent.message ?? '', ...(intent.html ? { html: intent.html } : {}), messageId, ...(attachments.length ? { attachments } : {}) });
           } catch (error) {
             throw smtpFailure(error);
           }
           const sent = await ledger.sent(input.tenantId, input.idempotencyKey);
-          return { output: { notificationId: sent.id, status: 'sent', channel: 'email', messageId }, attempt };
+          const attached = attachments.map((a) => ({ filename: a.filename, size: a.content.length }));
+          return { output: { notificationId: sent.id, status: 'sent', channel: 'email', messageId, ...(attached.length ? { attachments: attached } : {}) }, attempt };
         }
         if (!config.slackToken) throw permanentFailure('Slack is not configured: set SLACK_TOKEN', 'SlackNotConfigured');
         const ts: string[] = [];
@@ -184,6 +223,8 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
         if (!config.smtpUrl) skipped.push('email: SMTP_URL is not set');
         else {
           for (const person of approvers) {
+            // A heartbeat per approver: a worker that dies mid-list is noticed in seconds, and the retry skips who was told.
+            Context.current().heartbeat();
             const token = await signApprovalLink(db, { tenantId: input.tenantId, runId: input.runId, approvalId: input.approvalId, userId: person.id });
             const link = `${config.publicUrl.replace(/\/$/, '')}/approve/${token}`;
             const key = `${input.runId}:${input.stepKey}:${input.kind}${input.round}:${person.id}`;

@@ -21,6 +21,7 @@ import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
 import { triggerRoutes } from './routes/triggers';
 import { variableRoutes } from './routes/variables';
+import { documentRoutes } from './routes/documents';
 import { workflowRoutes } from './routes/workflows';
 import type { RunDeps } from './services/runs';
 
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(approvalLinkRoutes);
   await app.register(triggerRoutes);
   await app.register(variableRoutes);
+  await app.register(documentRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -262,6 +263,8 @@ export const workflowNotifications = pgTable('workflow_notifications', {
   sentAt: timestamp('sent_at', { withTimezone: true }),
   error: text('error'),
   retryCount: integer('retry_count').notNull().default(0),
+  /** What the send returned (an HTTP response), handed back to a retried activity that finds the intent already sent. */
+  result: jsonb('result'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('workflow_notifications_key').on(t.tenantId, t.idempotencyKey),
@@ -362,3 +365,22 @@ export const workflowPerformance = pgView('vw_workflow_performance', {
   p95DurationSeconds: doublePrecision('p95_duration_seconds'),
   lastRunAt: timestamp('last_run_at', { withTimezone: true }),
 }).existing();
+
+/** bytea, read and written as a Buffer. */
+const bytes = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** Stored documents (`POST /api/documents`): what an email node attaches by `documentId`. */
+export const documents = pgTable('documents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: tenantId(),
+  filename: text('filename').notNull(),
+  contentType: text('content_type').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  content: bytes('content').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+}, (t) => [index('documents_tenant').on(t.tenantId, t.createdAt)]);

@@ -36,7 +36,19 @@ export const INTEGRATIONS = {
   email: {
     label: 'Email (SMTP)',
     actions: {
-      send: z.object({ to: recipients, subject: template, text: z.string().optional(), html: z.string().optional() }).loose().refine((c) => c.text !== undefined || c.html !== undefined, 'an email needs text or html'),
+      send: z.object({
+        to: recipients,
+        subject: template,
+        text: z.string().optional(),
+        html: z.string().optional(),
+        attachments: z
+          .array(z.union([
+            z.object({ documentId: template.describe('a stored document (POST /api/documents); a template'), filename: z.string().optional(), contentType: z.string().optional() }).strict(),
+            z.object({ url: template.describe('fetched when sending, through the same address guard as HTTP calls; a template'), filename: z.string().optional(), contentType: z.string().optional() }).strict(),
+          ]))
+          .max(20)
+          .optional(),
+      }).loose().refine((c) => c.text !== undefined || c.html !== undefined, 'an email needs text or html'),
     },
   },
   slack: {

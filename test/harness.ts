@@ -38,7 +38,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** false: no worker in this process (the test runs one elsewhere, e.g. in a child process it can kill). */
+  inProcessWorker?: boolean;
+}
+
+export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   installTemporalRuntime('error');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -55,8 +60,9 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address! });
   const makeWorker = () => createWorker({ config, database, connection: nativeConnection, workflowBundle: { codePath: inject('workflowBundlePath') } });
-  let worker = await makeWorker();
-  let workerRun = worker.run();
+  const inProcess = options.inProcessWorker ?? true;
+  let worker = inProcess ? await makeWorker() : undefined;
+  let workerRun = worker?.run() ?? Promise.resolve();
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp({ config, database, temporal, logger: process.env.TEST_LOG ? { level: 'error' } : false });
@@ -81,9 +87,11 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     temporal,
     config,
     get worker() {
+      if (!worker) throw new Error('this harness runs no worker in process');
       return worker;
     },
     async restartWorker() {
+      if (!worker) throw new Error('this harness runs no worker in process');
       worker.shutdown();
       await workerRun;
       worker = await makeWorker();
@@ -95,7 +103,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     api: (key, options) => app.inject({ ...options, headers: { authorization: `Bearer ${key}`, ...(options.headers ?? {}) } }),
     async close() {
       await app.close();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
       await connection.close();
       await nativeConnection.close();

@@ -97,14 +97,15 @@ async function runWork(request: WorkRequest, run: { tenantId: string; runId: str
   try {
     const result =
       activity === 'httpRequest'
-        ? await work.httpRequest.executeWithOptions(options, [{ ...run, idempotencyKey: request.idempotencyKey, ...httpConfig }])
+        ? await work.httpRequest.executeWithOptions(options, [{ ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey, ...httpConfig }])
         : await work.sendMessage.executeWithOptions(options, [{ ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config }]);
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {
     if (isCancellation(error)) throw error;
     if (!(error instanceof ActivityFailure)) throw error;
     const failure = describeFailure(error);
-    if (activity === 'sendMessage') await projection.markMessageFailed({ tenantId: run.tenantId, idempotencyKey: request.idempotencyKey, error: failure.message });
+    // Calls that change something are in the ledger too (since 'http-ledger'): their intent is closed as failed.
+    if (activity === 'sendMessage' || patched('http-ledger')) await projection.markMessageFailed({ tenantId: run.tenantId, idempotencyKey: request.idempotencyKey, error: failure.message });
     return { ok: false, error: failure };
   }
 }
@@ -262,7 +263,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     try {
       await counted(() =>
         work.notifyApprovers.executeWithOptions(
-          { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 }, summary: `${request.nodeId}: ${kind}` },
+          { startToCloseTimeout: '2 minutes', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 3 }, summary: `${request.nodeId}: ${kind}` },
           [{
             tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, nodeId: request.nodeId, workflowName: definition.name,
             kind, round: kind === 'reminder' ? (approval.reminders ?? 0) : 0,
@@ -340,9 +341,17 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       eventsEstimate += EVENTS_PER_TIMER + 2 * EVENTS_PER_LOCAL_ACTIVITY;
       // Runs before approvers were notified, reminded and escalated to replay as they ran.
       const notifying = patched('approval-notify');
+      // Since 'approval-ask-in-background', approvers are asked while the approval already waits: a slow or crashed
+      // send holds up neither the decision nor the timers. Earlier runs waited for each ask, and replay as they ran.
+      const inBackground = notifying && patched('approval-ask-in-background');
+      const ask = async (kind: 'request' | 'reminder' | 'escalation', roles: string[]) => {
+        if (!inBackground) return notifyApprovers(approval, kind, roles);
+        // notifyApprovers never fails the approval; a cancellation of the run ends the ask with it.
+        void notifyApprovers(approval, kind, roles).catch(() => undefined);
+      };
       if (!resumed) {
         await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
-        if (notifying) await notifyApprovers(approval, 'request', request.approverRoles);
+        if (notifying) await ask('request', request.approverRoles);
         if (listens('approval_requested')) await notifyConfigured('approval_requested', request.stepKey, { node: { id: request.nodeId, label: request.label }, approval: { id: approval.approvalId, message: request.message, approverRoles: request.approverRoles } });
       }
       updateWaitingOn();
@@ -365,11 +374,11 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
           request.approverRoles = [...new Set([...request.approverRoles, ...request.escalation.toRoles])];
           await projection.recordApprovalEscalated({ tenantId, approvalId: approval.approvalId, approverRoles: request.approverRoles });
           updateWaitingOn();
-          await notifyApprovers(approval, 'escalation', request.escalation.toRoles);
+          await ask('escalation', request.escalation.toRoles);
         }
         if (nextReminder !== null && now >= nextReminder) {
           approval.reminders = (approval.reminders ?? 0) + 1;
-          await notifyApprovers(approval, 'reminder', request.approverRoles);
+          await ask('reminder', request.approverRoles);
         }
       }
       let expired = false;

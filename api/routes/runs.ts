@@ -190,6 +190,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     ]);
     // Values too large for Temporal's history were stored apart; show them whole.
     const view = (await expand(db, caller.tenantId, { ...runView(row), steps: steps.map(stepView) })) as ReturnType<typeof runView> & { steps: unknown[] };
-    return { ...view, approvals, notifications };
+    // A stored HTTP answer (kept for a retried activity) is the step's output already: not repeated here.
+    return { ...view, approvals, notifications: notifications.map(({ result: _result, ...notification }) => notification) };
   });
 };

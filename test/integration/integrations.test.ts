@@ -58,6 +58,9 @@ describe('outbound webhooks', () => {
     expect(history).not.toContain(SECRET);
     const run = await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` });
     expect(run.json().output).toEqual({ status: 200 });
+    // A call that may change something is an intent in the ledger, sent once.
+    expect(run.json().notifications).toEqual([expect.objectContaining({ idempotencyKey: `${runId}:tell:1`, channel: 'webhook', type: 'http.request', status: 'sent', recipients: [`${target.url}/receiver`] })]);
+    expect(run.json().notifications[0]).not.toHaveProperty('result');
     expect(run.body).not.toContain(SECRET);
     expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/history` })).body).not.toContain(SECRET);
   });

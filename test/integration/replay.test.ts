@@ -110,6 +110,23 @@ function graphs(url: string, childId: string) {
         { id: 'e6', source: 'ask', sourceHandle: 'rejected', target: 'refused' },
       ],
     },
+    // Approvers asked in the background while the approval waits (reminders too); a failed POST closes its ledger intent.
+    'approval-reminders-http-failure': {
+      nodes: [
+        trigger,
+        { id: 'post', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/fail`, body: { n: '{{ input.n }}' }, retry: { maximumAttempts: 1 } } },
+        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '300ms', reminderEvery: '100ms' } },
+        { id: 'done', type: 'end', data: { output: { error: '{{ nodes.post.error.message }}' } } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'post' },
+        { id: 'e2', source: 'post', sourceHandle: 'error', target: 'ask' },
+        { id: 'e6', source: 'post', target: 'ask' },
+        { id: 'e3', source: 'ask', sourceHandle: 'expired', target: 'done' },
+        { id: 'e4', source: 'ask', sourceHandle: 'approved', target: 'done' },
+        { id: 'e5', source: 'ask', sourceHandle: 'rejected', target: 'done' },
+      ],
+    },
   };
 }
 

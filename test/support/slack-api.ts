@@ -1,5 +1,6 @@
 /** A small HTTP server on loopback speaking Slack's Web API (`chat.postMessage`), as @slack/web-api calls it. */
 import { createServer } from 'node:http';
+import type { Gate } from './gate';
 
 export interface SlackPost {
   channel: string;
@@ -17,10 +18,13 @@ export interface SlackApi {
   rateLimitNext(count: number, retryAfterSeconds: number): void;
   /** The next call answers `{ ok: false, error }`, as Slack does for a bad channel. */
   refuseNext(error: string): void;
+  /** How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function startSlackApi(): Promise<SlackApi> {
+/** With a `gate`, each post is kept as received and its answer waits for the gate. */
+export async function startSlackApi(gate?: Gate): Promise<SlackApi> {
   const posts: SlackPost[] = [];
   let limited: number[] = [];
   let refusal: string | undefined;
@@ -51,7 +55,9 @@ export async function startSlackApi(): Promise<SlackApi> {
       const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || fields.token;
       const blocks = typeof fields.blocks === 'string' ? (JSON.parse(fields.blocks) as unknown) : fields.blocks;
       posts.push({ channel: fields.channel ?? '', text: fields.text ?? '', blocks, token, at: Date.now() });
-      res.end(JSON.stringify({ ok: true, channel: fields.channel, ts: `${Date.now() / 1000}` }));
+      const answer = JSON.stringify({ ok: true, channel: fields.channel, ts: `${Date.now() / 1000}` });
+      if (gate) void gate.pass().then(() => res.end(answer));
+      else res.end(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +72,7 @@ export async function startSlackApi(): Promise<SlackApi> {
     refuseNext: (error) => {
       refusal = error;
     },
+    openConnections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

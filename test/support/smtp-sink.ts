@@ -1,5 +1,6 @@
 /** A real SMTP server on loopback that keeps what it receives and can refuse or delay on cue. */
 import { type SMTPServer as Server, SMTPServer } from 'smtp-server';
+import type { Gate } from './gate';
 
 export interface ReceivedMail {
   from: string;
@@ -14,10 +15,13 @@ export interface SmtpSink {
   messages: ReceivedMail[];
   /** The next `count` messages are refused with this SMTP code (421: try later; 550: never). */
   refuseNext(count: number, code: number): void;
+  /** How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** With a `gate`, each message is kept as received and its answer waits for the gate. */
+export async function startSmtpSink(gate?: Gate): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let refusals: number[] = [];
   const server: Server = new SMTPServer({
@@ -41,10 +45,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           messageId: header('Message-ID'),
           subject: header('Subject'),
         });
-        callback();
+        if (gate) void gate.pass().then(() => callback());
+        else callback();
       });
     },
   });
+  // A sender that died while its answer was held leaves a broken socket behind: not the sink's problem.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -54,6 +61,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     refuseNext: (count, code) => {
       refusals = [...refusals, ...Array.from({ length: count }, () => code)];
     },
+    openConnections: () => new Promise((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

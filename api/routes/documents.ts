@@ -1,0 +1,89 @@
+/**
+ * Stored documents: `POST /api/documents` takes the file as the raw request
+ * body (its Content-Type is kept, `?filename=` names it), and an email node
+ * attaches it by `documentId`. `GET /api/documents[/:id]` lists and describes,
+ * `GET /api/documents/:id/content` returns the bytes, `DELETE` removes one.
+ */
+import { createHash } from 'node:crypto';
+import { and, desc, eq, getTableColumns } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { documents } from '../../db/schema';
+import { callerOf } from '../auth';
+import { badRequest, notFound } from '../errors';
+
+/** The largest document kept (and so the largest attachment by id): 10 MiB. */
+export const DOCUMENT_LIMIT_BYTES = 10 * 1024 * 1024;
+
+const { content: _content, ...described } = getTableColumns(documents);
+type DocumentRow = Omit<typeof documents.$inferSelect, 'content'>;
+
+const view = (row: DocumentRow) => ({
+  id: row.id,
+  filename: row.filename,
+  contentType: row.contentType,
+  size: row.size,
+  sha256: row.sha256,
+  createdBy: row.createdBy,
+  createdAt: row.createdAt.toISOString(),
+});
+
+const IdParams = z.object({ id: z.uuid() });
+/** No path separators or control characters: the name travels into mail headers and downloads. */
+const Filename = z.string().min(1).max(255).regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'a file name, without / \\ or control characters');
+
+export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.database;
+  // Any content type is taken as it is: the document is the body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: DOCUMENT_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+
+  app.post('/api/documents', {
+    bodyLimit: DOCUMENT_LIMIT_BYTES,
+    schema: { tags: ['documents'], querystring: z.object({ filename: Filename }) },
+  }, async (request, reply) => {
+    const caller = callerOf(request);
+    const content = request.body;
+    if (!Buffer.isBuffer(content) || content.length === 0) {
+      throw badRequest('Send the document as the request body (any Content-Type), e.g. curl --data-binary @report.pdf -H "content-type: application/pdf" ".../api/documents?filename=report.pdf".', [{ path: 'body', message: 'empty' }]);
+    }
+    const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+    const row = (
+      await db
+        .insert(documents)
+        .values({ tenantId: caller.tenantId, filename: request.query.filename, contentType, size: content.length, sha256: createHash('sha256').update(content).digest('hex'), content, createdBy: caller.userId })
+        .returning(described)
+    )[0]!;
+    return reply.code(201).send(view(row));
+  });
+
+  app.get('/api/documents', { schema: { tags: ['documents'] } }, async (request) => {
+    const caller = callerOf(request);
+    const rows = await db.select(described).from(documents).where(eq(documents.tenantId, caller.tenantId)).orderBy(desc(documents.createdAt)).limit(200);
+    return { items: rows.map(view), nextCursor: null };
+  });
+
+  app.get('/api/documents/:id', { schema: { tags: ['documents'], params: IdParams } }, async (request) => {
+    const caller = callerOf(request);
+    const row = (await db.select(described).from(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).limit(1))[0];
+    if (!row) throw notFound('Document', request.params.id);
+    return view(row);
+  });
+
+  app.get('/api/documents/:id/content', { schema: { tags: ['documents'], params: IdParams } }, async (request, reply) => {
+    const caller = callerOf(request);
+    const row = (await db.select().from(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).limit(1))[0];
+    if (!row) throw notFound('Document', request.params.id);
+    return reply
+      .header('content-type', row.contentType)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(row.filename)}`)
+      .send(row.content);
+  });
+
+  app.delete('/api/documents/:id', { schema: { tags: ['documents'], params: IdParams } }, async (request, reply) => {
+    const caller = callerOf(request);
+    const deleted = await db.delete(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).returning({ id: documents.id });
+    if (!deleted.length) throw notFound('Document', request.params.id);
+    return reply.code(204).send();
+  });
+};

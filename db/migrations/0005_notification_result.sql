@@ -1,0 +1,1 @@
+ALTER TABLE "workflow_notifications" ADD COLUMN "result" jsonb;
