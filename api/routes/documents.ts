@@ -30,7 +30,11 @@ const view = (row: DocumentRow) => ({
 
 const IdParams = z.object({ id: z.uuid() });
 /** No path separators or control characters: the name travels into mail headers and downloads. */
-const Filename = z.string().min(1).max(255).regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'a file name, without / \\ or control characters');
+const Filename = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => ![...name].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'a file name, without / \\ or control characters');
 
 export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
