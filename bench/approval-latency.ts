@@ -2,12 +2,15 @@
  * Approval latency: 200 approvals decided through the API, timed from the
  * decision request to the start of the node after the approval; against a
  * bare `executeUpdate` on a hand-written workflow, timed from the request to
- * the moment that workflow moved on.
+ * the moment that workflow moved on. A third row sends the same Update to
+ * runGraph directly (no HTTP, no auth, no approval lookup): the engine's own
+ * share, apart from the API's.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { workflowExecutions } from '../db/schema';
 import { report, startBenchEnvironment } from './environment';
+import { decideUpdate } from '../workflows/messages';
 import { bareDecide } from './workflows';
 
 const N = Number(process.env.BENCH_APPROVALS ?? 200);
@@ -37,19 +40,31 @@ export async function approvalLatencyBench(): Promise<void> {
   const asManager = { authorization: `Bearer ${managerKey}` };
 
   // Every run waits on its approval before the clock starts.
-  const runs: string[] = [];
-  for (let i = 0; i < N; i++) runs.push((await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers: auth, payload: { input: {} } })).json().runId);
-  const approvals: string[] = [];
-  for (const runId of runs) {
-    for (;;) {
-      const item = (await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth })).json().items[0];
-      if (item) {
-        approvals.push(item.id);
-        break;
+  const waitingRuns = async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < N; i++) runs.push((await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers: auth, payload: { input: {} } })).json().runId);
+    const approvals: string[] = [];
+    for (const runId of runs) {
+      for (;;) {
+        const item = (await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth })).json().items[0];
+        if (item) {
+          approvals.push(item.id);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await new Promise((r) => setTimeout(r, 20));
     }
-  }
+    return { runs, approvals };
+  };
+  const { runs, approvals } = await waitingRuns();
+  const direct = await waitingRuns();
+  const nextStarted = async (runId: string) => {
+    for (;;) {
+      const at = (await database.db.select({ at: workflowExecutions.startedAt }).from(workflowExecutions).where(and(eq(workflowExecutions.instanceId, runId), eq(workflowExecutions.nodeId, 'next'))).limit(1))[0]?.at;
+      if (at) return at.getTime();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
   const bare: string[] = [];
   for (let i = 0; i < N; i++) {
     const id = `bare-${randomUUID()}`;
@@ -58,17 +73,17 @@ export async function approvalLatencyBench(): Promise<void> {
   }
 
   const ours: number[] = [];
+  const engine: number[] = [];
   const base: number[] = [];
   for (let i = 0; i < N; i++) {
     const t0 = Date.now();
     const res = await app.inject({ method: 'POST', url: `/api/approvals/${approvals[i]}/decision`, headers: asManager, payload: { decision: 'approve' } });
     if (res.statusCode !== 200) throw new Error(`decision failed: ${res.body}`);
-    let started: Date | undefined;
-    while (!started) {
-      started = (await database.db.select({ at: workflowExecutions.startedAt }).from(workflowExecutions).where(and(eq(workflowExecutions.instanceId, runs[i]!), eq(workflowExecutions.nodeId, 'next'))).limit(1))[0]?.at;
-      if (!started) await new Promise((r) => setTimeout(r, 2));
-    }
-    ours.push(started.getTime() - t0);
+    ours.push((await nextStarted(runs[i]!)) - t0);
+
+    const e0 = Date.now();
+    await client.workflow.getHandle(direct.runs[i]!).executeUpdate(decideUpdate, { args: [{ approvalId: direct.approvals[i]!, decision: 'approve', actor: { userId: manager.id, email: manager.email, roles: ['manager'] } }] });
+    engine.push((await nextStarted(direct.runs[i]!)) - e0);
 
     const b0 = Date.now();
     const handle = client.workflow.getHandle(bare[i]!);
@@ -77,6 +92,7 @@ export async function approvalLatencyBench(): Promise<void> {
   }
   report(`approval-latency: ${N} approvals, decision request → next node starts (${database.kind} PostgreSQL)`, [
     ['decision via API + runGraph', ours],
+    ['executeUpdate on runGraph (no API)', engine],
     ['bare executeUpdate, hand-written workflow', base],
   ]);
   await env.close();

@@ -66,14 +66,16 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** Prints p50/p95/p99 of each row; the last row is the baseline, and every other row gets its ratio to it. */
 export function report(title: string, rows: Array<[string, number[]]>, unit = 'ms'): void {
   console.log(`\n${title}`);
-  for (const [name, xs] of rows) {
-    const sorted = [...xs].sort((a, b) => a - b);
-    console.log(`${name.padEnd(40)} p50 ${percentile(sorted, 50).toFixed(1).padStart(8)} ${unit}   p95 ${percentile(sorted, 95).toFixed(1).padStart(8)} ${unit}   p99 ${percentile(sorted, 99).toFixed(1).padStart(8)} ${unit}   n=${xs.length}`);
+  const sorted = rows.map(([name, xs]) => [name, [...xs].sort((a, b) => a - b)] as const);
+  for (const [name, xs] of sorted) {
+    console.log(`${name.padEnd(40)} p50 ${percentile(xs, 50).toFixed(1).padStart(8)} ${unit}   p95 ${percentile(xs, 95).toFixed(1).padStart(8)} ${unit}   p99 ${percentile(xs, 99).toFixed(1).padStart(8)} ${unit}   n=${xs.length}`);
   }
-  if (rows.length === 2) {
-    const [a, b] = rows.map(([, xs]) => [...xs].sort((x, y) => x - y)) as [number[], number[]];
-    console.log(`${'ratio (ours / baseline)'.padEnd(40)} p50 ${(percentile(a, 50) / percentile(b, 50)).toFixed(2).padStart(7)}x   p95 ${(percentile(a, 95) / percentile(b, 95)).toFixed(2).padStart(7)}x`);
+  const base = sorted.at(-1)![1];
+  for (const [name, xs] of sorted.slice(0, -1)) {
+    const label = sorted.length === 2 ? 'ratio (ours / baseline)' : `ratio: ${name}`;
+    console.log(`${label.slice(0, 40).padEnd(40)} p50 ${(percentile(xs, 50) / percentile(base, 50)).toFixed(2).padStart(7)}x   p95 ${(percentile(xs, 95) / percentile(base, 95)).toFixed(2).padStart(7)}x`);
   }
 }

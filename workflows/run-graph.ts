@@ -45,6 +45,9 @@ import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
 
 const work = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
 
+/** How many projection writes may be in flight while the run moves on. */
+const MAX_WRITES_BEHIND = 4;
+
 // Projection writes are short database statements: local activities keep them off the task queue round trip.
 const projection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -169,6 +172,27 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     } finally {
       inFlight--;
     }
+  };
+
+  /**
+   * Since 'projection-write-behind', a step's record and an approval's closing are written while the run moves on
+   * (so a decision starts the next node at once); the run's end and continue-as-new wait for them. The writes
+   * finish even if the run is cancelled. Earlier runs waited for each write, and replay as they ran.
+   */
+  let behindPatched: boolean | undefined;
+  const writesBehind = new Set<Promise<void>>();
+  const writeBehind = async (write: () => Promise<void>): Promise<void> => {
+    behindPatched ??= patched('projection-write-behind');
+    if (!behindPatched) return write();
+    // A few writes behind, never more: a long stretch of quick nodes (a big loop) still waits for its rows, and so
+    // yields, lets continue-as-new stop it in time, and keeps each workflow task small.
+    while (writesBehind.size >= MAX_WRITES_BEHIND) await Promise.race(writesBehind);
+    const writing: Promise<void> = CancellationScope.nonCancellable(write).finally(() => writesBehind.delete(writing));
+    writing.catch(() => undefined);
+    writesBehind.add(writing);
+  };
+  const writesDone = async () => {
+    while (writesBehind.size) await Promise.all([...writesBehind]);
   };
 
   const updateWaitingOn = () => {
@@ -316,7 +340,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     async recordStep(step, progress) {
       if (recorded.has(step.stepKey)) return;
       eventsEstimate += EVENTS_PER_LOCAL_ACTIVITY;
-      await projection.recordStep({ tenantId, runId, step, progress });
+      await writeBehind(() => projection.recordStep({ tenantId, runId, step, progress }));
       if (step.status === 'completed' || step.status === 'failed') recorded.add(step.stepKey);
     },
     async sleep(ms, summary, stepKey) {
@@ -393,7 +417,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       if (expired && patched('platform-events')) {
         await emit('approval.expired', { runId, workflowId: definition.workflowId, workflowName: definition.name, approvalId: approval.approvalId, nodeId: request.nodeId }, `${runId}:${approval.approvalId}`);
       }
-      await projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result: approval.result, closedAt: new Date(Date.now()).toISOString() });
+      const closedAt = new Date(Date.now()).toISOString();
+      await writeBehind(() => projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result: approval.result!, closedAt }));
       memo.approvals[request.stepKey] = approval.result;
       return approval.result;
     },
@@ -478,6 +503,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     await CancellationScope.nonCancellable(async () => {
       status = 'cancelled';
       pending.clear();
+      await writesDone();
       await projection.recordRunFinished({ tenantId, runId, status: 'cancelled', output: null, error: { message: 'the run was cancelled' }, completedAt: new Date(Date.now()).toISOString() });
       upsertSearchAttributes([{ key: RunStatusKey, value: 'cancelled' }, { key: WaitingOnKey, value: [] }]);
     });
@@ -486,6 +512,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   // Whatever is still in flight (other branches after an end, the timeout timer) stops here.
   runScope.cancel();
 
+  await writesDone();
   if (outcome === 'continue') {
     const checkpoint: Checkpoint = {
       startedAt,

@@ -127,6 +127,27 @@ function graphs(url: string, childId: string) {
         { id: 'e5', source: 'ask', sourceHandle: 'rejected', target: 'done' },
       ],
     },
+    // Step records and an approval's closing written behind while the run moves on; the run's end waits for them.
+    'projection-write-behind': {
+      nodes: [
+        trigger,
+        { id: 'set', type: 'action', data: { action: 'set', vars: { n: '{{ input.n }}' } } },
+        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '200ms', notify: { channels: [] } } },
+        { id: 'each', type: 'loop', data: { forEach: 'input.items', as: 'thing' } },
+        { id: 'log', type: 'action', data: { action: 'log', message: '{{ thing }}' } },
+        { id: 'done', type: 'end', data: { output: { n: '{{ vars.n }}', outcome: '{{ nodes.ask.output.outcome }}' } } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'set' },
+        { id: 'e2', source: 'set', target: 'ask' },
+        { id: 'e3', source: 'ask', sourceHandle: 'expired', target: 'each' },
+        { id: 'e4', source: 'ask', sourceHandle: 'approved', target: 'each' },
+        { id: 'e5', source: 'ask', sourceHandle: 'rejected', target: 'each' },
+        { id: 'e6', source: 'each', sourceHandle: 'body', target: 'log' },
+        { id: 'e7', source: 'log', target: 'each' },
+        { id: 'e8', source: 'each', sourceHandle: 'done', target: 'done' },
+      ],
+    },
   };
 }
 
