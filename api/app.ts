@@ -39,6 +39,8 @@ export interface AppDeps {
   database: Database;
   temporal: Client;
   logger?: boolean | object;
+  /** Where the API's log lines go (standard output when unset); the production redaction applies either way. */
+  logStream?: { write(line: string): void };
 }
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -51,7 +53,7 @@ function validationPath(context: string | undefined, instancePath: string, param
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.body.value'] },
+    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.body.value'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids and webhook paths are case-sensitive; trailing slashes are forgiven.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },

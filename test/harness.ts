@@ -41,6 +41,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** false: no worker in this process (the test runs one elsewhere, e.g. in a child process it can kill). */
   inProcessWorker?: boolean;
+  /** The API logs here, at LOG_LEVEL, with its production settings (otherwise the API does not log). */
+  logStream?: { write(line: string): void };
 }
 
 export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -65,7 +67,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
   let workerRun = worker?.run() ?? Promise.resolve();
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({ config, database, temporal, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  const app = await buildApp({ config, database, temporal, ...(options.logStream ? { logStream: options.logStream } : { logger: process.env.TEST_LOG ? { level: 'error' } : false }) });
 
   const newTenant = async (name = `tenant-${randomUUID().slice(0, 8)}`): Promise<TenantFixture> => {
     const tenant = (await database.db.insert(tenants).values({ name }).returning())[0]!;

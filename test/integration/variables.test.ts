@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workflowVariables } from '../../db/schema';
 import { createHarness, type Harness, settled } from '../harness';
@@ -10,9 +11,12 @@ import { type HttpTarget, startHttpTarget } from '../support/http-target';
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 let h: Harness;
 let target: HttpTarget;
+/** Every log line of this process at the most verbose level: the API's, the worker's, and the activities'. */
+const logs: string[] = [];
 beforeAll(async () => {
   target = await startHttpTarget();
-  h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64') });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('TRACE', (entry) => logs.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`)) });
+  h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'trace' }, { logStream: { write: (line) => logs.push(line) } });
 });
 afterAll(async () => {
   await h?.close();
@@ -20,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('variables and secrets', () => {
-  it('a secret in an HTTP header reaches the target, and appears nowhere in history, the database in clear, or any API answer', async () => {
+  it('a secret in an HTTP header reaches the target, and appears nowhere in history, the database in clear, any API answer, or the logs', async () => {
     const key = h.tenant.adminKey;
     expect((await h.api(key, { method: 'PUT', url: '/api/variables/API_TOKEN', payload: { type: 'secret', value: TOKEN } })).json()).toMatchObject({ key: 'API_TOKEN', type: 'secret', value: null, secret: true });
     expect((await h.api(key, { method: 'PUT', url: '/api/variables/REGION', payload: { type: 'string', value: 'eu-west' } })).statusCode).toBe(200);
@@ -59,6 +63,10 @@ describe('variables and secrets', () => {
     ]);
     for (const a of answers) expect(a.body).not.toContain(TOKEN);
     expect(answers[0]!.json().output).toEqual({ region: 'eu-west', status: 200 });
+    // The logs did capture this run (so a leak would show), and the secret is not in them.
+    expect(logs.some((line) => line.includes('/api/variables/API_TOKEN'))).toBe(true);
+    expect(logs.some((line) => line.includes(runId))).toBe(true);
+    expect(logs.join('\n')).not.toContain(TOKEN);
   });
 
   it('refuses secrets outside work nodes at publish, and a missing secret fails the node with its name', async () => {
