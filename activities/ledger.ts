@@ -48,6 +48,10 @@ export function createLedger(db: Db) {
     async sent(tenantId: string, key: string, result?: unknown): Promise<NotificationRow> {
       return (await db.update(workflowNotifications).set({ status: 'sent', sentAt: new Date(), error: null, ...(result === undefined ? {} : { result }) }).where(where(tenantId, key)).returning())[0]!;
     },
+    /** Part of an intent done (a message posted to some of its channels): kept, so a retry does only the rest. */
+    async progress(tenantId: string, key: string, result: unknown): Promise<void> {
+      await db.update(workflowNotifications).set({ result }).where(where(tenantId, key));
+    },
     async attemptFailed(tenantId: string, key: string, error: string): Promise<void> {
       await db.update(workflowNotifications).set({ retryCount: sql`${workflowNotifications.retryCount} + 1`, error }).where(where(tenantId, key));
     },

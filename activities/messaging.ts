@@ -184,7 +184,13 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
         }
         if (!config.slackToken) throw permanentFailure('Slack is not configured: set SLACK_TOKEN', 'SlackNotConfigured');
         const ts: string[] = [];
+        // Channels already posted to by an earlier attempt (a 429 on the third of five): only the rest are posted now.
+        const posted = { ...((row.result as { posted?: Record<string, string> } | null)?.posted ?? {}) };
         for (const channel of intent.recipients) {
+          if (posted[channel]) {
+            ts.push(posted[channel]);
+            continue;
+          }
           try {
             const answer = await slackClient().chat.postMessage({
               channel,
@@ -193,6 +199,8 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
               ...(intent.threadTs ? { thread_ts: intent.threadTs } : {}),
             });
             if (answer.ts) ts.push(answer.ts);
+            posted[channel] = answer.ts ?? 'posted';
+            if (intent.recipients.length > 1) await ledger.progress(input.tenantId, input.idempotencyKey, { posted });
           } catch (error) {
             throw slackFailure(error);
           }

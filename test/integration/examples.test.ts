@@ -184,6 +184,18 @@ describe('messages are sent once per intent', () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]!.at - before).toBeGreaterThanOrEqual(1000);
   });
+
+  it('a message to several Slack channels, rate limited on the second: the retry posts only what is left', async () => {
+    const definition = notifyGraph('slack');
+    (definition.nodes[1]!.data as { recipients: string[] }).recipients = ['#first', '#second', '#third'];
+    const wf = await publishGraph('Slack to three', definition);
+    slack.rateLimitNext(1, 1, 1);
+    const run = await finished(await start(wf, { n: 'three-channels' }));
+    expect(run.output).toEqual({ sent: 'sent' });
+    const posts = slack.posts.filter((p) => p.text === 'Message three-channels');
+    expect(posts.map((p) => p.channel)).toEqual(['#first', '#second', '#third']);
+    expect(run.notifications[0]).toMatchObject({ status: 'sent', retryCount: 1 });
+  });
 });
 
 describe('workflow-level notifications', () => {

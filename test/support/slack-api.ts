@@ -14,8 +14,8 @@ export interface SlackApi {
   /** The base URL to give as SLACK_API_URL. */
   url: string;
   posts: SlackPost[];
-  /** The next `count` calls answer 429 with Retry-After. */
-  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** The next `count` calls (after letting `after` calls through) answer 429 with Retry-After. */
+  rateLimitNext(count: number, retryAfterSeconds: number, after?: number): void;
   /** The next call answers `{ ok: false, error }`, as Slack does for a bad channel. */
   refuseNext(error: string): void;
   /** How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted). */
@@ -26,7 +26,7 @@ export interface SlackApi {
 /** With a `gate`, each post is kept as received and its answer waits for the gate. */
 export async function startSlackApi(gate?: Gate): Promise<SlackApi> {
   const posts: SlackPost[] = [];
-  let limited: number[] = [];
+  let limited: Array<number | undefined> = [];
   let refusal: string | undefined;
   const server = createServer((req, res) => {
     let body = '';
@@ -66,8 +66,8 @@ export async function startSlackApi(gate?: Gate): Promise<SlackApi> {
   return {
     url: `http://127.0.0.1:${port}/api/`,
     posts,
-    rateLimitNext: (count, seconds) => {
-      limited = [...limited, ...Array.from({ length: count }, () => seconds)];
+    rateLimitNext: (count, seconds, after = 0) => {
+      limited = [...limited, ...Array.from({ length: after }, () => undefined), ...Array.from({ length: count }, () => seconds)];
     },
     refuseNext: (error) => {
       refusal = error;
