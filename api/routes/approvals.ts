@@ -96,12 +96,14 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    const { approval, run } = await load(caller, request.params.id);
+    // The approval's own row is all a decision needs (its run is its instance): one short look-up before the Update.
+    const approval = (await db.select().from(workflowApprovals).where(and(eq(workflowApprovals.id, request.params.id), eq(workflowApprovals.tenantId, caller.tenantId))).limit(1))[0];
+    if (!approval) throw notFound('Approval', request.params.id);
     if (!mayDecide(caller, approval)) throw forbidden('You are not one of this approval\'s approvers (by role or by name).');
     // The same Idempotency-Key answers the first result again, without a second Update.
     return once(db, caller, request, reply, async () => {
       // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
-      const view = await decide(app.temporal, approval, run.id, caller, request.body.decision, request.body.comment, `${approval.id}:${idempotencyKeyOf(request) ?? randomUUID()}`);
+      const view = await decide(app.temporal, approval, approval.instanceId, caller, request.body.decision, request.body.comment, `${approval.id}:${idempotencyKeyOf(request) ?? randomUUID()}`);
       return { status: 200, body: { ...approvalView(approval), status: view.status, outcome: view.outcome, votes: view.votes, decidedBy: view.status === 'pending' ? null : caller.userId } };
     });
   });
