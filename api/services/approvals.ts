@@ -2,7 +2,7 @@
  * Deciding an approval: the one path the API's decision route and the
  * approval links share. The workflow's Update validator has the last word.
  */
-import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type Client, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { workflowApprovals } from '../../db/schema';
 import { type ApprovalView, DECISION_FAILURES, decideUpdate } from '../../workflows/messages';
 import type { Caller } from '../auth';
@@ -45,14 +45,31 @@ export async function decide(
   if (approval.status !== 'pending') {
     throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { status: approval.status });
   }
-  try {
-    const view = await temporal.workflow.getHandle(runId).executeUpdate(decideUpdate, {
-      args: [{ approvalId: approval.id, decision, ...(comment ? { comment } : {}), actor: { userId: actor.userId, email: actor.email, roles: actor.roles } }],
-      updateId,
-    });
-    // A custom outcome other than a rejection counts as approved for the approval's status.
-    return { ...view, status: view.status === 'pending' ? 'pending' : view.outcome === 'rejected' ? 'rejected' : 'approved' };
-  } catch (error) {
-    throw decisionProblem(error) ?? error;
+  const handle = temporal.workflow.getHandle(runId);
+  const args = [{ approvalId: approval.id, decision, ...(comment ? { comment } : {}), actor: { userId: actor.userId, email: actor.email, roles: actor.roles } }] as const;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const view = await handle.executeUpdate(decideUpdate, { args: [...args], updateId });
+      // A custom outcome other than a rejection counts as approved for the approval's status.
+      return { ...view, status: view.status === 'pending' ? 'pending' : view.outcome === 'rejected' ? 'rejected' : 'approved' };
+    } catch (error) {
+      if (attempt < DECISION_RETRIES && worthRetrying(error)) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        continue;
+      }
+      throw decisionProblem(error) ?? error;
+    }
   }
+}
+
+/** About 5 s of retries, for the two refusals that pass on their own (below). The Update was not accepted, so its id is free. */
+const DECISION_RETRIES = 20;
+
+function worthRetrying(error: unknown): boolean {
+  // The approval's row exists, so the run asked for it; a run that does not know it yet is re-running the step
+  // after its worker died (the row was written, the workflow task was lost). It will ask again.
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type === DECISION_FAILURES.unknown;
+  // The workflow task carrying the Update was refused because something else happened to the run meanwhile
+  // (an activity finished): Temporal drops the Update with that task, and a new task takes it.
+  return error instanceof ServiceError && /workflow task failure/i.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`);
 }

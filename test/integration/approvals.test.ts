@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, eventually, type Harness, settled } from '../harness';
+import { approvalDefinition } from '../support/graphs';
 import { type SlackApi, startSlackApi } from '../support/slack-api';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
 
@@ -30,21 +31,7 @@ async function userWithEmail(roles: string[]) {
 }
 
 async function publishAndStart(name: string, settings: Record<string, unknown>) {
-  const definition = {
-    nodes: [
-      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-      { id: 'ask', type: 'approval', data: { label: 'Decide', approverRoles: ['manager'], expiresIn: '1h', message: 'Please decide {{ input.what }}', ...settings } },
-      { id: 'yes', type: 'end', data: { output: { outcome: 'approved' } } },
-      { id: 'no', type: 'end', data: { output: { outcome: 'rejected' } } },
-      { id: 'late', type: 'end', data: { output: { outcome: 'expired' } } },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 'ask' },
-      { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'yes' },
-      { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
-      { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'late' },
-    ],
-  };
+  const definition = approvalDefinition({ label: 'Decide', approverRoles: ['manager'], expiresIn: '1h', message: 'Please decide {{ input.what }}', ...settings });
   const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
   expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
   const runId = (await h.api(requester.key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { what: name } } })).json().runId as string;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowNotifications } from '../../db/schema';
 import { createHarness, eventually, type Harness } from '../harness';
 import { Gate } from '../support/gate';
+import { approvalDefinition } from '../support/graphs';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 import { sharedDatabase, spawnWorker, type WorkerProcess } from '../support/processes';
 import { type SlackApi, startSlackApi } from '../support/slack-api';
@@ -136,20 +137,7 @@ describe('a worker killed mid-send', () => {
 describe('a worker killed while a run waits on an approval', () => {
   it('the worker SIGKILLed, a new one started, then the decision made: the run continues by the approved edge', async () => {
     const manager = await h.newUser(h.tenant, ['manager']);
-    const definition = {
-      nodes: [
-        { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '1h', message: 'Patch the host?' } },
-        { id: 'yes', type: 'end', data: { output: { outcome: 'approved' } } },
-        { id: 'no', type: 'end', data: { output: { outcome: 'other' } } },
-      ],
-      edges: [
-        { id: 'e1', source: 't', target: 'ask' },
-        { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'yes' },
-        { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
-        { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'no' },
-      ],
-    };
+    const definition = approvalDefinition({ approverRoles: ['manager'], expiresIn: '1h', message: 'Patch the host?' });
     const workflowId = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Patch', definition } })).json().id;
     expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${workflowId}/publish` })).statusCode).toBe(201);
     const first = spawnWorker(workerEnv);

@@ -16,6 +16,7 @@ import { loadConfig } from '../../config';
 import { type Database, openDatabase } from '../../db/client';
 import { apiKeys, tenants, users } from '../../db/schema';
 import { findTestServer } from '../../scripts/temporal';
+import { approvalDefinition } from '../support/graphs';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createWorker, installTemporalRuntime } from '../../worker';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink';
@@ -66,21 +67,7 @@ const api = (who: keyof typeof keys, method: 'GET' | 'POST', url: string, payloa
   app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}` }, ...(payload ? { payload } : {}) });
 
 async function startWeekLongApproval(name: string) {
-  const definition = {
-    nodes: [
-      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-      { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '7d', reminderEvery: '1d', escalation: { after: '3d', toRoles: ['director'] }, message: 'Patch the database host?' } },
-      { id: 'yes', type: 'end', data: { output: { outcome: 'approved', by: '{{ nodes.ask.output.decidedBy }}' } } },
-      { id: 'no', type: 'end', data: { output: { outcome: 'rejected' } } },
-      { id: 'late', type: 'end', data: { output: { outcome: 'expired' } } },
-    ],
-    edges: [
-      { id: 'e1', source: 't', target: 'ask' },
-      { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'yes' },
-      { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
-      { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'late' },
-    ],
-  };
+  const definition = approvalDefinition({ approverRoles: ['manager'], expiresIn: '7d', reminderEvery: '1d', escalation: { after: '3d', toRoles: ['director'] }, message: 'Patch the database host?' });
   const id = (await api('admin', 'POST', '/api/workflows', { name, definition })).json().id;
   const published = await api('admin', 'POST', `/api/workflows/${id}/publish`);
   expect(published.statusCode, published.body).toBe(201);

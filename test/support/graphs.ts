@@ -23,3 +23,25 @@ export function scoringDefinition(url: string) {
     ],
   };
 }
+
+/**
+ * trigger → one approval (its `data` given) → an end per outcome, whose output names it:
+ * `{ outcome: 'approved' | 'rejected' | 'expired' }`.
+ */
+export function approvalDefinition(data: Record<string, unknown>) {
+  return {
+    nodes: [
+      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+      { id: 'ask', type: 'approval', data },
+      { id: 'yes', type: 'end', data: { output: { outcome: 'approved' } } },
+      { id: 'no', type: 'end', data: { output: { outcome: 'rejected' } } },
+      { id: 'late', type: 'end', data: { output: { outcome: 'expired' } } },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 'ask' },
+      { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'yes' },
+      { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
+      { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'late' },
+    ],
+  };
+}
