@@ -29,6 +29,8 @@ export interface StepInput {
   runId: string;
   step: StepRecord;
   progress: RunProgress;
+  /** When the workflow made this write (its time, and a count within the run): the newer progress wins. */
+  stamp?: { at: number; count: number };
 }
 
 export interface RunFinishedInput {
@@ -71,7 +73,7 @@ export function createProjectionActivities(db: Db) {
         });
     },
 
-    async recordStep({ tenantId, runId, step, progress }: StepInput): Promise<void> {
+    async recordStep({ tenantId, runId, step, progress, stamp }: StepInput): Promise<void> {
       const startedAt = new Date(step.startedAt);
       const completedAt = step.completedAt === null ? null : new Date(step.completedAt);
       const row = {
@@ -98,8 +100,16 @@ export function createProjectionActivities(db: Db) {
           });
         await tx
           .update(workflowInstances)
-          .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()` })
-          .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, tenantId), notInArray(workflowInstances.status, TERMINAL)));
+          .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()`, ...(stamp ? { progressAt: stamp.at, progressCount: stamp.count } : {}) })
+          .where(
+            and(
+              eq(workflowInstances.id, runId),
+              eq(workflowInstances.tenantId, tenantId),
+              notInArray(workflowInstances.status, TERMINAL),
+              // Writes behind the run may land out of order: an older progress does not replace a newer one.
+              ...(stamp ? [sql`(${workflowInstances.progressAt}, ${workflowInstances.progressCount}) < (${stamp.at}, ${stamp.count})`] : []),
+            ),
+          );
       });
     },
 

@@ -8,6 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   customType,
@@ -173,6 +174,12 @@ export const workflowInstances = pgTable('workflow_instances', {
   priority: text('priority', { enum: PRIORITIES }).notNull().default('normal'),
   progress: integer('progress').notNull().default(0),
   currentSteps: text('current_steps').array().notNull().default(sql`'{}'::text[]`),
+  /**
+   * When `progress` and `currentSteps` were written (workflow time in ms, then a count within the run): projection
+   * writes may land out of order, and an older one must not overwrite a newer.
+   */
+  progressAt: bigint('progress_at', { mode: 'number' }).notNull().default(0),
+  progressCount: integer('progress_count').notNull().default(0),
   input: jsonb('input'),
   output: jsonb('output'),
   error: jsonb('error'),

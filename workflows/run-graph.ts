@@ -180,6 +180,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
    * finish even if the run is cancelled. Earlier runs waited for each write, and replay as they ran.
    */
   let behindPatched: boolean | undefined;
+  /** Projection writes made by this run (this generation; workflow time orders generations). */
+  let writes = 0;
   const writesBehind = new Set<Promise<void>>();
   const writeBehind = async (write: () => Promise<void>): Promise<void> => {
     behindPatched ??= patched('projection-write-behind');
@@ -340,7 +342,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     async recordStep(step, progress) {
       if (recorded.has(step.stepKey)) return;
       eventsEstimate += EVENTS_PER_LOCAL_ACTIVITY;
-      await writeBehind(() => projection.recordStep({ tenantId, runId, step, progress }));
+      const stamp = { at: Date.now(), count: ++writes };
+      await writeBehind(() => projection.recordStep({ tenantId, runId, step, progress, stamp }));
       if (step.status === 'completed' || step.status === 'failed') recorded.add(step.stepKey);
     },
     async sleep(ms, summary, stepKey) {

@@ -6,8 +6,9 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowInstances, workflows, workflowVersions } from '../../db/schema';
 import { RunStatusKey, VersionKey, WorkflowNameKey } from '../../workflows/search-attributes';
-import { createHarness, type Harness, settled } from '../harness';
-import { scoringDefinition } from '../support/graphs';
+import { createHarness, eventually, type Harness, settled } from '../harness';
+import { createProjectionActivities } from '../../activities/projection';
+import { approvalDefinition, scoringDefinition } from '../support/graphs';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
 let h: Harness;
@@ -171,6 +172,24 @@ describe('a published graph runs end to end', () => {
     expect(different.statusCode).toBe(409);
     await settled(h, first.json().runId);
     expect(target.received.filter((r) => r.url === '/score-once')).toHaveLength(1);
+  });
+});
+
+describe('the projection, written behind the run', () => {
+  it('keeps the newest progress when an older write lands after it', async () => {
+    const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Out of order', definition: approvalDefinition({ approverRoles: ['manager'], notify: { channels: [] } }) } });
+    await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` });
+    const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/runs`, payload: {} })).json().runId as string;
+    const waiting = await eventually(async () => (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]?.currentSteps.includes('ask') && (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]);
+    // Two writes of the same run arrive newest first, as concurrent local activities may deliver them.
+    const { recordStep } = createProjectionActivities(h.database.db);
+    const step = { seq: 99, nodeId: 'probe', nodeType: 'action', label: null, stepKey: 'probe:1', visit: 1, startedAt: Date.now(), status: 'running', handle: null, input: null, output: null, error: null, attempt: 1, completedAt: null } as const;
+    await recordStep({ tenantId: h.tenant.tenantId, runId, step, progress: { progress: 60, currentSteps: ['newer'] }, stamp: { at: waiting.progressAt + 1000, count: 1 } });
+    await recordStep({ tenantId: h.tenant.tenantId, runId, step, progress: { progress: 20, currentSteps: ['older'] }, stamp: { at: waiting.progressAt + 500, count: 7 } });
+    const row = (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]!;
+    expect({ progress: row.progress, currentSteps: row.currentSteps }).toEqual({ progress: 60, currentSteps: ['newer'] });
+    await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/cancel` });
+    await settled(h, runId);
   });
 });
 
