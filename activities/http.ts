@@ -113,6 +113,18 @@ export function createHttpActivities(deps: HttpDeps, ledger: Ledger) {
   };
 }
 
+/** `href` as an http or https URL, or a permanent failure of this type saying why it is not one. */
+function httpUrl(href: string, type: string): URL {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    throw permanentFailure(`"${href}" is not a URL`, type);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`only http and https URLs are allowed, not ${url.protocol}`, type);
+  return url;
+}
+
 /** Sockets of this agent resolve names through the guard, so the address checked is the address connected to. */
 const guardedAgent = new Agent({ connect: { lookup: guardedLookup } });
 const MAX_REDIRECTS = 5;
@@ -121,13 +133,7 @@ async function request(input: HttpRequestInput, agent: Agent | undefined, signin
   const attempt = Context.current().info.attempt;
   const method = String(input.method ?? 'GET').toUpperCase();
   if (!METHODS.has(method)) throw permanentFailure(`unsupported HTTP method "${method}"`, 'HttpBadRequest');
-  let url: URL;
-  try {
-    url = new URL(String(input.url ?? ''));
-  } catch {
-    throw permanentFailure(`"${String(input.url ?? '')}" is not a URL`, 'HttpBadRequest');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`only http and https URLs are allowed, not ${url.protocol}`, 'HttpBadRequest');
+  const url = httpUrl(String(input.url ?? ''), 'HttpBadRequest');
 
   const headers: Record<string, string> = { 'idempotency-key': input.idempotencyKey, 'user-agent': 'graphflow/0.1' };
   if (input.headers && typeof input.headers === 'object') {
@@ -207,13 +213,7 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** Fetches an email attachment by URL, through the same guard and redirect checks as every HTTP call. */
 export async function fetchAttachment(href: string, allowPrivate: boolean): Promise<{ content: Buffer; contentType: string | undefined; filename: string | undefined }> {
-  let url: URL;
-  try {
-    url = new URL(href);
-  } catch {
-    throw permanentFailure(`attachment "${href}" is not a URL`, 'AttachmentBadUrl');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`attachment URLs are http or https, not ${url.protocol}`, 'AttachmentBadUrl');
+  const url = httpUrl(href, 'AttachmentBadUrl');
   const { response, url: answeredBy } = await follow(url, { method: 'GET', headers: { 'user-agent': 'graphflow/0.1' }, body: undefined }, allowPrivate ? undefined : guardedAgent);
   if (response.status < 200 || response.status >= 300) {
     await response.body?.cancel();

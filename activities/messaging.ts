@@ -73,6 +73,9 @@ interface Attachment {
   contentType: string | undefined;
 }
 
+/** An email's Message-ID, derived from its intent: a send repeated after a crash carries the same one, so receivers can tell. */
+export const messageIdFor = (idempotencyKey: string) => `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@graphflow>`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An email's `attachments`: each `{ documentId }` (a stored document) or `{ url }` (fetched through the HTTP guard), with an optional `filename`. */
@@ -170,8 +173,7 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
       try {
         if (intent.channel === 'email') {
           if (!config.smtpUrl) throw permanentFailure('email is not configured: set SMTP_URL (e.g. smtp://user:pass@host:587)', 'EmailNotConfigured');
-          // A Message-ID derived from the intent: if a send is repeated after a crash, receivers can tell it is the same message.
-          const messageId = `<${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 32)}@graphflow>`;
+          const messageId = messageIdFor(input.idempotencyKey);
           const attachments = await loadAttachments(db, input.tenantId, input.config.attachments, config.httpAllowPrivate);
           try {
             await mailer().sendMail({ from: config.smtpFrom, to: intent.recipients, subject: intent.subject ?? '', text: intent.message ?? '', ...(intent.html ? { html: intent.html } : {}), messageId, ...(attachments.length ? { attachments } : {}) });
@@ -244,7 +246,7 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
                 to: person.email,
                 subject,
                 text: `${input.message ?? 'Your decision is needed.'}\n\nDecide here: ${link}\n\nThe link is for you alone; it stops working once the request is closed.`,
-                messageId: `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@graphflow>`,
+                messageId: messageIdFor(key),
               });
               await ledger.sent(input.tenantId, key);
               sent++;

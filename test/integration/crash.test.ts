@@ -5,9 +5,9 @@
  * mid-send (received by the sink, not yet recorded as sent): never more.
  * And a run waiting on an approval outlives a killed worker.
  */
-import { createHash } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdFor } from '../../activities/messaging';
 import { workflowNotifications } from '../../db/schema';
 import { createHarness, eventually, type Harness } from '../harness';
 import { Gate } from '../support/gate';
@@ -43,8 +43,6 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** The idempotency key of a delivery as each sink sees it. */
-const messageIdOf = (key: string) => `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@graphflow>`;
 
 describe('a worker killed mid-send', () => {
   it(`${KILLS} SIGKILLs: every run completes, and no sink counts a duplicate beyond the crashes that landed mid-send`, { timeout: 300_000 }, async () => {
@@ -76,7 +74,7 @@ describe('a worker killed mid-send', () => {
     await Promise.all([startRun(), startRun(), startRun()]);
 
     const deliveries = (key: string) =>
-      smtp.messages.filter((m) => m.messageId === messageIdOf(key)).length +
+      smtp.messages.filter((m) => m.messageId === messageIdFor(key)).length +
       slack.posts.filter((p) => `${p.text.replace(/^chat /, '')}:chat:1` === key).length +
       target.received.filter((r) => r.headers['idempotency-key'] === key).length;
     const total = () => smtp.messages.length + slack.posts.length + target.received.length;
