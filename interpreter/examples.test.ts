@@ -6,7 +6,7 @@ import { interpret, type RunOutcome } from './engine';
 import { fakePort, type FakePortOptions } from './fake-port';
 import type { Definition } from './schema';
 
-const load = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../../shared/examples', `${name}.json`), 'utf8')) as Definition;
+const load = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../examples', `${name}.json`), 'utf8')) as Definition;
 
 function run(definition: Definition, input: unknown, options: FakePortOptions = {}) {
   const fake = fakePort(options);

@@ -7,7 +7,7 @@ import { fakePort } from './fake-port';
 import type { Definition } from './schema';
 import { isCron, validateDefinition } from './validate';
 
-const examplesDir = path.resolve(__dirname, '../../shared/examples');
+const examplesDir = path.resolve(__dirname, '../examples');
 
 describe('validation', () => {
   it.each(readdirSync(examplesDir).filter((f) => f.endsWith('.json')))('accepts the shared example %s', (file) => {

@@ -3,7 +3,7 @@
  * the workflow code once for every test file; migrates DATABASE_URL's
  * database once when it is set.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -36,10 +36,11 @@ export default async function setup(project: TestProject) {
   const dir = path.join(projectRoot, '.data', 'test');
   mkdirSync(dir, { recursive: true });
   const [server, bundle] = await Promise.all([
-    startDevServer({ port: await freePort(), headless: true, logFile: path.join(dir, 'temporal.log'), readyTimeoutMs: 180_000 }),
+    startDevServer({ port: await freePort(), headless: true, logFile: path.join(dir, `temporal-${process.pid}.log`), readyTimeoutMs: 180_000 }),
     bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
   ]);
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  // One file per test run, so runs side by side (two checkouts' worth of work on one machine) never share a bundle.
+  const bundlePath = path.join(dir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
   if (process.env.DATABASE_URL) {
     const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
@@ -51,5 +52,6 @@ export default async function setup(project: TestProject) {
   project.provide('temporalCli', server.cli);
   return async () => {
     await server.stop();
+    rmSync(bundlePath, { force: true });
   };
 }

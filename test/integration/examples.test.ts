@@ -29,7 +29,7 @@ afterAll(async () => {
   await Promise.all([smtp?.close(), slack?.close(), target?.close()]);
 });
 
-const example = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/examples', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const example = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../../examples', `${name}.json`), 'utf8')) as Record<string, unknown>;
 
 async function publishExample(name: string): Promise<string> {
   const { name: title, description, category, tags, ...definition } = example(name);
