@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseDuration } from './interpreter/durations';
+import type { SecretKeys } from './db/secrets';
 
 export const projectRoot = path.dirname(fileURLToPath(import.meta.url));
 
@@ -31,6 +33,7 @@ const EnvSchema = z.object({
   SLACK_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)').optional()),
+  ENV_SECRETS: z.string().optional(),
   SECRETS_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded').optional()),
   ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
@@ -38,7 +41,20 @@ const EnvSchema = z.object({
   MAX_INLINE_OUTPUT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   /** A run continues as new once its history holds this many events (Temporal's own suggestion comes first). */
   RUN_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).default(8000),
+  /** Publish refuses a graph whose runs could make more node runs than this (nested loops, cycles). */
+  MAX_GRAPH_WORK: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests a minute per API key on /api, per client address on /hooks and /approve; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** How long an Idempotency-Key or a webhook delivery is remembered: `24h`, `90m`, `3600s`, or milliseconds. */
+  IDEMPOTENCY_TTL: z.preprocess(emptyAsUndefined, z.string().default('24h').transform((v, ctx) => {
+    const ms = /^\d+$/.test(v.trim()) ? Number(v) : parseDuration(v);
+    if (ms === undefined || ms < 1000) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration of at least a second, like 24h, 90m, 3600s, or milliseconds' });
+      return z.NEVER;
+    }
+    return ms;
+  })),
 });
 
 export interface Config {
@@ -53,11 +69,16 @@ export interface Config {
   slack: { token: string | undefined; apiUrl: string | undefined };
   secretsKey: string | undefined;
   secretsKeyPrevious: string | undefined;
+  /** Environment variables the default tenant may name as secrets (webhook signing); no others, and no other tenant. */
+  envSecrets: string[];
   adminApiKey: string | undefined;
   httpAllowPrivate: boolean;
   maxInlineOutputBytes: number;
   runHistoryLimit: number;
+  maxGraphWork: number;
   logLevel: string;
+  rateLimitPerMinute: number;
+  idempotencyTtlMs: number;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -84,17 +105,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack: { token: e.SLACK_TOKEN, apiUrl: e.SLACK_API_URL },
     secretsKey: e.SECRETS_KEY,
     secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS,
+    envSecrets: (e.ENV_SECRETS ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     adminApiKey: e.ADMIN_API_KEY,
     httpAllowPrivate: e.HTTP_ALLOW_PRIVATE,
     maxInlineOutputBytes: e.MAX_INLINE_OUTPUT_BYTES,
     runHistoryLimit: e.RUN_HISTORY_LIMIT,
+    maxGraphWork: e.MAX_GRAPH_WORK,
     logLevel: e.LOG_LEVEL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL,
   };
 }
 
 /** The keys that seal and open stored secrets. */
-export function secretKeysOf(config: Config): { current: Buffer | undefined; previous: Buffer | undefined } {
+export function secretKeysOf(config: Config): SecretKeys {
   return {
+    envSecrets: new Set(config.envSecrets),
     current: config.secretsKey ? Buffer.from(config.secretsKey, 'base64') : undefined,
     previous: config.secretsKeyPrevious ? Buffer.from(config.secretsKeyPrevious, 'base64') : undefined,
   };

@@ -10,7 +10,9 @@ import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { signGeneric } from '../lib/webhook-signature';
 import { expand, offload } from '../db/payloads';
-import { fillSecrets, findSecret, type SecretKeys } from '../db/secrets';
+import { fillSecrets, findSecret, type FilledSecrets, type SecretKeys } from '../db/secrets';
+import { showSecretMarkers } from '../interpreter/secret-refs';
+import { redactorFor } from '../lib/redact';
 import type { Ledger } from './ledger';
 import { BlockedAddressError, guardedLookup, refusedAddress } from './address-guard';
 
@@ -76,32 +78,37 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function createHttpActivities(deps: HttpDeps, ledger: Ledger) {
   return {
     async httpRequest(raw: HttpRequestInput): Promise<{ output: HttpResponseOutput; attempt: number }> {
-      const expanded = (await expand(deps.db, raw.tenantId, raw)) as HttpRequestInput;
-      let input: HttpRequestInput;
+      // Secrets are filled in before stored payloads are expanded, so text from a stored output is never read for markers.
+      let filled: FilledSecrets<HttpRequestInput>;
       try {
-        input = (await fillSecrets(deps.db, deps.secretKeys, raw.tenantId, expanded)) as HttpRequestInput;
+        filled = await fillSecrets(deps.db, deps.secretKeys, raw.tenantId, raw);
       } catch (error) {
         throw permanentFailure((error as Error).message, 'SecretMissing');
       }
+      const input = (await expand(deps.db, raw.tenantId, filled.value)) as HttpRequestInput;
       let signingSecret: string | undefined;
       if (typeof input.secretRef === 'string') {
         signingSecret = await findSecret(deps.db, deps.secretKeys, raw.tenantId, input.secretRef);
         if (!signingSecret) throw permanentFailure(`the signing secret "${input.secretRef}" is not set (PUT /api/variables/<name> as a secret)`, 'WebhookSecretMissing');
       }
+      const redact = signingSecret ? redactorFor(new Map([...filled.redact.secrets, [input.secretRef as string, signingSecret]])) : filled.redact;
       // A call that may change something is recorded before it is made; a retry that finds it made returns what it answered.
       const method = String(input.method ?? 'GET').toUpperCase();
       const recorded = !SAFE_METHODS.has(method);
       if (recorded) {
-        const target = String(raw.url ?? '');
+        const target = String(showSecretMarkers(raw.url ?? ''));
         const row = await ledger.open({ tenantId: raw.tenantId, runId: raw.runId, nodeId: raw.nodeId ?? null, idempotencyKey: raw.idempotencyKey, type: 'http.request', channel: signingSecret ? 'webhook' : 'http', recipients: [target], subject: `${method} ${target}`, message: null });
         if (row.status === 'sent' && row.result) return { output: row.result as HttpResponseOutput, attempt: Context.current().info.attempt };
       }
       try {
         const { output, attempt } = await request(input, deps.allowPrivate ? undefined : guardedAgent, signingSecret);
-        output.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, output.body, deps.maxInlineBytes);
-        if (recorded) await ledger.sent(raw.tenantId, raw.idempotencyKey, output);
-        return { output, attempt };
-      } catch (error) {
+        const safe = redact(output);
+        safe.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, safe.body, deps.maxInlineBytes);
+        if (recorded) await ledger.sent(raw.tenantId, raw.idempotencyKey, safe);
+        return { output: safe, attempt };
+      } catch (thrown) {
+        // Nothing that leaves this activity (the failure, the ledger row, the log) may quote a secret it filled in.
+        const error = redact.error(thrown);
         if (recorded) {
           const message = (error as Error).message;
           if (error instanceof ApplicationFailure && error.nonRetryable) await ledger.failed(raw.tenantId, raw.idempotencyKey, message);

@@ -15,7 +15,8 @@ import { documents, users, workflowApprovals } from '../db/schema';
 import { fetchAttachment } from './http';
 import type { Intent, Ledger } from './ledger';
 import { expand } from '../db/payloads';
-import { fillSecrets, type SecretKeys } from '../db/secrets';
+import { fillSecrets, type FilledSecrets, type SecretKeys } from '../db/secrets';
+import type { Redactor } from '../lib/redact';
 
 export interface MessagingConfig {
   /** Base of approval links. */
@@ -154,64 +155,76 @@ export function createMessagingActivities(ledger: Ledger, config: MessagingConfi
       rejectRateLimitedCalls: true,
     }));
 
+  /** Sends one message (secrets already filled in) through the ledger, once per intent. */
+  async function send(input: MessageInput, attempt: number, redact: Redactor): Promise<{ output: MessageOutput; attempt: number }> {
+    const intent = describe(input);
+    if (intent.channel !== 'email' && intent.channel !== 'slack') throw permanentFailure(`unknown channel "${String(intent.channel)}"`, 'BadChannel');
+    if (intent.recipients.length === 0) throw permanentFailure(`no recipients for the ${intent.channel} message`, 'NoRecipients');
+    // The notification row is written without the secrets, as people and the API will read it.
+    const row = await ledger.open(redact(intent));
+    if (row.status === 'sent') {
+      return { output: { notificationId: row.id, status: 'sent', channel: intent.channel }, attempt };
+    }
+    try {
+      if (intent.channel === 'email') {
+        if (!config.smtpUrl) throw permanentFailure('email is not configured: set SMTP_URL (e.g. smtp://user:pass@host:587)', 'EmailNotConfigured');
+        const messageId = messageIdFor(input.idempotencyKey);
+        const attachments = await loadAttachments(db, input.tenantId, input.config.attachments, config.httpAllowPrivate);
+        try {
+          await mailer().sendMail({ from: config.smtpFrom, to: intent.recipients, subject: intent.subject ?? '', text: intent.message ?? '', ...(intent.html ? { html: intent.html } : {}), messageId, ...(attachments.length ? { attachments } : {}) });
+        } catch (error) {
+          throw smtpFailure(error);
+        }
+        const sent = await ledger.sent(input.tenantId, input.idempotencyKey);
+        const attached = attachments.map((a) => ({ filename: a.filename, size: a.content.length }));
+        return { output: { notificationId: sent.id, status: 'sent', channel: 'email', messageId, ...(attached.length ? { attachments: attached } : {}) }, attempt };
+      }
+      if (!config.slackToken) throw permanentFailure('Slack is not configured: set SLACK_TOKEN', 'SlackNotConfigured');
+      const ts: string[] = [];
+      // Channels already posted to by an earlier attempt (a 429 on the third of five): only the rest are posted now.
+      const posted = { ...((row.result as { posted?: Record<string, string> } | null)?.posted ?? {}) };
+      for (const channel of intent.recipients) {
+        if (posted[channel]) {
+          ts.push(posted[channel]);
+          continue;
+        }
+        try {
+          const answer = await slackClient().chat.postMessage({
+            channel,
+            text: intent.message ?? '',
+            ...(Array.isArray(intent.blocks) ? { blocks: intent.blocks as never } : {}),
+            ...(intent.threadTs ? { thread_ts: intent.threadTs } : {}),
+          });
+          if (answer.ts) ts.push(answer.ts);
+          posted[channel] = answer.ts ?? 'posted';
+          if (intent.recipients.length > 1) await ledger.progress(input.tenantId, input.idempotencyKey, { posted });
+        } catch (error) {
+          throw slackFailure(error);
+        }
+      }
+      const sent = await ledger.sent(input.tenantId, input.idempotencyKey);
+      return { output: { notificationId: sent.id, status: 'sent', channel: 'slack', ts }, attempt };
+    } catch (error) {
+      await ledger.attemptFailed(input.tenantId, input.idempotencyKey, (redact.error(error) as Error).message);
+      throw error;
+    }
+  }
+
   return {
     async sendMessage(raw: MessageInput): Promise<{ output: MessageOutput; attempt: number }> {
       const attempt = Context.current().info.attempt;
-      let input: MessageInput;
+      // Secrets are filled in before stored payloads are expanded, so text from a stored output is never read for markers.
+      let filled: FilledSecrets<MessageInput>;
       try {
-        input = (await fillSecrets(db, secretKeys, raw.tenantId, await expand(db, raw.tenantId, raw))) as MessageInput;
+        filled = await fillSecrets(db, secretKeys, raw.tenantId, raw);
       } catch (error) {
         throw permanentFailure((error as Error).message, 'SecretMissing');
       }
-      const intent = describe(input);
-      if (intent.channel !== 'email' && intent.channel !== 'slack') throw permanentFailure(`unknown channel "${String(intent.channel)}"`, 'BadChannel');
-      if (intent.recipients.length === 0) throw permanentFailure(`no recipients for the ${intent.channel} message`, 'NoRecipients');
-      const row = await ledger.open(intent);
-      if (row.status === 'sent') {
-        return { output: { notificationId: row.id, status: 'sent', channel: intent.channel }, attempt };
-      }
       try {
-        if (intent.channel === 'email') {
-          if (!config.smtpUrl) throw permanentFailure('email is not configured: set SMTP_URL (e.g. smtp://user:pass@host:587)', 'EmailNotConfigured');
-          const messageId = messageIdFor(input.idempotencyKey);
-          const attachments = await loadAttachments(db, input.tenantId, input.config.attachments, config.httpAllowPrivate);
-          try {
-            await mailer().sendMail({ from: config.smtpFrom, to: intent.recipients, subject: intent.subject ?? '', text: intent.message ?? '', ...(intent.html ? { html: intent.html } : {}), messageId, ...(attachments.length ? { attachments } : {}) });
-          } catch (error) {
-            throw smtpFailure(error);
-          }
-          const sent = await ledger.sent(input.tenantId, input.idempotencyKey);
-          const attached = attachments.map((a) => ({ filename: a.filename, size: a.content.length }));
-          return { output: { notificationId: sent.id, status: 'sent', channel: 'email', messageId, ...(attached.length ? { attachments: attached } : {}) }, attempt };
-        }
-        if (!config.slackToken) throw permanentFailure('Slack is not configured: set SLACK_TOKEN', 'SlackNotConfigured');
-        const ts: string[] = [];
-        // Channels already posted to by an earlier attempt (a 429 on the third of five): only the rest are posted now.
-        const posted = { ...((row.result as { posted?: Record<string, string> } | null)?.posted ?? {}) };
-        for (const channel of intent.recipients) {
-          if (posted[channel]) {
-            ts.push(posted[channel]);
-            continue;
-          }
-          try {
-            const answer = await slackClient().chat.postMessage({
-              channel,
-              text: intent.message ?? '',
-              ...(Array.isArray(intent.blocks) ? { blocks: intent.blocks as never } : {}),
-              ...(intent.threadTs ? { thread_ts: intent.threadTs } : {}),
-            });
-            if (answer.ts) ts.push(answer.ts);
-            posted[channel] = answer.ts ?? 'posted';
-            if (intent.recipients.length > 1) await ledger.progress(input.tenantId, input.idempotencyKey, { posted });
-          } catch (error) {
-            throw slackFailure(error);
-          }
-        }
-        const sent = await ledger.sent(input.tenantId, input.idempotencyKey);
-        return { output: { notificationId: sent.id, status: 'sent', channel: 'slack', ts }, attempt };
+        return filled.redact(await send((await expand(db, raw.tenantId, filled.value)) as MessageInput, attempt, filled.redact));
       } catch (error) {
-        await ledger.attemptFailed(input.tenantId, input.idempotencyKey, (error as Error).message);
-        throw error;
+        // Nothing that leaves this activity (the failure, the ledger row, the log) may quote a secret it filled in.
+        throw filled.redact.error(error);
       }
     },
 

@@ -3,6 +3,7 @@
  * that lists and reports read. Each write is an upsert keyed by ids that are
  * stable across retries, so running one twice changes nothing.
  */
+import { showSecretMarkers } from '../interpreter/secret-refs';
 import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type Priority, type RunStatus, workflowApprovals, workflowExecutions, workflowInstances, workflows, workflowVersions } from '../db/schema';
@@ -79,7 +80,8 @@ export function createProjectionActivities(db: Db) {
       const row = {
         status: step.status,
         handle: step.handle,
-        input: step.input ?? null,
+        // A step's input holds the markers of the secrets it will use; people read them as the definition wrote them.
+        input: showSecretMarkers(step.input ?? null),
         output: step.output ?? null,
         error: step.error,
         attempt: Math.max(1, step.attempt),

@@ -7,16 +7,20 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { authenticate } from './auth';
+import { enforceAccess } from './access';
 import { HttpProblem, type ProblemEntry } from './errors';
+import { openApiOptions } from './openapi';
+import { guardHostileInput } from './hostile-input';
+import { registerRateLimit } from './rate-limit';
 import { adminRoutes } from './routes/admin';
 import { approvalLinkRoutes } from './routes/approval-links';
 import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
 import { hookRoutes } from './routes/hooks';
+import { webhookListRoutes } from './routes/webhooks';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
 import { triggerRoutes } from './routes/triggers';
@@ -90,20 +94,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).type('application/problem+json').send(problem.toBody());
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'graphflow API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await registerRateLimit(app, deps.config);
+  // Before any route registers, so every route (the API browser's too) is checked against the permission matrix.
+  enforceAccess(app, deps.database.db);
+  guardHostileInput(app);
+
+  await app.register(swagger, openApiOptions({ title: 'graphflow API', version: '1' }));
 
   await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/api/')) request.caller = await authenticate(deps.database.db, request.headers.authorization);
-  });
 
   await app.register(healthRoutes);
   await app.register(workflowRoutes);
@@ -112,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes);
   await app.register(approvalRoutes);
   await app.register(hookRoutes);
+  await app.register(webhookListRoutes);
   await app.register(approvalLinkRoutes);
   await app.register(triggerRoutes);
   await app.register(variableRoutes);

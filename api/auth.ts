@@ -2,13 +2,15 @@
  * API keys: `Authorization: Bearer <key>`. A key belongs to a user in a
  * tenant and carries that user's roles. Keys are random (32 bytes), so a
  * SHA-256 of the key is a safe lookup hash; the key itself is never stored.
+ * Which routes need a key, and which roles, is api/permissions.ts's to say
+ * (enforced by api/access.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { apiKeys, tenants, users } from '../db/schema';
-import { forbidden, HttpProblem } from './errors';
+import { HttpProblem } from './errors';
 
 export interface Caller {
   tenantId: string;
@@ -40,11 +42,6 @@ export async function authenticate(db: Db, header: string | undefined): Promise<
   const row = rows[0];
   if (!row) throw unauthorized('This API key is unknown or has been revoked.');
   return { ...row };
-}
-
-export function requireRole(caller: Caller, ...roles: string[]): void {
-  if (caller.roles.includes('admin') || roles.some((r) => caller.roles.includes(r))) return;
-  throw forbidden(`This needs one of the roles ${roles.map((r) => `"${r}"`).join(', ')}; the caller has ${caller.roles.length ? caller.roles.join(', ') : 'none'}.`);
 }
 
 declare module 'fastify' {

@@ -32,6 +32,8 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'errors']);
+
 /** A domain error with its HTTP status; the one error handler turns it into problem+json. */
 export class HttpProblem extends Error {
   constructor(
@@ -52,7 +54,8 @@ export class HttpProblem extends Error {
       status: this.status,
       detail: this.message,
       ...(this.errors ? { errors: this.errors } : {}),
-      ...this.extra,
+      // Extras never replace the problem's own members (`status` is the HTTP status, a number).
+      ...Object.fromEntries(Object.entries(this.extra).filter(([key]) => !PROBLEM_MEMBERS.has(key))),
     };
   }
 }

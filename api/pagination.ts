@@ -17,12 +17,16 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): Cursor | undefined {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function decodeCursor(cursor: string | undefined, uuidIds = false): Cursor | undefined {
   if (!cursor) return undefined;
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    // Only what the columns can hold: a year PostgreSQL stores, an id without NUL, and a UUID where the ids are UUIDs.
+    const year = date.getUTCFullYear();
+    if (!(year >= 1 && year <= 9999) || typeof id !== 'string' || id.includes('\u0000') || (uuidIds && !UUID.test(id))) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
     throw badRequest('The cursor is not one this API gave out.', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
@@ -38,7 +42,7 @@ export function page<T extends { createdAt: Date; id: string }>(rows: T[], limit
 
 /** Rows after the cursor in (created_at desc, id desc) order; undefined when there is no cursor. */
 export function afterCursor(createdAt: AnyColumn, id: AnyColumn, cursor: string | undefined): SQL | undefined {
-  const c = decodeCursor(cursor);
+  const c = decodeCursor(cursor, (id as { columnType?: string }).columnType === 'PgUUID');
   if (!c) return undefined;
   return or(lt(createdAt, c.createdAt), and(eq(createdAt, c.createdAt), lt(id, c.id)));
 }

@@ -4,7 +4,7 @@
  * loop of bare `client.workflow.start` calls at the same rate for as long.
  * Prints accepted/s and intake latency p50/p99 for both, and the ratio.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { signGeneric } from '../lib/webhook-signature';
 import { startBenchEnvironment } from './environment';
@@ -14,9 +14,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const SECRET = 'bench-webhook-secret';
 
 export async function webhookIntakeBench(): Promise<void> {
-  process.env.BENCH_HOOK_SECRET = SECRET;
-  const env = await startBenchEnvironment();
+  // The bench floods /hooks from one address on purpose.
+  const env = await startBenchEnvironment({ RATE_LIMIT_PER_MINUTE: '0', SECRETS_KEY: randomBytes(32).toString('base64') });
   const { app, client, auth } = env;
+  await app.inject({ method: 'PUT', url: '/api/variables/BENCH_HOOK_SECRET', headers: auth, payload: { type: 'secret', value: SECRET } });
   const path = `bench-${Date.now()}`;
   const definition = {
     nodes: [
@@ -29,9 +30,10 @@ export async function webhookIntakeBench(): Promise<void> {
   await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/publish`, headers: auth });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
+  const hookUrl = new URL((await app.inject({ method: 'GET', url: '/api/webhooks', headers: auth })).json().items[0].url as string).pathname;
 
   const result = await autocannon({
-    url: `http://127.0.0.1:${address.port}/hooks/${path}`,
+    url: `http://127.0.0.1:${address.port}${hookUrl}`,
     method: 'POST',
     connections: 20,
     overallRate: RATE,

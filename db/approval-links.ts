@@ -35,17 +35,26 @@ export async function signApprovalLink(db: Db, claims: LinkClaims): Promise<stri
   return `${payload}.${mac(await signingKey(db), payload)}`;
 }
 
-/** The claims of a genuine token, or undefined for anything else. */
+/** Two base64url parts joined by one dot, at most 1,000 characters: nothing else could be a token we issued. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,956}\.[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The claims of a token exactly as we issued it, or undefined for anything
+ * else: the whole token is compared (in constant time) with the one we would
+ * sign for its payload, so a suffix, a second dot or a re-encoded signature
+ * is refused.
+ */
 export async function verifyApprovalLink(db: Db, token: string): Promise<LinkClaims | undefined> {
-  const [payload, signature] = token.split('.');
-  if (!payload || !signature || token.length > 1000) return undefined;
-  const expected = Buffer.from(mac(await signingKey(db), payload));
-  const given = Buffer.from(signature);
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  const payload = token.slice(0, token.indexOf('.'));
+  const expected = Buffer.from(`${payload}.${mac(await signingKey(db), payload)}`);
+  const given = Buffer.from(token);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
-    const [tenantId, runId, approvalId, userId] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as string[];
-    if (!tenantId || !runId || !approvalId || !userId) return undefined;
-    return { tenantId, runId, approvalId, userId };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(claims) || claims.length !== 4 || !claims.every((c) => typeof c === 'string' && c.length > 0)) return undefined;
+    const [tenantId, runId, approvalId, userId] = claims as string[];
+    return { tenantId: tenantId!, runId: runId!, approvalId: approvalId!, userId: userId! };
   } catch {
     return undefined;
   }

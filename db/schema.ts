@@ -150,15 +150,19 @@ export const workflowTriggers = pgTable('workflow_triggers', {
   nodeId: text('node_id').notNull(),
   triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
   config: jsonb('config').notNull(),
-  /** Webhook path, unique among active triggers of all tenants: /hooks/:path carries no tenant. */
+  /** Webhook path, unique among the tenant's active triggers: the public URL is /hooks/<tenant id>/<path>. */
   path: text('path'),
   eventName: text('event_name'),
   isActive: boolean('is_active').notNull().default(true),
   lastTriggered: timestamp('last_triggered', { withTimezone: true }),
   triggerCount: integer('trigger_count').notNull().default(0),
+  /** Deliveries refused (bad or missing signature): counted, not stored one by one, so strangers cannot fill the database. */
+  rejectedCount: integer('rejected_count').notNull().default(0),
+  lastRejectedAt: timestamp('last_rejected_at', { withTimezone: true }),
+  lastRejectionReason: text('last_rejection_reason'),
   createdAt: createdAt(),
 }, (t) => [
-  uniqueIndex('workflow_triggers_active_path').on(t.path).where(sql`${t.isActive} and ${t.path} is not null`),
+  uniqueIndex('workflow_triggers_active_tenant_path').on(t.tenantId, t.path).where(sql`${t.isActive} and ${t.path} is not null`),
   index('workflow_triggers_event').on(t.tenantId, t.eventName),
   check('workflow_triggers_type_check', oneOf('trigger_type', TRIGGER_TYPES)),
 ]);
@@ -291,6 +295,19 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   error: text('error'),
 }, (t) => [uniqueIndex('webhook_deliveries_trigger_delivery').on(t.triggerId, t.deliveryId)]);
 
+/**
+ * Every verified signature a trigger accepted, with the run it answered: a delivery id outside the signature can
+ * be swapped, so a signature seen again is the same delivery whatever id it carries. Kept for IDEMPOTENCY_TTL.
+ */
+export const webhookSignatures = pgTable('webhook_signatures', {
+  triggerId: uuid('trigger_id').notNull().references(() => workflowTriggers.id, { onDelete: 'cascade' }),
+  tenantId: tenantId(),
+  /** SHA-256 of the preset and the signature that verified (which covers the body, and the timestamp where there is one). */
+  signatureHash: text('signature_hash').notNull(),
+  runId: text('run_id').notNull(),
+  seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.triggerId, t.signatureHash] }), index('webhook_signatures_seen').on(t.seenAt)]);
+
 /** Stored node outputs too large to carry in Temporal history; referenced as `{ $ref: id }`. */
 export const largePayloads = pgTable('large_payloads', {
   id: text('id').notNull(),
@@ -338,7 +355,7 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   statusCode: integer('status_code'),
   response: jsonb('response'),
   createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] })]);
+}, (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] }), index('idempotency_keys_created').on(t.createdAt)]);
 
 /** One row per run: step counts and duration (db/migrations, hand-written). */
 export const executionSummary = pgView('vw_workflow_execution_summary', {

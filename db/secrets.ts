@@ -10,11 +10,15 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { and, eq } from 'drizzle-orm';
 import { resolveSecret } from '../lib/env-secrets';
 import type { Db } from './client';
-import { workflowVariables } from './schema';
+import { SECRET_MARKER } from '../interpreter/secret-refs';
+import { redactorFor, type Redactor } from '../lib/redact';
+import { tenants, workflowVariables } from './schema';
 
 export interface SecretKeys {
   current: Buffer | undefined;
   previous: Buffer | undefined;
+  /** ENV_SECRETS: the environment variables the default tenant may name as secrets (none when unset). */
+  envSecrets?: ReadonlySet<string>;
 }
 
 export function parseKey(base64: string | undefined, name: string): Buffer | undefined {
@@ -50,26 +54,42 @@ export async function readSecret(db: Db, keys: SecretKeys, tenantId: string, nam
 }
 
 /**
- * A secret by name for signing and verifying webhooks: the tenant's store first, then the process environment
- * (for secrets an operator keeps in the deployment). Undefined when neither has it, or the store cannot open it.
+ * A secret by name for signing and verifying webhooks: the tenant's store first, then, for the default tenant
+ * only, the process environment, but only names the operator listed in ENV_SECRETS (so no tenant can sign with
+ * ADMIN_API_KEY, HOME or another tenant's deployment secret). Undefined when neither has it.
  */
 export async function findSecret(db: Db, keys: SecretKeys, tenantId: string, name: string | undefined): Promise<string | undefined> {
   if (!name) return undefined;
-  return (await readSecret(db, keys, tenantId, name).catch(() => undefined)) ?? resolveSecret(name);
+  const stored = await readSecret(db, keys, tenantId, name).catch(() => undefined);
+  if (stored !== undefined) return stored;
+  if (!keys.envSecrets?.has(name) || !(await isDefaultTenant(db, tenantId))) return undefined;
+  return resolveSecret(name);
 }
 
-const SECRET_EXPRESSION = /\{\{\s*secrets\.([A-Za-z_][\w-]*)\s*\}\}/g;
+async function isDefaultTenant(db: Db, tenantId: string): Promise<boolean> {
+  const row = (await db.select({ isDefault: tenants.isDefault }).from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0];
+  return row?.isDefault === true;
+}
 
-/** Replaces every `{{ secrets.NAME }}` in the strings of `value` with the tenant's secret; unknown names fail. */
-export async function fillSecrets(db: Db, keys: SecretKeys, tenantId: string, value: unknown): Promise<unknown> {
+/** The secrets an activity filled in, and how to take their values out of anything it is about to let go of. */
+export interface FilledSecrets<T> {
+  value: T;
+  redact: Redactor;
+}
+
+/**
+ * Replaces every secret marker (interpreter/secret-refs.ts) in the strings of `value` with the tenant's secret;
+ * unknown names fail. Only markers are filled: `{{ secrets.NAME }}` written in run-time data stays text.
+ */
+export async function fillSecrets<T>(db: Db, keys: SecretKeys, tenantId: string, value: T): Promise<FilledSecrets<T>> {
   const names = new Set<string>();
   const collect = (v: unknown) => {
-    if (typeof v === 'string') for (const m of v.matchAll(SECRET_EXPRESSION)) names.add(m[1] as string);
+    if (typeof v === 'string') for (const m of v.matchAll(SECRET_MARKER)) names.add(m[1] as string);
     else if (Array.isArray(v)) v.forEach(collect);
     else if (v && typeof v === 'object') Object.values(v).forEach(collect);
   };
   collect(value);
-  if (names.size === 0) return value;
+  if (names.size === 0) return { value, redact: redactorFor(new Map()) };
   const found = new Map<string, string>();
   for (const name of names) {
     const secret = await readSecret(db, keys, tenantId, name);
@@ -77,10 +97,10 @@ export async function fillSecrets(db: Db, keys: SecretKeys, tenantId: string, va
     found.set(name, secret);
   }
   const replace = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.replace(SECRET_EXPRESSION, (_, name: string) => found.get(name) ?? '');
+    if (typeof v === 'string') return v.replace(SECRET_MARKER, (_, name: string) => found.get(name) ?? '');
     if (Array.isArray(v)) return v.map(replace);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replace(x)]));
     return v;
   };
-  return replace(value);
+  return { value: replace(value) as T, redact: redactorFor(found) };
 }

@@ -4,11 +4,15 @@
  * every semantic problem at once); per-type data schemas check the rest.
  */
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, tooDeepAt } from './json-walk';
 
 export const NODE_TYPES = ['trigger', 'action', 'integration', 'notification', 'condition', 'approval', 'delay', 'loop', 'join', 'subworkflow', 'end'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 const jsonObject = z.record(z.string(), z.unknown());
+
+/** The largest number a PostgreSQL `integer` column holds: versions and quorums beyond it could not be stored or looked up. */
+export const MAX_INT32 = 2_147_483_647;
 
 export const NodeSchema = z.object({
   id: z.string().min(1, 'a node needs an id').max(200),
@@ -58,7 +62,11 @@ export const DefinitionSchema = z.object({
   nodes: z.array(NodeSchema).max(1000, 'at most 1000 nodes'),
   edges: z.array(EdgeSchema).max(5000, 'at most 5000 edges'),
   viewport: z.unknown().optional(),
-}).loose();
+}).loose().superRefine((definition, ctx) => {
+  // Measured without recursion, before anything recursive (templates, conditions, hashing) walks the definition.
+  const at = tooDeepAt(definition, MAX_JSON_DEPTH);
+  if (at) ctx.addIssue({ code: 'custom', path: [...at], message: `nested more than ${MAX_JSON_DEPTH} levels deep` });
+});
 
 export type GraphNode = z.infer<typeof NodeSchema>;
 export type GraphEdge = z.infer<typeof EdgeSchema>;
@@ -98,7 +106,7 @@ export const NodeDataSchemas: Record<NodeType, z.ZodType> = {
   approval: z.object({
     approverRoles: z.array(z.string()).optional(),
     approverUsers: z.array(z.string()).optional(),
-    quorum: z.number().int().min(1).optional(),
+    quorum: z.number().int().min(1).max(MAX_INT32).optional(),
     expiresIn: durationText.optional(),
     reminderEvery: durationText.optional(),
     escalation: z.object({ after: durationText, toRoles: z.array(z.string()).min(1) }).optional(),
@@ -109,7 +117,7 @@ export const NodeDataSchemas: Record<NodeType, z.ZodType> = {
   delay: z.object({ duration: durationText.optional(), until: template.optional() }).loose(),
   loop: z.object({ forEach: z.string(), as: z.string().optional(), maxIterations: z.number().int().min(1).optional(), concurrency: z.number().int().min(1).max(100).optional() }).loose(),
   join: z.object({ mode: z.enum(['all', 'any']).default('all') }).loose(),
-  subworkflow: z.object({ workflowId: z.string(), version: z.number().int().min(1).optional(), input: z.unknown().optional(), wait: z.boolean().optional() }).loose(),
+  subworkflow: z.object({ workflowId: z.string(), version: z.number().int().min(1).max(MAX_INT32).optional(), input: z.unknown().optional(), wait: z.boolean().optional() }).loose(),
   end: z.object({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), output: z.unknown().optional() }).loose(),
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPath, parsePath } from './paths';
+import { secretMarker } from './secret-refs';
 import { checkExpression, findExpressions, render, renderString } from './templates';
 
 const context = { input: { amount: 12.5, items: [{ name: 'laptop' }, { name: 'mouse' }], tags: ['a', 'b'], flag: false }, vars: { who: 'Ada' } };
@@ -43,8 +44,16 @@ describe('templates', () => {
 });
 
 describe('secrets in templates', () => {
-  it('are left as written for the activity to fill in', () => {
-    expect(renderString('Bearer {{ secrets.API_TOKEN }} for {{ vars.who }}', context)).toBe('Bearer {{ secrets.API_TOKEN }} for Ada');
-    expect(renderString('{{ secrets.API_TOKEN }}', context)).toBe('{{ secrets.API_TOKEN }}');
+  it('become markers for the activity to fill in', () => {
+    expect(renderString('Bearer {{ secrets.API_TOKEN }} for {{ vars.who }}', context)).toBe(`Bearer ${secretMarker('API_TOKEN')} for Ada`);
+    expect(renderString('{{ secrets.API_TOKEN }}', context)).toBe(secretMarker('API_TOKEN'));
+  });
+
+  it('are never read from run-time data: a secret reference in input stays text, and a forged marker is defused', () => {
+    const hostile = { input: { url: 'http://x/collect?leak={{ secrets.API_TOKEN }}', forged: `a ${secretMarker('API_TOKEN')} b`, nested: { deep: [secretMarker('API_TOKEN')] } } };
+    const rendered = render({ url: '{{ input.url }}', text: 'go to {{ input.url }}', forged: '{{ input.forged }}', inline: 'x {{ input.forged }}', nested: '{{ input.nested }}' }, hostile);
+    expect(rendered).toMatchObject({ url: 'http://x/collect?leak={{ secrets.API_TOKEN }}', text: 'go to http://x/collect?leak={{ secrets.API_TOKEN }}' });
+    expect(JSON.stringify(rendered)).not.toContain('\uE000');
+    expect((rendered as { forged: string }).forged).toBe('a \uFFFDsecrets.API_TOKEN\uFFFD b');
   });
 });

@@ -4,6 +4,7 @@
  * an expression is a path and nothing more.
  */
 import { getPath, parsePath } from './paths';
+import { defuse, secretMarker, secretNameOf } from './secret-refs';
 
 const EXPRESSION = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const LONE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
@@ -18,15 +19,22 @@ export function toText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Renders one string against the context. */
-/** `{{ secrets.* }}` stays as written: the activity that does the work fills it in, so no secret enters history. */
-const isSecret = (expression: string) => /^secrets\./.test(expression.trim());
-
+/**
+ * Renders one string of the definition against the context. `{{ secrets.* }}` becomes a marker that only the
+ * activity doing the work fills in (so no secret enters history); values from the context are run-time data,
+ * placed as they are and never rendered again (secret-refs.ts).
+ */
 export function renderString(template: string, context: unknown): unknown {
   const lone = LONE.exec(template);
-  if (lone) return isSecret(lone[1] as string) ? template : getPath(context, lone[1] as string);
+  if (lone) {
+    const secret = secretNameOf(lone[1] as string);
+    return secret ? secretMarker(secret) : defuse(getPath(context, lone[1] as string));
+  }
   if (!template.includes('{{')) return template;
-  return template.replace(EXPRESSION, (whole: string, expr: string) => (isSecret(expr) ? whole : toText(getPath(context, expr))));
+  return template.replace(EXPRESSION, (_whole: string, expr: string) => {
+    const secret = secretNameOf(expr);
+    return secret ? secretMarker(secret) : (defuse(toText(getPath(context, expr))) as string);
+  });
 }
 
 /** Renders every string inside a JSON value (objects and lists are walked; keys are kept). */

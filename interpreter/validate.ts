@@ -5,6 +5,7 @@
  */
 import { checkCondition } from './conditions';
 import { isDuration } from './durations';
+import { checkGraphWork } from './graph-work';
 import { edgesFor, isConditional } from './route';
 import { type Definition, DefinitionSchema, handlesOf, NODE_TYPES, NodeDataSchemas, type NodeType, WORK_TYPES } from './schema';
 import { integrationSchema } from './integrations';
@@ -30,6 +31,8 @@ export interface ValidationEnvironment {
   selfId?: string;
   /** Ids of workflows a subworkflow may name (this tenant's published ones); unchecked when absent. */
   knownWorkflowIds?: ReadonlySet<string>;
+  /** The most node runs a run of this graph may make in the worst case (MAX_GRAPH_WORK). */
+  maxGraphWork?: number;
 }
 
 /** What a trigger's `input` and `idempotencyKey` templates read. */
@@ -185,6 +188,7 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
       if (!reached.has(node.id)) errors.push({ path: `nodes[${i}]`, message: `node "${node.id}" cannot be reached from a trigger` });
     });
   }
+  errors.push(...checkGraphWork(def, env.maxGraphWork));
   return { valid: errors.length === 0, errors, warnings, definition: def };
 }
 

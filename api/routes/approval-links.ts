@@ -10,6 +10,10 @@ import { verifyApprovalLink } from '../../db/approval-links';
 import { users, workflowApprovals, workflowInstances, workflows } from '../../db/schema';
 import { HttpProblem } from '../errors';
 import { decide } from '../services/approvals';
+import { DECISION_FAILURES, stateQuery, type Vote } from '../../workflows/messages';
+
+/** The forms the workflow accepts for the default outcomes, as its votes record them. */
+const canonicalDecision = (decision: string) => ({ approve: 'approved', reject: 'rejected' })[decision] ?? decision;
 
 const escape = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -43,6 +47,20 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
     )[0];
     return row;
   };
+  /** A second post never changes a vote; the answer names the vote that counts (a repeated click of the same button is no conflict). */
+  const voteStands = (reply: FastifyReply, workflowName: string, standing: string, posted: string) =>
+    standing === canonicalDecision(posted)
+      ? page(reply, 200, 'Already recorded', `<h1>${escape(workflowName)}</h1><p><strong>Already recorded: ${escape(standing)}.</strong> Nothing more to do.</p>`)
+      : page(reply, 409, 'Already answered', `<h1>${escape(workflowName)}</h1><p><strong>Not recorded: you already answered ${escape(standing)}.</strong> That vote stands.</p>`);
+  /** The approver's vote on a still-open approval, as the run holds it (the table learns the votes when the approval closes). */
+  const liveVote = async (runId: string, approvalId: string, userId: string): Promise<string | undefined> => {
+    try {
+      const state = await app.temporal.workflow.getHandle(runId).query(stateQuery);
+      return state.pendingApprovals.find((a) => a.approvalId === approvalId)?.votes.find((v) => v.userId === userId)?.decision;
+    } catch {
+      return undefined;
+    }
+  };
   const gone = (reply: FastifyReply) => page(reply, 404, 'Link not valid', '<h1>This link is not valid</h1><p>It may have been mistyped, or the request it belonged to no longer exists.</p>');
 
   app.get<{ Params: { token: string }; Querystring: { decision?: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
@@ -66,11 +84,19 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
     const { approval, run, workflowName, user } = row;
     const decision = request.body?.decision;
     if (!decision) return page(reply, 400, 'No decision', '<h1>No decision was sent</h1><p>Use one of the buttons on the page.</p>');
+    const earlier = (approval.votes as Vote[]).find((v) => v.userId === user.id);
+    if (earlier) return voteStands(reply, workflowName, earlier.decision, decision);
     try {
       const view = await decide(app.temporal, approval, run.id, { userId: user.id, email: user.email, roles: user.roles }, decision, request.body.comment || undefined, `${approval.id}:link:${user.id}`);
+      // The Update id is per approver, so a repeated post is answered with the first vote's result: say which vote that was.
+      const standing = view.votes.find((v) => v.userId === user.id)?.decision;
+      if (standing && standing !== canonicalDecision(decision)) return voteStands(reply, workflowName, standing, decision);
       const what = view.status === 'pending' ? 'Your vote is recorded; the request waits for more approvers.' : `The request is now ${escape(view.status)}.`;
-      return page(reply, 200, 'Recorded', `<h1>${escape(workflowName)}</h1><p><strong>Recorded: ${escape(decision)}.</strong> ${what}</p>`);
+      return page(reply, 200, 'Recorded', `<h1>${escape(workflowName)}</h1><p><strong>Recorded: ${escape(standing ?? decision)}.</strong> ${what}</p>`);
     } catch (error) {
+      // Voted already by another way (the API, or an older link): the run knows that vote.
+      const standing = error instanceof HttpProblem && error.extra.reason === DECISION_FAILURES.alreadyVoted ? await liveVote(run.id, approval.id, user.id) : undefined;
+      if (standing) return voteStands(reply, workflowName, standing, decision);
       if (error instanceof HttpProblem) return page(reply, error.status, 'Not recorded', `<h1>Not recorded</h1><p>${escape(error.message)}</p>`);
       throw error;
     }

@@ -2,7 +2,8 @@
  * Stored documents: `POST /api/documents` takes the file as the raw request
  * body (its Content-Type is kept, `?filename=` names it), and an email node
  * attaches it by `documentId`. `GET /api/documents[/:id]` lists and describes,
- * `GET /api/documents/:id/content` returns the bytes, `DELETE` removes one.
+ * `GET /api/documents/:id/content` returns the bytes, `DELETE` removes one
+ * (the uploader's own, or any as admin). Who may upload is api/permissions.ts's to say.
  */
 import { createHash } from 'node:crypto';
 import { and, desc, eq, getTableColumns } from 'drizzle-orm';
@@ -10,7 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { documents } from '../../db/schema';
 import { callerOf } from '../auth';
-import { badRequest, notFound } from '../errors';
+import { badRequest, forbidden, notFound } from '../errors';
 
 /** The largest document kept (and so the largest attachment by id): 10 MiB. */
 export const DOCUMENT_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -86,8 +87,14 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/api/documents/:id', { schema: { tags: ['documents'], params: IdParams } }, async (request, reply) => {
     const caller = callerOf(request);
-    const deleted = await db.delete(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).returning({ id: documents.id });
-    if (!deleted.length) throw notFound('Document', request.params.id);
+    // The matrix lets operators and editors delete; which document is the resource's own rule: the uploader's, unless admin.
+    const mine = caller.roles.includes('admin') ? undefined : eq(documents.createdBy, caller.userId);
+    const deleted = await db.delete(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId), mine)).returning({ id: documents.id });
+    if (!deleted.length) {
+      const exists = (await db.select({ id: documents.id }).from(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).limit(1)).length > 0;
+      if (exists) throw forbidden('Only the user who uploaded this document, or an admin, may delete it.');
+      throw notFound('Document', request.params.id);
+    }
     return reply.code(204).send();
   });
 };

@@ -3,26 +3,27 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { workflowVersions } from '../../db/schema';
-import { callerOf, requireRole } from '../auth';
+import { callerOf } from '../auth';
 import { once } from '../idempotency';
+import { DraftDefinition, label, uuidOf, versionNumber, versionParam } from '../params';
 import { archiveWorkflow, createWorkflow, getVersion, getWorkflow, publishWorkflow, type VersionRow } from '../services/definitions';
 import { syncSchedules } from '../services/schedules';
 import { workflowView } from './workflows';
 
-const IdParams = z.object({ id: z.uuid('must be a workflow id (a UUID)') });
-const VersionParams = IdParams.extend({ n: z.coerce.number().int().min(1) });
+const IdParams = z.object({ id: uuidOf('a workflow') });
+const VersionParams = IdParams.extend({ n: versionParam });
 
 /** The export document: one JSON carrying everything needed to recreate the workflow elsewhere. */
 export const EXPORT_FORMAT = 'graphflow.workflow/v1';
 const ExportDocument = z.object({
   format: z.literal(EXPORT_FORMAT),
-  name: z.string().trim().min(1).max(200),
+  name: label(200),
   description: z.string().max(10_000).nullish(),
-  category: z.string().trim().min(1).max(100).optional(),
-  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  category: label(100).optional(),
+  tags: z.array(label(100)).max(50).optional(),
   isTemplate: z.boolean().optional(),
-  definition: z.object({ nodes: z.array(z.unknown()).max(1000), edges: z.array(z.unknown()).max(5000) }).loose(),
-  exportedVersion: z.number().int().nullish(),
+  definition: DraftDefinition,
+  exportedVersion: versionNumber.nullish(),
 }).strict();
 
 function versionView(row: VersionRow, withDefinition: boolean) {
@@ -61,11 +62,11 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { params: VersionParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(), tags: ['definitions'] },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'editor');
     const source = await getVersion(db, caller, request.params.id, request.params.n);
     const { version, created } = await publishWorkflow(db, caller, request.params.id, {
       definition: source.workflowData as Record<string, unknown>,
       isRollbackVersion: true,
+      maxGraphWork: app.config.maxGraphWork,
       changeDescription: request.body?.changeDescription ?? `Rollback to version ${source.version}`,
     });
     await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
@@ -74,17 +75,15 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/workflows/:id/archive', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
     const caller = callerOf(request);
-    requireRole(caller, 'editor');
     const archived = await archiveWorkflow(db, caller, request.params.id);
     await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
     return workflowView(archived);
   });
 
   app.post('/api/workflows/:id/clone', {
-    schema: { params: IdParams, body: z.object({ name: z.string().trim().min(1).max(200).optional() }).strict().nullish(), tags: ['definitions'] },
+    schema: { params: IdParams, body: z.object({ name: label(200).optional() }).strict().nullish(), tags: ['definitions'] },
   }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'editor');
     const source = await getWorkflow(db, caller, request.params.id);
     return once(db, caller, request, reply, async () => {
       const row = await createWorkflow(db, caller, { name: request.body?.name ?? `${source.name} (copy)`, description: source.description, category: source.category, tags: source.tags, definition: source.workflowData });
@@ -111,7 +110,6 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/workflows/import', { schema: { body: ExportDocument, tags: ['definitions'] } }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'editor');
     return once(db, caller, request, reply, async () => {
       const row = await createWorkflow(db, caller, request.body);
       return { status: 201, body: workflowView(row) };

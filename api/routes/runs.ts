@@ -2,12 +2,13 @@ import { and, asc, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PRIORITIES, RUN_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflowNotifications } from '../../db/schema';
-import { callerOf, requireRole, type Caller } from '../auth';
+import { callerOf, type Caller } from '../auth';
 import { expand } from '../../db/payloads';
 import { conflict, notFound } from '../errors';
 import { startRun } from '../services/runs';
 import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
 import { afterCursor, page, PageQuery } from '../pagination';
+import { isoMoment } from '../params';
 
 type InstanceRow = typeof workflowInstances.$inferSelect;
 type ExecutionRow = typeof workflowExecutions.$inferSelect;
@@ -68,8 +69,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         status: z.enum(RUN_STATUSES).optional(),
         priority: z.enum(PRIORITIES).optional(),
         triggeredBy: z.string().max(200).optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
+        from: isoMoment.optional(),
+        to: isoMoment.optional(),
         ...PageQuery,
       }).strict(),
     },
@@ -96,11 +97,10 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!row) throw notFound('Run', runId);
     return row;
   };
-  const closedProblem = (status: string, action: string) => conflict(`The run is ${status}; it cannot be ${action}.`, { status });
+  const closedProblem = (status: string, action: string) => conflict(`The run is ${status}; it cannot be ${action}.`, { runStatus: status });
 
   app.post('/api/runs/:runId/cancel', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'operator', 'editor');
     const run = await loadRun(caller, request.params.runId);
     if (['completed', 'failed', 'cancelled'].includes(run.status)) throw closedProblem(run.status, 'cancelled');
     try {
@@ -114,7 +114,6 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   for (const [action, signal, from, to] of [['pause', pauseSignal, ['pending', 'running'], 'paused'], ['resume', resumeSignal, ['paused'], 'running']] as const) {
     app.post(`/api/runs/:runId/${action}`, { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
       const caller = callerOf(request);
-      requireRole(caller, 'operator', 'editor');
       const run = await loadRun(caller, request.params.runId);
       if (!(from as readonly string[]).includes(run.status)) throw closedProblem(run.status, action === 'pause' ? 'paused' : 'resumed');
       try {
@@ -128,7 +127,6 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/runs/:runId/retry', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'operator', 'editor');
     const run = await loadRun(caller, request.params.runId);
     const started = await startRun(app.runDeps, caller, { workflowId: run.workflowId, input: run.input, version: run.version, priority: run.priority });
     return reply.code(202).send({ ...started, retryOf: run.id });

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { secretKeysOf } from '../../config';
 import { seal } from '../../db/secrets';
 import { VARIABLE_TYPES, workflowVariables } from '../../db/schema';
-import { callerOf, requireRole } from '../auth';
+import { callerOf } from '../auth';
 import { badRequest, conflict, notFound } from '../errors';
 
 type VariableRow = typeof workflowVariables.$inferSelect;
@@ -53,7 +53,6 @@ export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['variables'], params: KeyParams, body: z.object({ type: z.enum(VARIABLE_TYPES), value: z.unknown() }).strict() },
   }, async (request) => {
     const caller = callerOf(request);
-    requireRole(caller, 'admin');
     const { type, value } = request.body;
     if (!VALUE_CHECK[type](value)) throw badRequest(`The value does not match type "${type}".`, [{ path: 'body.value', message: `expected a ${type === 'secret' ? 'non-empty string' : type}` }]);
     let stored: { value: unknown; encrypted: string | null; keyId: string | null } = { value: value ?? null, encrypted: null, keyId: null };
@@ -74,7 +73,6 @@ export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete('/api/variables/:key', { schema: { tags: ['variables'], params: KeyParams } }, async (request, reply) => {
     const caller = callerOf(request);
-    requireRole(caller, 'admin');
     const deleted = await db.delete(workflowVariables).where(and(eq(workflowVariables.tenantId, caller.tenantId), eq(workflowVariables.key, request.params.key))).returning({ key: workflowVariables.key });
     if (!deleted.length) throw notFound('Variable', request.params.key);
     return reply.code(204).send();

@@ -43,7 +43,7 @@ export async function decide(
 ): Promise<Omit<ApprovalView, 'status'> & { status: 'pending' | 'approved' | 'rejected' | string }> {
   // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
   if (approval.status !== 'pending') {
-    throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { status: approval.status });
+    throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { approvalStatus: approval.status });
   }
   const handle = temporal.workflow.getHandle(runId);
   const args = [{ approvalId: approval.id, decision, ...(comment ? { comment } : {}), actor: { userId: actor.userId, email: actor.email, roles: actor.roles } }] as const;

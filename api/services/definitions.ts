@@ -60,30 +60,39 @@ export function definitionToPublish(row: WorkflowRow): Record<string, unknown> {
 }
 
 /** Validates a workflow's draft with everything the validator needs from the database. */
-export async function validateWorkflow(db: Db, caller: Caller, row: WorkflowRow): Promise<ValidationResult> {
+export async function validateWorkflow(db: Db, caller: Caller, row: WorkflowRow, limits: { maxGraphWork?: number } = {}): Promise<ValidationResult> {
   const definition = definitionToPublish(row);
   const published = await db
     .select({ id: workflows.id })
     .from(workflows)
     .where(and(eq(workflows.tenantId, caller.tenantId), isNotNull(workflows.latestVersion)));
-  const result = validateDefinition(definition, { selfId: row.id, knownWorkflowIds: new Set(published.map((p) => p.id)) });
+  const result = validateDefinition(definition, { selfId: row.id, knownWorkflowIds: new Set(published.map((p) => p.id)), ...limits });
   const problems = [...checkSchema(definition.inputSchema), ...(await subworkflowCycles(db, caller, row.id, definition))];
   if (problems.length) return { ...result, valid: false, errors: [...result.errors, ...problems] };
   return result;
 }
 
-const subworkflowTargets = (definition: unknown): string[] =>
-  ((definition as { nodes?: Array<{ type?: string; data?: { workflowId?: unknown } }> } | undefined)?.nodes ?? [])
-    .filter((n) => n.type === 'subworkflow' && typeof n.data?.workflowId === 'string')
-    .map((n) => n.data!.workflowId as string);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Each subworkflow node's target, by the node's index. Read from a draft, which may be anything: a node that
+ * is not an object, or an id that is not a UUID, names no workflow (the validator reports those).
+ */
+function subworkflowTargets(definition: unknown): Array<{ index: number; workflowId: string }> {
+  const nodes = (definition as { nodes?: unknown } | null | undefined)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((node: unknown, index) => {
+    const { type, data } = (node && typeof node === 'object' ? node : {}) as { type?: unknown; data?: unknown };
+    const workflowId = type === 'subworkflow' && data && typeof data === 'object' ? (data as { workflowId?: unknown }).workflowId : undefined;
+    return typeof workflowId === 'string' && UUID.test(workflowId) ? [{ index, workflowId }] : [];
+  });
+}
 
 /** A subworkflow that would call this workflow again through the latest published versions of the others. */
 async function subworkflowCycles(db: Db, caller: Caller, selfId: string, definition: unknown): Promise<Array<{ path: string; message: string }>> {
   const problems: Array<{ path: string; message: string }> = [];
-  const nodes = (definition as { nodes?: Array<{ type?: string; data?: { workflowId?: unknown } }> }).nodes ?? [];
-  for (const [i, node] of nodes.entries()) {
-    const start = node.type === 'subworkflow' ? node.data?.workflowId : undefined;
-    if (typeof start !== 'string' || start === selfId) continue;
+  for (const { index: i, workflowId: start } of subworkflowTargets(definition)) {
+    if (start === selfId) continue;
     const seen = new Set<string>();
     const queue: Array<{ id: string; via: string[] }> = [{ id: start, via: [start] }];
     while (queue.length && seen.size < 200) {
@@ -91,7 +100,7 @@ async function subworkflowCycles(db: Db, caller: Caller, selfId: string, definit
       if (seen.has(id)) continue;
       seen.add(id);
       const latest = (await db.select({ data: workflowVersions.workflowData }).from(workflowVersions).where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.tenantId, caller.tenantId))).orderBy(desc(workflowVersions.version)).limit(1))[0];
-      for (const next of subworkflowTargets(latest?.data)) {
+      for (const { workflowId: next } of subworkflowTargets(latest?.data)) {
         if (next === selfId) {
           problems.push({ path: `nodes[${i}].data.workflowId`, message: `this subworkflow would call this workflow again (through ${via.join(' → ')})` });
           queue.length = 0;
@@ -114,6 +123,8 @@ export interface PublishOptions {
   /** Publish this definition instead of the draft (rollback); it also becomes the draft. */
   definition?: Record<string, unknown>;
   isRollbackVersion?: boolean;
+  /** MAX_GRAPH_WORK: the most node runs one run of the graph may make. */
+  maxGraphWork?: number;
 }
 
 export async function publishWorkflow(db: Db, caller: Caller, id: string, options: PublishOptions = {}): Promise<PublishResult> {
@@ -123,7 +134,7 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
     const { name: _n, description: _d, category: _c, tags: _t, ...draft } = options.definition;
     row = { ...row, workflowData: draft };
   }
-  const validation = await validateWorkflow(db, caller, row);
+  const validation = await validateWorkflow(db, caller, row, { maxGraphWork: options.maxGraphWork });
   if (!validation.valid || !validation.definition) {
     throw unprocessable(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
   }
@@ -215,9 +226,12 @@ async function registerTriggers(tx: Db, caller: Caller, workflowId: string, vers
   });
   const paths = rows.map((r) => r.path).filter((p): p is string => p !== null);
   if (paths.length) {
-    const taken = await tx.select({ path: workflowTriggers.path }).from(workflowTriggers).where(and(inArray(workflowTriggers.path, paths), eq(workflowTriggers.isActive, true)));
-    if (taken.length) {
-      throw unprocessable('A webhook path is already used by another workflow.', taken.map((t) => ({ path: 'nodes', message: `webhook path "${t.path}" is already in use` })));
+    // Paths are per tenant (the URL is /hooks/<tenant id>/<path>): only the tenant's own triggers can hold one, so this tells nobody else anything.
+    const taken = await tx.select({ path: workflowTriggers.path }).from(workflowTriggers).where(and(eq(workflowTriggers.tenantId, caller.tenantId), inArray(workflowTriggers.path, paths), eq(workflowTriggers.isActive, true)));
+    const twice = paths.filter((p, i) => paths.indexOf(p) !== i);
+    if (taken.length || twice.length) {
+      const problems = [...taken.map((t) => ({ path: 'nodes', message: `webhook path "${t.path}" is already used by another of your workflows` })), ...[...new Set(twice)].map((p) => ({ path: 'nodes', message: `webhook path "${p}" is used by two triggers of this workflow` }))];
+      throw unprocessable('A webhook path is already in use.', problems);
     }
   }
   if (rows.length) await tx.insert(workflowTriggers).values(rows);

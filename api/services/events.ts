@@ -3,14 +3,28 @@
  * `run.failed`, `approval.expired`) start every published workflow whose
  * `event` trigger names the event and whose optional condition holds over the
  * payload (`body.*`). With an idempotency key, each workflow starts once per key.
+ * The platform's names are its own: a caller may listen for them, never post them.
  */
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { workflows, workflowTriggers } from '../../db/schema';
 import { type Condition, evaluateCondition } from '../../interpreter/conditions';
 import { render } from '../../interpreter/templates';
-import { HttpProblem } from '../errors';
+import { forbidden, HttpProblem } from '../errors';
 import { type RunDeps, type Starter, startRun } from './runs';
+
+/** The events the platform emits itself (workflows/run-graph.ts); their namespaces `run.` and `approval.` are reserved whole. */
+export const PLATFORM_EVENTS = ['run.completed', 'run.failed', 'approval.expired'] as const;
+const RESERVED_NAMESPACE = /^(run|approval)\./i;
+
+export const isPlatformEvent = (name: string) => RESERVED_NAMESPACE.test(name);
+
+/** Refuses a platform event name from a caller: a forged `run.failed` would start every error handler listening for it. */
+export function assertPostable(name: string): void {
+  if (isPlatformEvent(name)) {
+    throw forbidden(`"${name}" is a platform event name (run.* and approval.* are reserved; the platform emits ${PLATFORM_EVENTS.join(', ')}). A workflow may listen for it, but only the platform posts it; post your own events under another name.`);
+  }
+}
 
 export interface EventRun {
   workflowId: string;

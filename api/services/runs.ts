@@ -2,8 +2,8 @@
  * Starting runs: the one path every trigger uses. The run's definition is
  * pinned to a published version; its id is the Temporal workflow id.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
@@ -15,7 +15,7 @@ import { RunStatusKey, TenantKey, VersionKey, WorkflowIdKey, WorkflowNameKey } f
 import type { RunGraphInput } from '../../workflows/types';
 import type { Caller } from '../auth';
 import { badRequest, conflict, HttpProblem } from '../errors';
-import { stableHash } from '../idempotency';
+import { claimRunKey, stableHash } from '../idempotency';
 import { getVersion, getWorkflow } from './definitions';
 import { checkInput } from './input-schema';
 
@@ -30,7 +30,7 @@ export interface StartRunRequest {
   input: unknown;
   priority?: Priority;
   version?: number;
-  /** Makes a retried start start one run: the run id is derived from it. */
+  /** Makes a retried start start one run: the key names the run for IDEMPOTENCY_TTL. */
   idempotencyKey?: string;
   /** The run id to use (webhooks derive it from the delivery id); overrides idempotencyKey. */
   runId?: string;
@@ -55,11 +55,7 @@ export async function tenantVariables(db: Db, tenantId: string): Promise<Record<
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
-export function runIdFor(tenantId: string, workflowId: string, idempotencyKey: string | undefined): string {
-  if (!idempotencyKey) return `run-${randomUUID()}`;
-  const digest = createHash('sha256').update(`${tenantId}\u0000${workflowId}\u0000${idempotencyKey}`).digest('hex');
-  return `run-${digest.slice(0, 32)}`;
-}
+export const newRunId = () => `run-${randomUUID()}`;
 
 export async function startRun(deps: RunDeps, caller: Starter, request: StartRunRequest): Promise<StartedRun> {
   const { db, temporal, config } = deps;
@@ -72,8 +68,12 @@ export async function startRun(deps: RunDeps, caller: Starter, request: StartRun
   const problems = checkInput(graph.inputSchema, input, version.contentHash);
   if (problems.length) throw badRequest(`The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`, problems);
 
-  const runId = request.runId ?? runIdFor(caller.tenantId, workflow.id, request.idempotencyKey);
   const priority = request.priority ?? 'normal';
+  // A key names the run it first started for IDEMPOTENCY_TTL, whatever became of that run; then it may start another.
+  const runId = request.runId
+    ?? (request.idempotencyKey
+      ? await claimRunKey(db, config.idempotencyTtlMs, { tenantId: caller.tenantId, workflowId: workflow.id, key: request.idempotencyKey, request: { input, version: request.version ?? null, priority }, runId: newRunId() })
+      : newRunId());
   const trigger: TriggerInfo = request.trigger ?? { type: 'manual' };
   const inserted = await db
     .insert(workflowInstances)
@@ -93,9 +93,11 @@ export async function startRun(deps: RunDeps, caller: Starter, request: StartRun
     .returning({ id: workflowInstances.id });
   if (inserted.length === 0) {
     const existing = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
-    if (!existing || stableHash(existing.input) !== stableHash(input) || existing.version !== version.version) {
-      throw conflict('This Idempotency-Key already started a run with a different input or version. Use a new key for a new run.', { runId });
+    if (!existing || stableHash(existing.input) !== stableHash(input) || (request.version !== undefined && existing.version !== request.version)) {
+      throw conflict('This delivery or Idempotency-Key already started a run with a different input or version. Use a new key for a new run.', { runId });
     }
+    // Started before (the run has moved on): answer it. Only a run still `pending` may be one whose start never reached Temporal.
+    if (existing.status !== 'pending') return { runId, workflowId: workflow.id, version: existing.version, status: existing.status, created: false };
   }
 
   const args: RunGraphInput = {
@@ -113,6 +115,8 @@ export async function startRun(deps: RunDeps, caller: Starter, request: StartRun
     await temporal.workflow.start<typeof runGraph>('runGraph', {
       taskQueue: config.temporal.taskQueue,
       workflowId: runId,
+      // One execution per run id, ever: a repeat after the run closed must not run it again.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [args],
       typedSearchAttributes: [
         { key: WorkflowNameKey, value: workflow.name },

@@ -1,18 +1,20 @@
 /** Outbound webhooks signed like inbound ones, with the secret kept out of history; the integration catalogue. */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../lib/webhook-signature';
 import { createHarness, type Harness, settled } from '../harness';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
 const SECRET = `outbound-secret-${Date.now()}-do-not-leak`;
-process.env.TEST_OUTBOUND_SECRET = SECRET;
 
 let h: Harness;
 let target: HttpTarget;
 beforeAll(async () => {
   target = await startHttpTarget();
-  h = await createHarness();
+  h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64') });
+  // The tenant's own secrets store (environment secrets are the default tenant's alone).
+  expect((await h.api(h.tenant.adminKey, { method: 'PUT', url: '/api/variables/TEST_OUTBOUND_SECRET', payload: { type: 'secret', value: SECRET } })).statusCode).toBe(200);
 });
 afterAll(async () => {
   await h?.close();
@@ -38,7 +40,7 @@ describe('outbound webhooks', () => {
     expect(JSON.parse(received.body)).toEqual({ order: 42 });
     expect(received.headers['idempotency-key']).toBe(`${runId}:tell:1`);
     const verdict = verifyWebhook({ preset: 'generic', headers: received.headers, raw: Buffer.from(received.body), secrets: [SECRET], now: Date.now() });
-    expect(verdict).toEqual({ ok: true, deliveryId: `${runId}:tell:1` });
+    expect(verdict).toMatchObject({ ok: true, deliveryId: `${runId}:tell:1` });
 
     const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', inject('temporalAddress')], { encoding: 'utf8' });
     // Payloads are base64 in the history's JSON form: search their decoded text too.

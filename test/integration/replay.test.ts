@@ -148,6 +148,27 @@ function graphs(url: string, childId: string) {
         { id: 'e8', source: 'each', sourceHandle: 'done', target: 'done' },
       ],
     },
+    // Nested loops of quick nodes: past its budget of work (workflows/pacing.ts) the run pauses between workflow tasks.
+    'paced-long-stretch': {
+      nodes: [
+        trigger,
+        { id: 'outer', type: 'loop', data: { forEach: 'input.items', as: 'a', maxIterations: 3 } },
+        { id: 'middle', type: 'loop', data: { forEach: 'input.items', as: 'b', maxIterations: 3 } },
+        { id: 'inner', type: 'loop', data: { forEach: 'input.items', as: 'c', maxIterations: 3 } },
+        { id: 'note', type: 'action', data: { action: 'set', vars: { last: '{{ a }}{{ b }}{{ c }}' } } },
+        { id: 'done', type: 'end', data: { output: { last: '{{ vars.last }}' } } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'outer' },
+        { id: 'e2', source: 'outer', sourceHandle: 'body', target: 'middle' },
+        { id: 'e3', source: 'middle', sourceHandle: 'body', target: 'inner' },
+        { id: 'e4', source: 'inner', sourceHandle: 'body', target: 'note' },
+        { id: 'e5', source: 'note', target: 'inner' },
+        { id: 'e6', source: 'inner', sourceHandle: 'done', target: 'middle' },
+        { id: 'e7', source: 'middle', sourceHandle: 'done', target: 'outer' },
+        { id: 'e8', source: 'outer', sourceHandle: 'done', target: 'done' },
+      ],
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 /** Signed webhooks start exactly one run per delivery, and refuse what they cannot trust. */
+import { randomBytes } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookRunId } from '../../api/routes/hooks';
@@ -10,12 +11,13 @@ import { createHarness, type Harness, settled } from '../harness';
 let h: Harness;
 let workflowId: string;
 const SECRET = 'whsec-test-0123456789';
-process.env.TEST_HOOK_SECRET = SECRET;
-process.env.TEST_HOOK_OLD_SECRET = 'whsec-old-9876543210';
-process.env.TEST_GITHUB_SECRET = 'gh-secret';
 
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64') });
+  // The tenant's own secrets store (environment secrets are the default tenant's alone, by ENV_SECRETS).
+  for (const [name, value] of [['TEST_HOOK_SECRET', SECRET], ['TEST_HOOK_OLD_SECRET', 'whsec-old-9876543210'], ['TEST_GITHUB_SECRET', 'gh-secret']]) {
+    expect((await h.api(h.tenant.adminKey, { method: 'PUT', url: `/api/variables/${name}`, payload: { type: 'secret', value } })).statusCode).toBe(200);
+  }
   const definition = {
     inputSchema: { type: 'object', required: ['asset', 'score'], properties: { asset: { type: 'string' }, score: { type: 'number' } } },
     nodes: [
@@ -39,7 +41,7 @@ async function hookPath(): Promise<string> {
 const runsOf = async () => (await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, workflowId)))[0]!.n;
 
 function deliver(path: string, body: string, headers: Record<string, string>) {
-  return h.app.inject({ method: 'POST', url: `/hooks/${path}`, payload: body, headers: { 'content-type': 'application/json', ...headers } });
+  return h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/${path}`, payload: body, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 describe('webhooks', () => {
@@ -134,6 +136,6 @@ describe('webhooks', () => {
 
     const huge = JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) });
     expect((await deliver(path, huge, headers)).statusCode).toBe(413);
-    expect((await h.app.inject({ method: 'POST', url: '/hooks/no-such-hook', payload: '{}' })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/no-such-hook`, payload: '{}' })).statusCode).toBe(404);
   });
 });
