@@ -248,6 +248,7 @@ interface NodeResult {
 class GraphRun {
   private readonly nodes = new Map<string, GraphNode>();
   private readonly incoming = new Map<string, GraphEdge[]>();
+  private readonly outgoing = new Map<string, GraphEdge[]>();
   /** For each loop: the nodes reachable from its body handle (an edge from one of them back to the loop ends an iteration). */
   private readonly loopBodies = new Map<string, Set<string>>();
   private readonly context: RunContext;
@@ -266,8 +267,11 @@ class GraphRun {
 
   constructor(private readonly start: RunStart, private readonly port: EnginePort) {
     for (const node of start.definition.nodes) this.nodes.set(node.id, node);
-    for (const edge of start.definition.edges) this.incoming.set(edge.target, [...(this.incoming.get(edge.target) ?? []), edge]);
-    for (const node of start.definition.nodes) if (node.type === 'loop') this.loopBodies.set(node.id, this.reachableFromBody(node.id));
+    // Indexed once: walking every edge for every node made a graph of nested loops take seconds to start.
+    for (const edge of start.definition.edges) {
+      pushTo(this.incoming, edge.target, edge);
+      pushTo(this.outgoing, edge.source, edge);
+    }
     this.context = { input: start.input, trigger: start.trigger, vars: { ...start.variables }, nodes: {}, run: start.run };
     this.done = new Promise<RunOutcome>((resolve, reject) => {
       this.settle = resolve;
@@ -287,14 +291,21 @@ class GraphRun {
     return { activeNodes: [...this.current.keys()].sort(), visits: { ...this.visits }, progress: this.progress().progress, finished: this.outcome !== undefined };
   }
 
+  /** Worked out when the loop first sees an edge come back, not up front: most loops of a big graph may never run. */
+  private bodyOf(loopId: string): Set<string> {
+    let body = this.loopBodies.get(loopId);
+    if (!body) this.loopBodies.set(loopId, (body = this.reachableFromBody(loopId)));
+    return body;
+  }
+
   private reachableFromBody(loopId: string): Set<string> {
     const seen = new Set<string>();
-    const queue = this.start.definition.edges.filter((e) => e.source === loopId && e.sourceHandle === 'body').map((e) => e.target);
+    const queue = (this.outgoing.get(loopId) ?? []).filter((e) => e.sourceHandle === 'body').map((e) => e.target);
     while (queue.length) {
       const id = queue.pop() as string;
       if (id === loopId || seen.has(id)) continue;
       seen.add(id);
-      for (const e of this.start.definition.edges) if (e.source === id) queue.push(e.target);
+      for (const e of this.outgoing.get(id) ?? []) queue.push(e.target);
     }
     return seen;
   }
@@ -357,7 +368,7 @@ class GraphRun {
     if (this.outcome) return;
     const node = this.nodes.get(nodeId);
     if (!node) throw new RunFailure(`edge "${via?.id}" leads to node "${nodeId}", which does not exist`);
-    if (node.type === 'loop' && via && scope && this.loopBodies.get(nodeId)?.has(via.source)) {
+    if (node.type === 'loop' && via && scope && this.bodyOf(nodeId).has(via.source)) {
       // A return edge: this iteration of the loop is done.
       this.completeIteration(scope, this.contextFor(scope).nodes[via.source]?.output ?? null);
       return;
@@ -612,7 +623,8 @@ class GraphRun {
       const bodyEdges = route(this.start.definition, loop.node.id, 'body', this.contextFor(scope));
       if (bodyEdges.kind !== 'targets') {
         scope.done = true;
-        this.iterationDone(loop, index, null);
+        // This loop starts the next iteration: asking iterationDone to would recurse once per item (10,000 overflow the stack).
+        this.iterationDone(loop, index, null, false);
         continue;
       }
       for (const edge of bodyEdges.edges) this.spawn(edge.target, edge, scope);
@@ -625,7 +637,7 @@ class GraphRun {
     this.iterationDone(scope.loop, scope.index, output === undefined ? scope.lastOutput : output);
   }
 
-  private iterationDone(loop: LoopState, index: number, output: unknown): void {
+  private iterationDone(loop: LoopState, index: number, output: unknown, startNext = true): void {
     loop.results[index] = output ?? null;
     loop.running--;
     loop.finished++;
@@ -633,8 +645,14 @@ class GraphRun {
       loop.settle(loop.results);
       return;
     }
-    this.startIterations(loop);
+    if (startNext) this.startIterations(loop);
   }
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function escalationOf(value: unknown, now: number): ApprovalRequest['escalation'] {

@@ -12,7 +12,7 @@
  * one loop iteration's), which is also a cap on every node.
  */
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_NODE_VISITS } from './engine';
-import type { Definition, GraphEdge } from './schema';
+import type { Definition } from './schema';
 
 export const DEFAULT_MAX_GRAPH_WORK = 100_000;
 
@@ -27,180 +27,213 @@ export interface GraphWork {
   onCycle: boolean;
 }
 
-interface Loop {
-  id: string;
-  maxIterations: number;
-  /** Nodes that may run inside one iteration (reached from the loop's `body` edges, including edges with no handle). */
-  scope: Set<string>;
-  /** The engine's own body set (edges whose handle is `body`): an edge from one of these into the loop ends an iteration. */
-  body: Set<string>;
-  /** Nodes that may run outside the loop's iterations: an edge from one of these into the loop may start it again. */
-  outside: Set<string>;
+/** An edge between node numbers, its handle normalised (`null` for none). */
+interface Edge {
+  from: number;
+  to: number;
+  handle: string | null;
 }
 
+interface Loop {
+  node: number;
+  maxIterations: number;
+  /** Nodes that may run inside one iteration (reached from the loop's `body` edges, and from edges with no handle). */
+  scope: Uint8Array;
+  scopeSize: number;
+  /** The engine's own body set (edges whose handle is `body`): an edge from one of these into the loop ends an iteration. */
+  body: Uint8Array;
+  /** Nodes that may run outside the loop's iterations (worked out when needed): an edge from one into the loop starts it again. */
+  outside?: Uint8Array;
+  /** The loop can start again inside its own iteration, each time one level deeper: the engine's visit count never stops it. */
+  nests?: boolean;
+}
+
+// Nodes are numbered and sets are byte arrays: a hostile graph of 1,000 loops and 5,000 edges is walked once per
+// loop, and publish must answer it at once.
 export function graphWork(definition: Definition): GraphWork {
-  const ids = [...new Set(definition.nodes.map((n) => n.id))];
-  const known = new Set(ids);
-  const edges = definition.edges.filter((e) => known.has(e.source) && known.has(e.target));
-  const outgoing = new Map<string, GraphEdge[]>(ids.map((id) => [id, []]));
-  for (const e of edges) outgoing.get(e.source)!.push(e);
+  const number = new Map<string, number>();
+  const firstIndex: number[] = [];
+  const types: string[] = [];
+  const datas: Array<Record<string, unknown>> = [];
+  definition.nodes.forEach((node, i) => {
+    if (number.has(node.id)) return;
+    number.set(node.id, firstIndex.length);
+    firstIndex.push(i);
+    types.push(node.type);
+    datas.push(node.data as Record<string, unknown>);
+  });
+  const ids = [...number.keys()];
+  const n = ids.length;
+  const edges: Edge[] = [];
+  for (const e of definition.edges) {
+    const from = number.get(e.source);
+    const to = number.get(e.target);
+    if (from !== undefined && to !== undefined) edges.push({ from, to, handle: e.sourceHandle ?? null });
+  }
+  const outgoing: Edge[][] = Array.from({ length: n }, () => []);
+  for (const e of edges) outgoing[e.from]!.push(e);
   const maxVisits = definition.configuration?.maxNodeVisits ?? DEFAULT_MAX_NODE_VISITS;
-  const triggers = new Set(definition.nodes.filter((n) => n.type === 'trigger').map((n) => n.id));
-  const loopIds = new Set(definition.nodes.filter((n) => n.type === 'loop').map((n) => n.id));
-  const entersIteration = (e: GraphEdge, loopId?: string) => e.sourceHandle === 'body' && (loopId === undefined ? loopIds.has(e.source) : e.source === loopId);
+  const triggers = types.flatMap((type, i) => (type === 'trigger' ? [i] : []));
+  const isTrigger = (i: number) => types[i] === 'trigger';
+  const entersIteration = (e: Edge) => e.handle === 'body' && types[e.from] === 'loop';
   // A node inherits its scope along edges; only a loop's body edges start a new one. So what is reached from the
   // triggers without them runs in the run's own scope.
-  const topLevel = reachable(null, [...triggers], outgoing, (e) => !entersIteration(e));
+  const topLevel = reach(n, triggers, -1, outgoing, (e) => !entersIteration(e));
 
-  const loops = new Map<string, Loop>();
-  for (const node of definition.nodes) {
-    if (node.type !== 'loop' || loops.has(node.id)) continue;
-    const max = (node.data as { maxIterations?: unknown }).maxIterations;
-    const leaving = outgoing.get(node.id)!;
-    const targets = (edges: GraphEdge[]) => edges.map((e) => e.target);
-    const body = reachable(node.id, targets(leaving.filter((e) => e.sourceHandle === 'body')), outgoing);
+  const loops = new Map<number, Loop>();
+  types.forEach((type, i) => {
+    if (type !== 'loop') return;
+    const max = datas[i]!.maxIterations;
+    const leaving = outgoing[i]!;
+    const body = reach(n, leaving.filter((e) => e.handle === 'body').map((e) => e.to), i, outgoing);
     // An edge with no handle leaves by `body` too (route.ts), so what it reaches runs in the iteration's scope.
-    const plain = leaving.filter((e) => (e.sourceHandle ?? null) === null);
-    const scope = plain.length ? reachable(node.id, targets(leaving.filter((e) => e.sourceHandle === 'body' || (e.sourceHandle ?? null) === null)), outgoing) : body;
-    const outside = reachable(null, [...triggers], outgoing, (e) => !entersIteration(e, node.id));
-    loops.set(node.id, { id: node.id, maxIterations: typeof max === 'number' && max >= 1 ? max : DEFAULT_MAX_ITERATIONS, scope, body, outside });
-  }
+    const plain = leaving.filter((e) => e.handle === null);
+    const scope = plain.length ? reach(n, leaving.filter((e) => e.handle === 'body' || e.handle === null).map((e) => e.to), i, outgoing) : body;
+    loops.set(i, { node: i, maxIterations: typeof max === 'number' && max >= 1 ? max : DEFAULT_MAX_ITERATIONS, scope, scopeSize: count(scope), body });
+  });
   /** For each node, the loops it may run inside, outermost (largest scope) first. */
-  const enclosing = new Map<string, Loop[]>(ids.map((id) => [id, []]));
-  for (const loop of [...loops.values()].sort((a, b) => b.scope.size - a.scope.size)) for (const id of loop.scope) enclosing.get(id)!.push(loop);
+  const enclosing: Loop[][] = Array.from({ length: n }, () => []);
+  for (const loop of [...loops.values()].sort((a, b) => b.scopeSize - a.scopeSize)) {
+    for (let v = 0; v < n; v++) if (loop.scope[v]) enclosing[v]!.push(loop);
+  }
 
   /** The engine takes an edge from the body into its loop as the end of an iteration, unless it comes from outside one. */
-  const isReturn = (e: GraphEdge) => {
-    const loop = loops.get(e.target);
-    return loop !== undefined && loop.body.has(e.source) && !loop.outside.has(e.source);
+  const isReturn = (e: Edge) => {
+    const loop = loops.get(e.to);
+    if (!loop || !loop.body[e.from]) return false;
+    loop.outside ??= reach(n, triggers, -1, outgoing, (x) => !(x.handle === 'body' && x.from === loop.node));
+    return !loop.outside[e.from];
   };
   const counted = edges.filter((e) => !isReturn(e));
-  const components = stronglyConnected(ids, counted);
-  const cyclic = new Set<string>();
-  const selfEdged = new Set(counted.filter((e) => e.source === e.target).map((e) => e.source));
-  for (const component of components) {
-    if (component.length > 1 || selfEdged.has(component[0]!)) for (const id of component) cyclic.add(id);
+  for (const e of counted) {
+    const loop = loops.get(e.to);
+    if (loop && ((e.from === e.to && e.handle !== 'done') || (loop.scope[e.from] && !loop.body[e.from]))) loop.nests = true;
   }
-  const incoming = new Map<string, GraphEdge[]>(ids.map((id) => [id, []]));
-  for (const e of counted) incoming.get(e.target)!.push(e);
-  const joinModes = new Map(definition.nodes.filter((n) => n.type === 'join').map((n) => [n.id, (n.data as { mode?: unknown }).mode === 'any' ? 'any' : 'all']));
+  const components = stronglyConnected(n, counted);
+  const cyclic = new Uint8Array(n);
+  for (const component of components) {
+    if (component.length > 1) for (const v of component) cyclic[v] = 1;
+  }
+  for (const e of counted) if (e.from === e.to) cyclic[e.from] = 1;
+  const incoming: Edge[][] = Array.from({ length: n }, () => []);
+  for (const e of counted) incoming[e.to]!.push(e);
 
-  const work = new Map<string, number>();
+  const work = new Float64Array(n);
+  const known = new Uint8Array(n);
   // Unknown yet means a loop that encloses a node without coming before it (only in contrived graphs): assume the worst.
-  const workOf = (id: string) => work.get(id) ?? Infinity;
+  const workOf = (v: number) => (known[v] ? work[v]! : Infinity);
+  const settle = (v: number, w: number) => {
+    work[v] = w > 0 && loops.get(v)?.nests ? Infinity : w;
+    known[v] = 1;
+  };
   /** How many times an edge is taken: once per run of its source, once per iteration for a loop's body edges. */
-  const taken = (e: GraphEdge): number => {
-    const loop = loops.get(e.source);
-    const runs = work.get(e.source) ?? 0;
+  const taken = (e: Edge): number => {
+    const loop = loops.get(e.from);
+    const runs = known[e.from] ? work[e.from]! : 0;
     if (!loop) return runs;
-    if (e.sourceHandle === 'body') return runs * loop.maxIterations;
-    if ((e.sourceHandle ?? null) === null) return runs * (loop.maxIterations + 1);
+    if (e.handle === 'body') return runs * loop.maxIterations;
+    if (e.handle === null) return runs * (loop.maxIterations + 1);
     return runs;
   };
   /** The scopes a node can run in: the run's, and each iteration of each loop enclosing it (the engine counts visits per scope). */
-  const scopeCounts = new Map<string, number>();
-  const scopes = (id: string): number => {
-    let count = scopeCounts.get(id);
-    if (count === undefined) scopeCounts.set(id, (count = enclosing.get(id)!.reduce((sum, loop) => sum + workOf(loop.id) * loop.maxIterations, topLevel.has(id) ? 1 : 0)));
-    return count;
-  };
+  const scopes = (v: number): number => enclosing[v]!.reduce((sum, loop) => sum + workOf(loop.node) * loop.maxIterations, topLevel[v] ? 1 : 0);
 
   // Tarjan's algorithm yields components sinks first: walk them sources first.
   for (const component of [...components].reverse()) {
-    if (component.length === 1 && !cyclic.has(component[0]!)) {
-      const id = component[0]!;
-      const arrivals = incoming.get(id)!.map(taken);
-      const sum = (triggers.has(id) ? 1 : 0) + arrivals.reduce((a, b) => a + b, 0);
-      const mode = joinModes.get(id);
+    if (component.length === 1 && !cyclic[component[0]!]) {
+      const v = component[0]!;
+      const arrivals = incoming[v]!.map(taken);
+      const sum = (isTrigger(v) ? 1 : 0) + arrivals.reduce((a, b) => a + b, 0);
+      const mode = types[v] === 'join' ? (datas[v]!.mode === 'any' ? 'any' : 'all') : undefined;
+      const inScopes = scopes(v);
       // A join `all` goes on once every incoming edge has delivered; `any` once per scope.
-      const runs = mode === 'all' && arrivals.length ? Math.min(...arrivals) : mode === 'any' ? Math.min(sum, scopes(id)) : sum;
-      work.set(id, Math.min(maxVisits * scopes(id), runs));
+      const runs = mode === 'all' && arrivals.length ? Math.min(...arrivals) : mode === 'any' ? Math.min(sum, inScopes) : sum;
+      settle(v, Math.min(maxVisits * inScopes, runs));
       continue;
     }
     const inside = new Set(component);
-    const reached = component.some((id) => triggers.has(id) || incoming.get(id)!.some((e) => !inside.has(e.source) && taken(e) > 0));
+    const reached = component.some((v) => isTrigger(v) || incoming[v]!.some((e) => !inside.has(e.from) && taken(e) > 0));
     // Loops first: the scopes of the other members may depend on them.
     const ordered = [...component].sort((a, b) => Number(loops.has(b)) - Number(loops.has(a)));
-    for (const id of ordered) work.set(id, reached ? maxVisits * scopes(id) : 0);
+    for (const v of ordered) settle(v, reached ? maxVisits * scopes(v) : 0);
   }
 
   let total = 0;
-  let heaviest: GraphWork['heaviest'] = null;
-  const seen = new Set<string>();
-  definition.nodes.forEach((node, index) => {
-    if (seen.has(node.id)) return;
-    seen.add(node.id);
-    const w = work.get(node.id) ?? 0;
-    total += w;
+  let top = -1;
+  for (let v = 0; v < n; v++) {
+    total += work[v]!;
     // Ties go to the more deeply nested node: its nesting is the clearer explanation.
-    if (!heaviest || w > heaviest.work || (w === heaviest.work && enclosing.get(node.id)!.length > enclosing.get(heaviest.nodeId)!.length)) heaviest = { nodeId: node.id, index, work: w };
-  });
-  const top = heaviest as GraphWork['heaviest'];
+    if (top < 0 || work[v]! > work[top]! || (work[v] === work[top] && enclosing[v]!.length > enclosing[top]!.length)) top = v;
+  }
   return {
     total,
-    heaviest: top,
-    nesting: top ? enclosing.get(top.nodeId)!.map((l) => ({ nodeId: l.id, maxIterations: l.maxIterations })) : [],
-    onCycle: top ? cyclic.has(top.nodeId) : false,
+    heaviest: top < 0 ? null : { nodeId: ids[top]!, index: firstIndex[top]!, work: work[top]! },
+    nesting: top < 0 ? [] : enclosing[top]!.map((l) => ({ nodeId: ids[l.node]!, maxIterations: l.maxIterations })),
+    onCycle: top >= 0 && cyclic[top] === 1,
   };
 }
 
+function count(set: Uint8Array): number {
+  let size = 0;
+  for (const member of set) size += member;
+  return size;
+}
+
 /** Nodes reached from `start` along the edges `follow` allows, without passing through `stop` (the engine's `reachableFromBody`). */
-function reachable(stop: string | null, start: string[], outgoing: Map<string, GraphEdge[]>, follow: (e: GraphEdge) => boolean = () => true): Set<string> {
-  const seen = new Set<string>();
-  const queue = [...start];
-  while (queue.length) {
-    const id = queue.pop()!;
-    if (id === stop || seen.has(id)) continue;
-    seen.add(id);
-    for (const e of outgoing.get(id) ?? []) if (follow(e)) queue.push(e.target);
+function reach(n: number, start: number[], stop: number, outgoing: Edge[][], follow?: (e: Edge) => boolean): Uint8Array {
+  const seen = new Uint8Array(n);
+  const stack = [...start];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (v === stop || seen[v]) continue;
+    seen[v] = 1;
+    for (const e of outgoing[v]!) if (!seen[e.to] && (!follow || follow(e))) stack.push(e.to);
   }
   return seen;
 }
 
 /** Tarjan's strongly connected components, without recursion (a graph may be 1000 nodes deep). Sinks come first. */
-function stronglyConnected(ids: string[], edges: GraphEdge[]): string[][] {
-  const next = new Map<string, string[]>(ids.map((id) => [id, []]));
-  for (const e of edges) next.get(e.source)!.push(e.target);
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const components: string[][] = [];
+function stronglyConnected(n: number, edges: Edge[]): number[][] {
+  const next: number[][] = Array.from({ length: n }, () => []);
+  for (const e of edges) next[e.from]!.push(e.to);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const components: number[][] = [];
   let counter = 0;
-  for (const root of ids) {
-    if (index.has(root)) continue;
-    const frames: Array<{ id: string; child: number }> = [{ id: root, child: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const frames: Array<{ v: number; child: number }> = [{ v: root, child: 0 }];
+    index[root] = low[root] = counter++;
     stack.push(root);
-    onStack.add(root);
+    onStack[root] = 1;
     while (frames.length) {
       const frame = frames[frames.length - 1]!;
-      const children = next.get(frame.id)!;
+      const children = next[frame.v]!;
       if (frame.child < children.length) {
         const child = children[frame.child++]!;
-        if (!index.has(child)) {
-          index.set(child, counter);
-          low.set(child, counter++);
+        if (index[child] === -1) {
+          index[child] = low[child] = counter++;
           stack.push(child);
-          onStack.add(child);
-          frames.push({ id: child, child: 0 });
-        } else if (onStack.has(child)) {
-          low.set(frame.id, Math.min(low.get(frame.id)!, index.get(child)!));
+          onStack[child] = 1;
+          frames.push({ v: child, child: 0 });
+        } else if (onStack[child]) {
+          low[frame.v] = Math.min(low[frame.v]!, index[child]!);
         }
         continue;
       }
       frames.pop();
       const parent = frames[frames.length - 1];
-      if (parent) low.set(parent.id, Math.min(low.get(parent.id)!, low.get(frame.id)!));
-      if (low.get(frame.id) === index.get(frame.id)) {
-        const component: string[] = [];
-        let id: string;
+      if (parent) low[parent.v] = Math.min(low[parent.v]!, low[frame.v]!);
+      if (low[frame.v] === index[frame.v]) {
+        const component: number[] = [];
+        let v: number;
         do {
-          id = stack.pop()!;
-          onStack.delete(id);
-          component.push(id);
-        } while (id !== frame.id);
+          v = stack.pop()!;
+          onStack[v] = 0;
+          component.push(v);
+        } while (v !== frame.v);
         components.push(component);
       }
     }

@@ -40,6 +40,7 @@ import {
   type WorkResult,
 } from '../interpreter/engine';
 import { type ApprovalView, DECISION_FAILURES, decideUpdate, type DecisionInput, pauseSignal, resumeSignal, type RunState, stateQuery, type Vote } from './messages';
+import { pacing } from './pacing';
 import { RunStatusKey, TenantKey, VersionKey, WaitingOnKey, WorkflowIdKey, WorkflowNameKey } from './search-attributes';
 import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
 
@@ -164,6 +165,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   const EVENTS_PER_ACTIVITY = 6;
   const EVENTS_PER_TIMER = 5;
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || Math.max(workflowInfo().historyLength, eventsEstimate) > historyLimit;
+  // A long stretch of work without a wait pauses a moment (pacing.ts): short workflow tasks, cancellation that lands.
+  const pace = pacing(() => (eventsEstimate += EVENTS_PER_ACTIVITY));
   const counted = async <T>(fn: () => Promise<T>): Promise<T> => {
     eventsEstimate += EVENTS_PER_ACTIVITY;
     inFlight++;
@@ -171,6 +174,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       return await fn();
     } finally {
       inFlight--;
+      pace.rested();
     }
   };
 
@@ -343,6 +347,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       if (recorded.has(step.stepKey)) return;
       eventsEstimate += EVENTS_PER_LOCAL_ACTIVITY;
       const stamp = { at: Date.now(), count: ++writes };
+      pace.wrote();
       await writeBehind(() => projection.recordStep({ tenantId, runId, step, progress, stamp }));
       if (step.status === 'completed' || step.status === 'failed') recorded.add(step.stepKey);
     },
@@ -352,10 +357,14 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       memo.timers[stepKey] = deadline;
       const left = deadline - Date.now();
       eventsEstimate += EVENTS_PER_TIMER;
-      if (left > 0) await sleep(left, { summary });
+      if (left > 0) {
+        await sleep(left, { summary });
+        pace.rested();
+      }
       memo.timers[stepKey] = 0;
     },
-    whenRunning: () => (status === 'paused' || draining ? condition(() => status !== 'paused' && !draining) : Promise.resolve()),
+    // The same promise as before 'pace-long-stretches' unless a pause is due: runs in flight replay unchanged.
+    whenRunning: () => (status === 'paused' || draining ? condition(() => status !== 'paused' && !draining) : (pace.beforeNode() ?? Promise.resolve())),
     async awaitApproval(request: ApprovalRequest): Promise<ApprovalResult> {
       const known = memo.approvals[request.stepKey];
       if (known) return known;
@@ -508,6 +517,10 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     await CancellationScope.nonCancellable(async () => {
       status = 'cancelled';
       pending.clear();
+      // A pause completing beside the run's end would make Temporal refuse that workflow task (and replay it all).
+      // Runs that never paused wait for nothing, not even a tick: they replay as they ran.
+      const pause = pace.running();
+      if (pause) await pause;
       await writesDone();
       await projection.recordRunFinished({ tenantId, runId, status: 'cancelled', output: null, error: { message: 'the run was cancelled' }, completedAt: new Date(Date.now()).toISOString() });
       upsertSearchAttributes([{ key: RunStatusKey, value: 'cancelled' }, { key: WaitingOnKey, value: [] }]);
