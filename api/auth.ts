@@ -6,7 +6,7 @@
  * (enforced by api/access.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { apiKeys, tenants, users } from '../db/schema';
@@ -34,14 +34,36 @@ export async function authenticate(db: Db, header: string | undefined): Promise<
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized('The Authorization header must be `Bearer <api key>`.');
   const rows = await db
-    .select({ keyId: apiKeys.id, tenantId: apiKeys.tenantId, userId: users.id, email: users.email, roles: users.roles, isBootstrap: apiKeys.isBootstrap })
+    .select({
+      keyId: apiKeys.id, tenantId: apiKeys.tenantId, userId: users.id, email: users.email, roles: users.roles, isBootstrap: apiKeys.isBootstrap,
+      expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt, deactivatedAt: users.deactivatedAt,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(and(eq(apiKeys.keyHash, hashKey(match[1] as string)), isNull(apiKeys.revokedAt)))
     .limit(1);
   const row = rows[0];
   if (!row) throw unauthorized('This API key is unknown or has been revoked.');
-  return { ...row };
+  const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) throw unauthorized('This API key has expired; ask an admin for a new one.');
+  if (row.deactivatedAt) throw unauthorized('This API key\'s user has been deactivated.');
+  await noteUse(db, row.keyId, row.lastUsedAt, now);
+  const { expiresAt: _expiresAt, lastUsedAt: _lastUsedAt, deactivatedAt: _deactivatedAt, ...caller } = row;
+  return caller;
+}
+
+/** `lastUsedAt` is written at most once a minute per key: a busy key costs one small write a minute, not one per request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+async function noteUse(db: Db, keyId: string, lastUsedAt: Date | null, now: number): Promise<void> {
+  if (lastUsedAt && now - lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  const staleBefore = new Date(now - LAST_USED_RESOLUTION_MS);
+  try {
+    // Conditional, so concurrent requests of one key write once between them.
+    await db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
+  } catch {
+    // A bookkeeping write never refuses a valid key.
+  }
 }
 
 declare module 'fastify' {

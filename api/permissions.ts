@@ -93,8 +93,14 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'DELETE /api/documents/:id': { access: OPERATE, note: 'only the uploader\'s own document, unless admin' },
 
   'POST /api/users': { access: ADMIN },
+  'GET /api/users': { access: ADMIN },
+  'GET /api/users/:id': { access: ADMIN },
+  'PATCH /api/users/:id': { access: ADMIN, note: 'never the caller\'s own admin role, nor the bootstrap key\'s user' },
+  'DELETE /api/users/:id': { access: ADMIN, note: 'deactivates; never the caller, nor the bootstrap key\'s user' },
+  'GET /api/api-keys': { access: ADMIN, note: 'never the key itself' },
   'POST /api/api-keys': { access: ADMIN },
   'DELETE /api/api-keys/:id': { access: ADMIN },
+  'GET /api/tenants': { access: ADMIN, note: 'only the bootstrap key (ADMIN_API_KEY)' },
   'POST /api/tenants': { access: ADMIN, note: 'only the bootstrap key (ADMIN_API_KEY)' },
 };
 

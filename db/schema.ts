@@ -62,6 +62,8 @@ export const users = pgTable('users', {
   name: text('name').notNull(),
   roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
+  /** Set when an admin deactivates the user: every key of theirs fails at once. */
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
 }, (t) => [uniqueIndex('users_tenant_email').on(t.tenantId, t.email)]);
 
 export const apiKeys = pgTable('api_keys', {
@@ -76,7 +78,10 @@ export const apiKeys = pgTable('api_keys', {
   /** The key given as ADMIN_API_KEY: it alone may create tenants. */
   isBootstrap: boolean('is_bootstrap').notNull().default(false),
   createdAt: createdAt(),
+  /** Written at most once a minute per key (api/auth.ts), so a busy key costs no write per request. */
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  /** Past this moment the key fails with 401; null keys do not expire. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 }, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_tenant').on(t.tenantId)]);
 

@@ -11,6 +11,16 @@ import { users, workflowApprovals, workflowInstances, workflows } from '../../db
 import { HttpProblem } from '../errors';
 import { decide } from '../services/approvals';
 import { DECISION_FAILURES, stateQuery, type Vote } from '../../workflows/messages';
+import { z } from 'zod';
+import { Problem } from '../schemas/problem';
+
+/** An answer these pages give as HTML (a person reads it in a browser); the statuses a problem+json can answer too carry both. */
+const html = (description: string, problem = false) => ({
+  description,
+  content: { 'text/html': { schema: z.string() }, ...(problem ? { 'application/problem+json': { schema: Problem } } : {}) },
+});
+const asProblem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+const TokenParams = z.object({ token: z.string().meta({ description: 'The signed token of an approval link, exactly as issued' }) });
 
 /** The forms the workflow accepts for the default outcomes, as its votes record them. */
 const canonicalDecision = (decision: string) => ({ approve: 'approved', reject: 'rejected' })[decision] ?? decision;
@@ -30,7 +40,7 @@ function page(reply: FastifyReply, status: number, title: string, body: string) 
 
 export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
 
   const load = async (token: string) => {
     const claims = await verifyApprovalLink(db, token);
@@ -63,7 +73,15 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
   };
   const gone = (reply: FastifyReply) => page(reply, 404, 'Link not valid', '<h1>This link is not valid</h1><p>It may have been mistyped, or the request it belonged to no longer exists.</p>');
 
-  app.get<{ Params: { token: string }; Querystring: { decision?: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: { token: string }; Querystring: { decision?: string } }>('/approve/:token', {
+    schema: {
+      operationId: 'showApprovalLink', summary: 'The page an approval link opens: the request and its buttons (changes nothing)', tags: ['approval links'], security: [],
+      params: TokenParams,
+      querystring: z.object({ decision: z.string().max(100).optional().meta({ description: 'The choice to offer first (a Slack button names it)' }) }),
+      produces: ['text/html'],
+      response: { 200: html('The request and a form to decide, or that it is closed'), 400: asProblem('A malformed request'), 404: html('Not a link we issued, or its request is gone'), 429: asProblem('Too many requests from this address') },
+    },
+  }, async (request, reply) => {
     const row = await load(request.params.token);
     if (!row) return gone(reply);
     const { approval, run, workflowName, user } = row;
@@ -78,7 +96,26 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
     return page(reply, 200, `Decide: ${workflowName}`, `${header}<form method="post"><label>Comment (optional)<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label><br>${choices}</form><p class="muted">Opening this page changes nothing; only the buttons decide.</p>`);
   });
 
-  app.post<{ Params: { token: string }; Body: { decision?: string; comment?: string } }>('/approve/:token', { schema: { hide: true } }, async (request, reply) => {
+  app.post<{ Params: { token: string }; Body: { decision?: string; comment?: string } }>('/approve/:token', {
+    schema: {
+      operationId: 'decideByApprovalLink', summary: 'The decision the approval page\'s form sends, as the approver the link was made for', tags: ['approval links'], security: [],
+      params: TokenParams,
+      consumes: ['application/x-www-form-urlencoded'],
+      body: z.object({ decision: z.string().max(100).optional(), comment: z.string().max(5000).optional() }).loose().nullish(),
+      produces: ['text/html'],
+      response: {
+        200: html('Recorded, or the same vote recorded before'),
+        400: html('No decision was sent, or the request is malformed', true),
+        403: html('The link\'s user may no longer decide this approval'),
+        404: html('Not a link we issued, or its request is gone'),
+        409: html('Not recorded: an earlier vote stands, or the approval closed'),
+        413: asProblem('The form is larger than 64 KiB'),
+        415: asProblem('Not a form'),
+        429: asProblem('Too many requests from this address'),
+        503: html('The run could not be reached; retry'),
+      },
+    },
+  }, async (request, reply) => {
     const row = await load(request.params.token);
     if (!row) return gone(reply);
     const { approval, run, workflowName, user } = row;

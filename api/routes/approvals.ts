@@ -13,6 +13,9 @@ import { forbidden, notFound } from '../errors';
 import { decide, mayDecide } from '../services/approvals';
 import { idempotencyKeyOf, once } from '../idempotency';
 import { afterCursor, page, PageQuery } from '../pagination';
+import { IdempotencyHeaders } from '../schemas/headers';
+import { answer, JSON_BODY, withProblems } from '../schemas/problem';
+import { Approval, ApprovalDetail, pageOf } from '../schemas/resources';
 
 type ApprovalRow = typeof workflowApprovals.$inferSelect;
 
@@ -41,7 +44,8 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api/approvals', {
     schema: {
-      tags: ['approvals'],
+      operationId: 'listApprovals', summary: 'List approvals, newest first (`mine=true`: those the caller may decide)', tags: ['approvals'],
+      response: withProblems({ 200: answer('A page of approvals', pageOf(Approval, 'ApprovalPage')) }),
       querystring: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), mine: z.enum(['true', 'false']).optional(), runId: z.string().max(300).optional(), ...PageQuery }).strict(),
     },
   }, async (request) => {
@@ -77,7 +81,9 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     return row;
   };
 
-  app.get('/api/approvals/:id', { schema: { tags: ['approvals'], params: z.object({ id: z.uuid() }) } }, async (request) => {
+  app.get('/api/approvals/:id', {
+    schema: { operationId: 'getApproval', summary: 'Read an approval with its run', tags: ['approvals'], params: z.object({ id: z.uuid() }), response: withProblems({ 200: answer('The approval', ApprovalDetail) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const row = await load(caller, request.params.id);
     return {
@@ -90,9 +96,12 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/approvals/:id/decision', {
     schema: {
-      tags: ['approvals'],
+      operationId: 'decideApproval', summary: 'Vote on an approval as one of its approvers', tags: ['approvals'],
       params: z.object({ id: z.uuid() }),
-      body: z.object({ decision: z.string().trim().min(1).max(100), comment: z.string().max(5000).optional() }).strict(),
+      headers: IdempotencyHeaders,
+      body: z.object({ decision: z.string().trim().min(1).max(100), comment: z.string().max(5000).optional() }).strict()
+        .meta({ examples: [{ decision: 'approved', comment: 'Within budget.' }] }),
+      response: withProblems({ 200: answer('The approval after the vote (still pending while a quorum waits)', Approval) }, [404, 409, ...JSON_BODY]),
     },
   }, async (request, reply) => {
     const caller = callerOf(request);

@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { documents } from '../../db/schema';
 import { callerOf } from '../auth';
 import { badRequest, forbidden, notFound } from '../errors';
+import { answer, noContent, withProblems } from '../schemas/problem';
+import { DocumentInfo } from '../schemas/resources';
 
 /** The largest document kept (and so the largest attachment by id): 10 MiB. */
 export const DOCUMENT_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -45,7 +47,11 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/documents', {
     bodyLimit: DOCUMENT_LIMIT_BYTES,
-    schema: { tags: ['documents'], querystring: z.object({ filename: Filename }) },
+    schema: {
+      operationId: 'uploadDocument', summary: 'Store a document (the raw body, any Content-Type)', tags: ['documents'], querystring: z.object({ filename: Filename }),
+      consumes: ['application/octet-stream', 'application/pdf', 'text/plain', '*/*'],
+      response: withProblems({ 201: answer('The document, stored', DocumentInfo) }, [413]),
+    },
   }, async (request, reply) => {
     const caller = callerOf(request);
     const content = request.body;
@@ -62,20 +68,30 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(201).send(view(row));
   });
 
-  app.get('/api/documents', { schema: { tags: ['documents'] } }, async (request) => {
+  app.get('/api/documents', {
+    schema: { operationId: 'listDocuments', summary: 'List stored documents, newest first (at most 200)', tags: ['documents'], response: withProblems({ 200: answer('The documents', z.strictObject({ items: z.array(DocumentInfo), nextCursor: z.null() }).meta({ id: 'DocumentPage' })) }) },
+  }, async (request) => {
     const caller = callerOf(request);
     const rows = await db.select(described).from(documents).where(eq(documents.tenantId, caller.tenantId)).orderBy(desc(documents.createdAt)).limit(200);
     return { items: rows.map(view), nextCursor: null };
   });
 
-  app.get('/api/documents/:id', { schema: { tags: ['documents'], params: IdParams } }, async (request) => {
+  app.get('/api/documents/:id', {
+    schema: { operationId: 'getDocument', summary: 'Describe a stored document', tags: ['documents'], params: IdParams, response: withProblems({ 200: answer('The document', DocumentInfo) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const row = (await db.select(described).from(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).limit(1))[0];
     if (!row) throw notFound('Document', request.params.id);
     return view(row);
   });
 
-  app.get('/api/documents/:id/content', { schema: { tags: ['documents'], params: IdParams } }, async (request, reply) => {
+  app.get('/api/documents/:id/content', {
+    schema: {
+      operationId: 'getDocumentContent', summary: 'Download a stored document\'s bytes', tags: ['documents'], params: IdParams,
+      produces: ['application/octet-stream'],
+      response: withProblems({ 200: answer('The bytes, with the Content-Type they were stored with', z.string().meta({ format: 'binary' }), '*/*') }, [404]),
+    },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     const row = (await db.select().from(documents).where(and(eq(documents.id, request.params.id), eq(documents.tenantId, caller.tenantId))).limit(1))[0];
     if (!row) throw notFound('Document', request.params.id);
@@ -85,7 +101,9 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       .send(row.content);
   });
 
-  app.delete('/api/documents/:id', { schema: { tags: ['documents'], params: IdParams } }, async (request, reply) => {
+  app.delete('/api/documents/:id', {
+    schema: { operationId: 'deleteDocument', summary: 'Delete a stored document (the uploader\'s own, or any as admin)', tags: ['documents'], params: IdParams, response: withProblems({ 204: noContent('Deleted') }, [404]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     // The matrix lets operators and editors delete; which document is the resource's own rule: the uploader's, unless admin.
     const mine = caller.roles.includes('admin') ? undefined : eq(documents.createdBy, caller.userId);

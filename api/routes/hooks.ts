@@ -20,6 +20,9 @@ import { parseUntrustedJson, refuseHostile } from '../hostile-input';
 import { findSecret } from '../../db/secrets';
 import { secretKeysOf } from '../../config';
 import { DEFAULT_TOLERANCE_SECONDS, deliveryKeyOf, verifyWebhook, type WebhookPreset } from '../../lib/webhook-signature';
+import { z } from 'zod';
+import { answer, withProblems } from '../schemas/problem';
+import { HookAccepted } from '../schemas/resources';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
@@ -69,7 +72,15 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  app.post<{ Params: { scope: string; path: string }; Querystring: Record<string, string> }>('/hooks/:scope/:path', { bodyLimit: WEBHOOK_BODY_LIMIT, schema: { hide: true } }, async (request, reply) => {
+  app.post<{ Params: { scope: string; path: string }; Querystring: Record<string, string> }>('/hooks/:scope/:path', {
+    bodyLimit: WEBHOOK_BODY_LIMIT,
+    schema: {
+      operationId: 'receiveWebhook',
+      params: z.object({ scope: z.string().meta({ description: 'The tenant\'s id (GET /api/webhooks gives the whole URL)' }), path: z.string().meta({ description: 'The webhook trigger\'s path' }) }), summary: 'A webhook delivery: starts a run once per delivery (signed; no API key)', tags: ['webhooks'], security: [],
+      // Documented, not validated here: the signature is checked on the exact bytes first (the body is parsed after).
+      response: withProblems({ 200: answer('This delivery was seen before: the run it started', HookAccepted), 202: answer('A run was started', HookAccepted) }, [400, 401, 404, 409, 413, 429, 503], { publicRoute: true }),
+    },
+  }, async (request, reply) => {
     const { scope, path } = request.params;
     const found = !UUID.test(scope)
       ? undefined

@@ -9,6 +9,9 @@ import { DraftDefinition, label, uuidOf, versionNumber, versionParam } from '../
 import { archiveWorkflow, createWorkflow, getVersion, getWorkflow, publishWorkflow, type VersionRow } from '../services/definitions';
 import { syncSchedules } from '../services/schedules';
 import { workflowView } from './workflows';
+import { IdempotencyHeaders } from '../schemas/headers';
+import { answer, JSON_BODY, withProblems } from '../schemas/problem';
+import { ExportDocumentView, pageOf, RolledBack, Version, VersionSummary, Workflow } from '../schemas/resources';
 
 const IdParams = z.object({ id: uuidOf('a workflow') });
 const VersionParams = IdParams.extend({ n: versionParam });
@@ -41,7 +44,9 @@ function versionView(row: VersionRow, withDefinition: boolean) {
 export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
-  app.get('/api/workflows/:id/versions', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+  app.get('/api/workflows/:id/versions', {
+    schema: { operationId: 'listVersions', summary: 'List a workflow\'s published versions, newest first', tags: ['definitions'], params: IdParams, response: withProblems({ 200: answer('Every version (one page)', pageOf(VersionSummary, 'VersionPage')) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     await getWorkflow(db, caller, request.params.id);
     const rows = await db
@@ -52,14 +57,20 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items: rows.map((r) => versionView(r, false)), nextCursor: null };
   });
 
-  app.get('/api/workflows/:id/versions/:n', { schema: { params: VersionParams, tags: ['definitions'] } }, async (request) => {
+  app.get('/api/workflows/:id/versions/:n', {
+    schema: { operationId: 'getVersion', summary: 'Read one published version with its definition', tags: ['definitions'], params: VersionParams, response: withProblems({ 200: answer('The version', Version) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     await getWorkflow(db, caller, request.params.id);
     return versionView(await getVersion(db, caller, request.params.id, request.params.n), true);
   });
 
   app.post('/api/workflows/:id/versions/:n/rollback', {
-    schema: { params: VersionParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(), tags: ['definitions'] },
+    schema: {
+      operationId: 'rollbackWorkflow', summary: 'Publish an earlier version again as the next version', tags: ['definitions'],
+      params: VersionParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(),
+      response: withProblems({ 200: answer('That version is the latest already: nothing new was published', RolledBack), 201: answer('A new version, copied from the earlier one', RolledBack) }, [404, 409, 422, 503, ...JSON_BODY]),
+    },
   }, async (request, reply) => {
     const caller = callerOf(request);
     const source = await getVersion(db, caller, request.params.id, request.params.n);
@@ -73,7 +84,9 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(created ? 201 : 200).send({ ...versionView(version, false), rolledBackTo: source.version, unchanged: !created });
   });
 
-  app.post('/api/workflows/:id/archive', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+  app.post('/api/workflows/:id/archive', {
+    schema: { operationId: 'archiveWorkflow', summary: 'Archive a workflow: it starts no new runs', tags: ['definitions'], params: IdParams, response: withProblems({ 200: answer('The workflow, archived', Workflow) }, [404, 503]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const archived = await archiveWorkflow(db, caller, request.params.id);
     await syncSchedules(app.runDeps, caller.tenantId, request.params.id);
@@ -81,7 +94,11 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/api/workflows/:id/clone', {
-    schema: { params: IdParams, body: z.object({ name: label(200).optional() }).strict().nullish(), tags: ['definitions'] },
+    schema: {
+      operationId: 'cloneWorkflow', summary: 'Copy a workflow\'s draft into a new workflow', tags: ['definitions'],
+      params: IdParams, headers: IdempotencyHeaders, body: z.object({ name: label(200).optional() }).strict().nullish(),
+      response: withProblems({ 201: answer('The copy, a new draft', Workflow) }, [404, 409, ...JSON_BODY]),
+    },
   }, async (request, reply) => {
     const caller = callerOf(request);
     const source = await getWorkflow(db, caller, request.params.id);
@@ -91,7 +108,9 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.get('/api/workflows/:id/export', { schema: { params: IdParams, tags: ['definitions'] } }, async (request, reply) => {
+  app.get('/api/workflows/:id/export', {
+    schema: { operationId: 'exportWorkflow', summary: 'Export a workflow as one JSON document', tags: ['definitions'], params: IdParams, response: withProblems({ 200: answer('The export document (POST it to /api/workflows/import elsewhere)', ExportDocumentView) }, [404]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     const row = await getWorkflow(db, caller, request.params.id);
     const fileName = row.name.replace(/[^A-Za-z0-9._-]+/g, '-').toLowerCase() || 'workflow';
@@ -108,7 +127,9 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.post('/api/workflows/import', { schema: { body: ExportDocument, tags: ['definitions'] } }, async (request, reply) => {
+  app.post('/api/workflows/import', {
+    schema: { operationId: 'importWorkflow', summary: 'Create a draft workflow from an export document', tags: ['definitions'], headers: IdempotencyHeaders, body: ExportDocument, response: withProblems({ 201: answer('The imported draft', Workflow) }, [409, ...JSON_BODY]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     return once(db, caller, request, reply, async () => {
       const row = await createWorkflow(db, caller, request.body);

@@ -8,11 +8,16 @@ import { callerOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { assertPostable, startEventRuns } from '../services/events';
 import { scheduleIdFor } from '../services/schedules';
+import { answer, JSON_BODY, withProblems } from '../schemas/problem';
+import { EventAccepted, Integration, Schedule } from '../schemas/resources';
+import { IdempotencyHeaders } from '../schemas/headers';
 
 export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
-  app.get('/api/schedules', { schema: { tags: ['triggers'] } }, async (request) => {
+  app.get('/api/schedules', {
+    schema: { operationId: 'listSchedules', summary: 'List schedule triggers with their next and recent runs', tags: ['triggers'], response: withProblems({ 200: answer('Every schedule (one page)', z.strictObject({ items: z.array(Schedule), nextCursor: z.null() }).meta({ id: 'SchedulePage' })) }) },
+  }, async (request) => {
     const caller = callerOf(request);
     const rows = await db
       .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
@@ -41,7 +46,9 @@ export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items, nextCursor: null };
   });
 
-  app.get('/api/integrations', { schema: { tags: ['integrations'] } }, async () => ({
+  app.get('/api/integrations', {
+    schema: { operationId: 'listIntegrations', summary: 'The integration catalogue: providers, actions and their settings', tags: ['integrations'], response: withProblems({ 200: answer('Every integration', z.strictObject({ items: z.array(Integration) }).meta({ id: 'IntegrationList' })) }) },
+  }, async () => ({
     items: PROVIDERS.map((provider) => ({
       provider,
       label: INTEGRATIONS[provider].label,
@@ -50,7 +57,13 @@ export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
   }));
 
   app.post('/api/events/:name', {
-    schema: { tags: ['triggers'], params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'event names are letters, digits, ".", "_", ":" and "-"') }), body: z.unknown() },
+    schema: {
+      operationId: 'postEvent', summary: 'Post an event: starts the published workflows that listen for it', tags: ['triggers'],
+      params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'event names are letters, digits, ".", "_", ":" and "-"') }),
+      headers: IdempotencyHeaders,
+      body: z.unknown().meta({ description: 'The event\'s payload, any JSON', examples: [{ orderId: 'A-4711', total: 129.5 }] }),
+      response: withProblems({ 202: answer('What each listening workflow did with the event', EventAccepted) }, [409, 503, ...JSON_BODY]),
+    },
   }, async (request, reply) => {
     const caller = callerOf(request);
     assertPostable(request.params.name);

@@ -11,6 +11,8 @@ import { seal } from '../../db/secrets';
 import { VARIABLE_TYPES, workflowVariables } from '../../db/schema';
 import { callerOf } from '../auth';
 import { badRequest, conflict, notFound } from '../errors';
+import { answer, JSON_BODY, noContent, withProblems } from '../schemas/problem';
+import { Variable } from '../schemas/resources';
 
 type VariableRow = typeof workflowVariables.$inferSelect;
 
@@ -36,13 +38,17 @@ const VALUE_CHECK: Record<(typeof VARIABLE_TYPES)[number], (v: unknown) => boole
 export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
-  app.get('/api/variables', { schema: { tags: ['variables'] } }, async (request) => {
+  app.get('/api/variables', {
+    schema: { operationId: 'listVariables', summary: 'List the tenant\'s variables and secrets (never a secret\'s value)', tags: ['variables'], response: withProblems({ 200: answer('Every variable (one page)', z.strictObject({ items: z.array(Variable), nextCursor: z.null() }).meta({ id: 'VariablePage' })) }) },
+  }, async (request) => {
     const caller = callerOf(request);
     const rows = await db.select().from(workflowVariables).where(eq(workflowVariables.tenantId, caller.tenantId)).orderBy(asc(workflowVariables.key));
     return { items: rows.map(view), nextCursor: null };
   });
 
-  app.get('/api/variables/:key', { schema: { tags: ['variables'], params: KeyParams } }, async (request) => {
+  app.get('/api/variables/:key', {
+    schema: { operationId: 'getVariable', summary: 'Read a variable (a secret shows only that it is set)', tags: ['variables'], params: KeyParams, response: withProblems({ 200: answer('The variable', Variable) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const row = (await db.select().from(workflowVariables).where(and(eq(workflowVariables.tenantId, caller.tenantId), eq(workflowVariables.key, request.params.key))).limit(1))[0];
     if (!row) throw notFound('Variable', request.params.key);
@@ -50,7 +56,11 @@ export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.put('/api/variables/:key', {
-    schema: { tags: ['variables'], params: KeyParams, body: z.object({ type: z.enum(VARIABLE_TYPES), value: z.unknown() }).strict() },
+    schema: {
+      operationId: 'putVariable', summary: 'Create or replace a variable or secret', tags: ['variables'], params: KeyParams,
+      body: z.object({ type: z.enum(VARIABLE_TYPES), value: z.unknown() }).strict().meta({ examples: [{ type: 'string', value: 'https://erp.example.com' }, { type: 'secret', value: 's3cr3t-token' }] }),
+      response: withProblems({ 200: answer('The variable as stored', Variable) }, [409, ...JSON_BODY]),
+    },
   }, async (request) => {
     const caller = callerOf(request);
     const { type, value } = request.body;
@@ -71,7 +81,9 @@ export const variableRoutes: FastifyPluginAsyncZod = async (app) => {
     return view(row);
   });
 
-  app.delete('/api/variables/:key', { schema: { tags: ['variables'], params: KeyParams } }, async (request, reply) => {
+  app.delete('/api/variables/:key', {
+    schema: { operationId: 'deleteVariable', summary: 'Delete a variable or secret', tags: ['variables'], params: KeyParams, response: withProblems({ 204: noContent('Deleted') }, [404]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     const deleted = await db.delete(workflowVariables).where(and(eq(workflowVariables.tenantId, caller.tenantId), eq(workflowVariables.key, request.params.key))).returning({ key: workflowVariables.key });
     if (!deleted.length) throw notFound('Variable', request.params.key);

@@ -7,13 +7,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { workflows, workflowTriggers } from '../../db/schema';
 import { callerOf } from '../auth';
 import { webhookUrlPath } from './hooks';
+import { z } from 'zod';
+import { answer, withProblems } from '../schemas/problem';
+import { Webhook } from '../schemas/resources';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export const webhookListRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
-  app.get('/api/webhooks', { schema: { tags: ['triggers'] } }, async (request) => {
+  app.get('/api/webhooks', {
+    schema: { operationId: 'listWebhooks', summary: 'List webhook triggers with their URLs and what arrived', tags: ['triggers'], response: withProblems({ 200: answer('Every webhook (one page)', z.strictObject({ items: z.array(Webhook), nextCursor: z.null() }).meta({ id: 'WebhookPage' })) }) },
+  }, async (request) => {
     const caller = callerOf(request);
     const rows = await db
       .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })

@@ -9,6 +9,9 @@ import { DraftDefinition, label, uuidOf, versionNumber } from '../params';
 import { createWorkflow, getWorkflow, publishWorkflow, validateWorkflow, type WorkflowRow } from '../services/definitions';
 import { startRun } from '../services/runs';
 import { syncSchedules } from '../services/schedules';
+import { IdempotencyHeaders } from '../schemas/headers';
+import { answer, JSON_BODY, withProblems } from '../schemas/problem';
+import { pageOf, Published, StartedRun, ValidationReport, Workflow } from '../schemas/resources';
 
 const IdParams = z.object({ id: uuidOf('a workflow') });
 
@@ -19,7 +22,20 @@ const WorkflowBody = z.object({
   tags: z.array(label(100)).max(50).optional(),
   definition: DraftDefinition,
   isTemplate: z.boolean().optional(),
-}).strict();
+}).strict().meta({
+  examples: [{
+    name: 'Purchase approval',
+    category: 'finance',
+    definition: {
+      nodes: [
+        { id: 'start', type: 'trigger', data: { label: 'Start' } },
+        { id: 'approve', type: 'approval', data: { label: 'Manager approval', approverRoles: ['manager'] } },
+        { id: 'done', type: 'end', data: { label: 'Done' } },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'approve' }, { id: 'e2', source: 'approve', target: 'done', sourceHandle: 'approved' }],
+    },
+  }],
+});
 
 export function workflowView(row: WorkflowRow) {
   return {
@@ -40,7 +56,12 @@ export function workflowView(row: WorkflowRow) {
 export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
 
-  app.post('/api/workflows', { schema: { body: WorkflowBody, tags: ['definitions'] } }, async (request, reply) => {
+  app.post('/api/workflows', {
+    schema: {
+      operationId: 'createWorkflow', summary: 'Create a draft workflow', tags: ['definitions'], headers: IdempotencyHeaders, body: WorkflowBody,
+      response: withProblems({ 201: answer('The draft, created', Workflow) }, [409, ...JSON_BODY]),
+    },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     return once(db, caller, request, reply, async () => {
       const row = await createWorkflow(db, caller, request.body);
@@ -50,7 +71,8 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api/workflows', {
     schema: {
-      tags: ['definitions'],
+      operationId: 'listWorkflows', summary: 'List workflows, newest first', tags: ['definitions'],
+      response: withProblems({ 200: answer('A page of workflows', pageOf(Workflow, 'WorkflowPage')) }),
       querystring: z.object({ status: z.enum(DEFINITION_STATUSES).optional(), category: z.string().optional(), tag: z.string().optional(), q: z.string().max(200).optional(), ...PageQuery }).strict(),
     },
   }, async (request) => {
@@ -71,11 +93,15 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     return { items: result.items.map(workflowView), nextCursor: result.nextCursor };
   });
 
-  app.get('/api/workflows/:id', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+  app.get('/api/workflows/:id', {
+    schema: { operationId: 'getWorkflow', summary: 'Read a workflow and its draft', tags: ['definitions'], params: IdParams, response: withProblems({ 200: answer('The workflow', Workflow) }, [404]) },
+  }, async (request) => {
     return workflowView(await getWorkflow(db, callerOf(request), request.params.id));
   });
 
-  app.put('/api/workflows/:id', { schema: { params: IdParams, body: WorkflowBody, tags: ['definitions'] } }, async (request) => {
+  app.put('/api/workflows/:id', {
+    schema: { operationId: 'replaceWorkflow', summary: 'Replace a workflow\'s draft', tags: ['definitions'], params: IdParams, body: WorkflowBody, response: withProblems({ 200: answer('The workflow, changed', Workflow) }, [404, ...JSON_BODY]) },
+  }, async (request) => {
     const caller = callerOf(request);
     await getWorkflow(db, caller, request.params.id);
     const b = request.body;
@@ -89,14 +115,20 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     return workflowView(row);
   });
 
-  app.post('/api/workflows/:id/validate', { schema: { params: IdParams, tags: ['definitions'] } }, async (request) => {
+  app.post('/api/workflows/:id/validate', {
+    schema: { operationId: 'validateWorkflow', summary: 'Check a draft without publishing it', tags: ['definitions'], params: IdParams, response: withProblems({ 200: answer('What publishing would refuse (errors) and warn about', ValidationReport) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const result = await validateWorkflow(db, caller, await getWorkflow(db, caller, request.params.id), { maxGraphWork: app.config.maxGraphWork });
     return { valid: result.valid, errors: result.errors, warnings: result.warnings };
   });
 
   app.post('/api/workflows/:id/publish', {
-    schema: { params: IdParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(), tags: ['definitions'] },
+    schema: {
+      operationId: 'publishWorkflow', summary: 'Publish the draft as the next immutable version', tags: ['definitions'],
+      params: IdParams, body: z.object({ changeDescription: z.string().max(2000).optional() }).strict().nullish(),
+      response: withProblems({ 200: answer('The draft equals the latest version: nothing new was published', Published), 201: answer('A new version', Published) }, [404, 409, 422, 503, ...JSON_BODY]),
+    },
   }, async (request, reply) => {
     const caller = callerOf(request);
     const { version, created } = await publishWorkflow(db, caller, request.params.id, { changeDescription: request.body?.changeDescription, maxGraphWork: app.config.maxGraphWork });
@@ -112,9 +144,12 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/workflows/:id/runs', {
     schema: {
+      operationId: 'startRun', summary: 'Start a run of a published workflow', tags: ['runs'],
       params: IdParams,
-      body: z.object({ input: z.unknown().optional(), priority: z.enum(PRIORITIES).optional(), version: versionNumber.optional() }).strict().nullish(),
-      tags: ['runs'],
+      headers: IdempotencyHeaders,
+      body: z.object({ input: z.unknown().optional(), priority: z.enum(PRIORITIES).optional(), version: versionNumber.optional() }).strict().nullish()
+        .meta({ examples: [{ input: { amount: 1200, requester: 'ana@example.com' }, priority: 'high' }] }),
+      response: withProblems({ 202: answer('The run, started (or the one this Idempotency-Key already started)', StartedRun) }, [404, 409, 503, ...JSON_BODY]),
     },
   }, async (request, reply) => {
     const caller = callerOf(request);

@@ -65,6 +65,7 @@ function expected(access: Access, roles: string[] | 'unauthenticated'): 401 | 40
 const HANDLER_REFUSALS: Record<string, string[]> = {
   // Only the bootstrap key (ADMIN_API_KEY) creates tenants: test/integration/access.test.ts.
   'POST /api/tenants': ['admin'],
+  'GET /api/tenants': ['admin'],
 };
 /** Bodies valid enough to reach those handlers' own checks; other routes get `{}` (an allowed call may answer 400). */
 const BODIES: Record<string, object> = { 'POST /api/tenants': { name: 'Permission probe' } };
