@@ -11,6 +11,7 @@ import { createActivities } from './activities';
 import { startEventRuns } from './api/services/events';
 import { loadConfig, secretKeysOf, type Config } from './config';
 import type { Database } from './db/client';
+import { cachedWorkflowBundle } from './scripts/workflow-bundle';
 
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
@@ -79,7 +80,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const database = await openDatabase({ databaseUrl: config.databaseUrl });
   await database.migrate();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createWorker({ config, database, connection });
+  // A read-only image has nowhere to keep the bundle: then it is made in this process, as before.
+  const bundle = await cachedWorkflowBundle(workflowsPath, config.dataDir).catch((error: unknown) => {
+    console.warn(`The workflow bundle could not be cached in ${config.dataDir} (${String((error as Error).message).split('\n')[0]}); bundling in this process.`);
+    return undefined;
+  });
+  const worker = await createWorker({ config, database, connection, ...(bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}) });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   };

@@ -11,11 +11,15 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { enforceAccess } from './access';
+import { dependencyOfProblem, dependencyProblem, RETRY_AFTER_SECONDS, unavailableDependency, type Dependency } from './dependency-errors';
 import { HttpProblem, type ProblemEntry } from './errors';
+import { OutageLog } from '../lib/outage-log';
 import { openApiOptions } from './openapi';
+import { methodNotAllowed, trackRouteMethods } from './method-not-allowed';
 import { guardHostileInput } from './hostile-input';
 import { registerRateLimit } from './rate-limit';
 import { adminRoutes } from './routes/admin';
+import { userRoutes } from './routes/users';
 import { approvalLinkRoutes } from './routes/approval-links';
 import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
@@ -35,6 +39,8 @@ declare module 'fastify' {
     database: Database;
     temporal: Client;
     runDeps: RunDeps;
+    /** One outage log per dependency: a line when it goes, a summary while away, a line when back. */
+    outages: Record<Dependency, OutageLog>;
   }
 }
 
@@ -69,14 +75,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('temporal', deps.temporal);
   app.decorate('runDeps', { db: deps.database.db, temporal: deps.temporal, config: deps.config });
 
+  const outageLine = (line: string) => app.log.warn(line);
+  app.decorate('outages', {
+    temporal: new OutageLog({ name: 'temporal', log: outageLine, probe: () => deps.temporal.workflowService.getSystemInfo({}) }),
+    database: new OutageLog({ name: 'database', log: outageLine, probe: () => deps.database.ping() }),
+  });
+  app.addHook('onClose', async () => Object.values(app.outages).forEach((outage) => outage.close()));
+
   app.setErrorHandler((error, request, reply) => {
     let problem: HttpProblem;
+    const unavailable = error instanceof HttpProblem ? undefined : unavailableDependency(error);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = (error as { validationContext?: string }).validationContext;
       const errors: ProblemEntry[] = error.validation.map((v) => ({ path: validationPath(context, v.instancePath, v.params as Record<string, unknown>), message: v.message ?? 'invalid' }));
       problem = new HttpProblem(400, 'invalid-request', `The request ${context ?? 'body'} has ${errors.length} problem(s); nothing was changed.`, errors);
     } else if (error instanceof HttpProblem) {
       problem = error;
+      const dependency = dependencyOfProblem(problem);
+      if (dependency) {
+        app.outages[dependency].failure(error);
+        problem = dependencyProblem(dependency, problem.message);
+      }
+    } else if (unavailable) {
+      // Not the caller's fault and not a bug: say which service is away.
+      app.outages[unavailable].failure(error);
+      problem = dependencyProblem(unavailable);
     } else {
       const status = typeof (error as { statusCode?: number }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
       if (status >= 400 && status < 500) {
@@ -87,9 +110,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         problem = new HttpProblem(500, 'internal', 'Something went wrong on our side; it has been logged. Retry, and if it persists, report the request id.', undefined, { requestId: request.id });
       }
     }
+    // Every 503 is "come back later": say when.
+    if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     void reply.code(problem.status).type('application/problem+json').send(problem.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length) return void reply.code(405).header('allow', allowed.join(', ')).type('application/problem+json').send(methodNotAllowed(request.method, path, allowed).toBody());
     const problem = new HttpProblem(404, 'no-route', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json.`);
     void reply.code(404).type('application/problem+json').send(problem.toBody());
   });
@@ -97,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRateLimit(app, deps.config);
   // Before any route registers, so every route (the API browser's too) is checked against the permission matrix.
   enforceAccess(app, deps.database.db);
+  const allowedMethods = trackRouteMethods(app);
   guardHostileInput(app);
 
   await app.register(swagger, openApiOptions({ title: 'graphflow API', version: '1' }));
@@ -108,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(lifecycleRoutes);
   await app.register(runRoutes);
   await app.register(adminRoutes);
+  await app.register(userRoutes);
   await app.register(approvalRoutes);
   await app.register(hookRoutes);
   await app.register(webhookListRoutes);

@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { buildApp } from './app';
 import { ensureBootstrapAdmin } from './auth';
+import { connectTemporalClient } from './temporal-client';
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const config = loadConfig();
@@ -19,8 +19,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const database = await openDatabase({ databaseUrl: config.databaseUrl });
   await database.migrate();
   if (config.adminApiKey) await ensureBootstrapAdmin(database.db, config.adminApiKey);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  // Deadlines on every call: a Temporal outage answers 503 in about 2 s (api/temporal-client.ts).
+  const { client: temporal, connection } = await connectTemporalClient(config.temporal.address, config.temporal.namespace);
   const app = await buildApp({ config, database, temporal });
   await app.listen({ port: config.port, host: config.host });
   const stop = async () => {

@@ -1,5 +1,6 @@
 /** `npm run bench [name]`: every benchmark, each comparing our path with a baseline measured in the same run. */
 import { approvalLatencyBench } from './approval-latency';
+import { footprintBench } from './footprint';
 import { runLatencyBench } from './run-latency';
 import { webhookIntakeBench } from './webhook-intake';
 
@@ -7,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   'run-latency': runLatencyBench,
   'approval-latency': approvalLatencyBench,
   'webhook-intake': webhookIntakeBench,
+  footprint: footprintBench,
 };
 const only = process.argv[2];
 if (only && !benches[only]) {

@@ -27,6 +27,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** PGlite's own start parameters (single-user mode and its settings), which `startParams` replaces rather than extends. */
+const PGLITE_START_PARAMS = PGlite.defaultStartParams;
+
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** Any fixed number: serialises migrations when several processes start at once. */
 const MIGRATION_LOCK = 727_274_001;
@@ -36,11 +39,28 @@ export interface DatabaseOptions {
   /** Directory of the embedded database; `memory://` keeps it in memory (tests). */
   embeddedDir?: string;
   poolSize?: number;
+  /** How long to wait for a connection from the pool or the server (PostgreSQL only). */
+  connectTimeoutMs?: number;
+  /** Longest a statement may run (server side) and a query may wait for its answer (client side). */
+  queryTimeoutMs?: number;
 }
+
+/** A stopped or unreachable PostgreSQL fails a request in about this long, instead of hanging it. */
+export const DATABASE_CONNECT_TIMEOUT_MS = 2000;
+/** Long enough for the heaviest list query; short enough that a hung server does not hold requests for minutes. */
+export const DATABASE_QUERY_TIMEOUT_MS = 5000;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const queryTimeoutMs = options.queryTimeoutMs ?? DATABASE_QUERY_TIMEOUT_MS;
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DATABASE_CONNECT_TIMEOUT_MS,
+      // The server cancels a slow statement; the client gives up on a server that stopped answering altogether.
+      statement_timeout: queryTimeoutMs,
+      query_timeout: queryTimeoutMs + 1000,
+    });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     const db = drizzlePg(pool, { schema }) as unknown as Db;
@@ -48,13 +68,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       kind: 'postgres',
       async migrate() {
-        const client = await pool.connect();
+        // A client of its own, without the pool's timeouts: waiting for another process's migration, or running a long one, is fine here.
+        const client = new pg.Client({ connectionString: options.databaseUrl });
+        client.on('error', () => {});
+        await client.connect();
         try {
           await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
           await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
         } finally {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-          client.release();
+          await client.end().catch(() => {});
         }
       },
       async ping() {
@@ -65,7 +88,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const dir = options.embeddedDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
+  // PostgreSQL's default 128 MB of shared buffers lives in PGlite's WASM memory, which never shrinks: one
+  // process's embedded database does well with 16 MB (the files are cached by the OS underneath).
+  const client = new PGlite(dir, { startParams: [...PGLITE_START_PARAMS, '-c', 'shared_buffers=16MB'] });
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { PRIORITIES, RUN_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflowNotifications } from '../../db/schema';
 import { callerOf, type Caller } from '../auth';
 import { expand } from '../../db/payloads';
+import { unavailableDependency } from '../dependency-errors';
 import { conflict, notFound } from '../errors';
 import { startRun } from '../services/runs';
 import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
 import { afterCursor, page, PageQuery } from '../pagination';
 import { isoMoment } from '../params';
+import { answer, withProblems } from '../schemas/problem';
+import { pageOf, RetriedRun, Run, RunDetail, RunHistory, RunSignalled, RunState } from '../schemas/resources';
 
 type InstanceRow = typeof workflowInstances.$inferSelect;
 type ExecutionRow = typeof workflowExecutions.$inferSelect;
@@ -63,7 +66,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api/runs', {
     schema: {
-      tags: ['runs'],
+      operationId: 'listRuns', summary: 'List runs, newest first', tags: ['runs'],
+      response: withProblems({ 200: answer('A page of runs', pageOf(Run, 'RunPage')) }),
       querystring: z.object({
         workflowId: z.uuid().optional(),
         status: z.enum(RUN_STATUSES).optional(),
@@ -99,51 +103,70 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   };
   const closedProblem = (status: string, action: string) => conflict(`The run is ${status}; it cannot be ${action}.`, { runStatus: status });
 
-  app.post('/api/runs/:runId/cancel', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+  app.post('/api/runs/:runId/cancel', {
+    schema: { operationId: 'cancelRun', summary: 'Cancel a run', tags: ['runs'], params: RunParams, response: withProblems({ 202: answer('Cancellation asked of the run', RunSignalled) }, [404, 409]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     const run = await loadRun(caller, request.params.runId);
     if (['completed', 'failed', 'cancelled'].includes(run.status)) throw closedProblem(run.status, 'cancelled');
     try {
       await app.temporal.workflow.getHandle(run.id).cancel();
     } catch (error) {
+      // Temporal away is a 503 (the one error handler), not a conflict.
+      if (unavailableDependency(error)) throw error;
       throw conflict(`The run could not be cancelled: ${(error as Error).message}`);
     }
     return reply.code(202).send({ runId: run.id, status: 'cancelling' });
   });
 
   for (const [action, signal, from, to] of [['pause', pauseSignal, ['pending', 'running'], 'paused'], ['resume', resumeSignal, ['paused'], 'running']] as const) {
-    app.post(`/api/runs/:runId/${action}`, { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+    app.post(`/api/runs/:runId/${action}`, {
+      schema: {
+        operationId: `${action}Run`, summary: action === 'pause' ? 'Pause a run before its next step' : 'Resume a paused run', tags: ['runs'], params: RunParams,
+        response: withProblems({ 202: answer(`The run was asked to ${action}`, RunSignalled) }, [404, 409]),
+      },
+    }, async (request, reply) => {
       const caller = callerOf(request);
       const run = await loadRun(caller, request.params.runId);
       if (!(from as readonly string[]).includes(run.status)) throw closedProblem(run.status, action === 'pause' ? 'paused' : 'resumed');
       try {
         await app.temporal.workflow.getHandle(run.id).signal(signal);
       } catch (error) {
+        // Temporal away is a 503 (the one error handler), not a conflict.
+        if (unavailableDependency(error)) throw error;
         throw conflict(`The run could not be ${action}d: ${(error as Error).message}`);
       }
       return reply.code(202).send({ runId: run.id, status: to });
     });
   }
 
-  app.post('/api/runs/:runId/retry', { schema: { tags: ['runs'], params: RunParams } }, async (request, reply) => {
+  app.post('/api/runs/:runId/retry', {
+    schema: { operationId: 'retryRun', summary: 'Start a new run with a run\'s input and version', tags: ['runs'], params: RunParams, response: withProblems({ 202: answer('The new run', RetriedRun) }, [404, 409, 503]) },
+  }, async (request, reply) => {
     const caller = callerOf(request);
     const run = await loadRun(caller, request.params.runId);
     const started = await startRun(app.runDeps, caller, { workflowId: run.workflowId, input: run.input, version: run.version, priority: run.priority });
     return reply.code(202).send({ ...started, retryOf: run.id });
   });
 
-  app.get('/api/runs/:runId/state', { schema: { tags: ['runs'], params: RunParams } }, async (request) => {
+  app.get('/api/runs/:runId/state', {
+    schema: { operationId: 'getRunState', summary: 'Ask a run what it is doing now', tags: ['runs'], params: RunParams, response: withProblems({ 200: answer('The run\'s live state', RunState) }, [404, 409]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const run = await loadRun(caller, request.params.runId);
     if (['completed', 'failed', 'cancelled'].includes(run.status)) return { status: run.status, activeNodes: [], pendingApprovals: [], progress: run.progress, finished: true };
     try {
       return await app.temporal.workflow.getHandle(run.id).query(stateQuery);
     } catch (error) {
+      // Temporal away is a 503 (the one error handler), not a conflict.
+      if (unavailableDependency(error)) throw error;
       throw conflict(`The run's live state could not be read: ${(error as Error).message}`);
     }
   });
 
-  app.get('/api/runs/:runId/history', { schema: { tags: ['runs'], params: RunParams } }, async (request) => {
+  app.get('/api/runs/:runId/history', {
+    schema: { operationId: 'getRunHistory', summary: 'A run\'s events in order: steps, approvals, notifications', tags: ['runs'], params: RunParams, response: withProblems({ 200: answer('The run\'s history', RunHistory) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const run = await loadRun(caller, request.params.runId);
     const scope = ofRun(run.id, caller.tenantId);
@@ -175,7 +198,9 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     return { runId: run.id, events };
   });
 
-  app.get('/api/runs/:runId', { schema: { tags: ['runs'], params: z.object({ runId: z.string().min(1).max(300) }) } }, async (request) => {
+  app.get('/api/runs/:runId', {
+    schema: { operationId: 'getRun', summary: 'Read a run with its steps, approvals and notifications', tags: ['runs'], params: RunParams, response: withProblems({ 200: answer('The run', RunDetail) }, [404]) },
+  }, async (request) => {
     const caller = callerOf(request);
     const { runId } = request.params;
     const row = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
