@@ -5,15 +5,17 @@
  * the moment that workflow moved on. A third row sends the same Update to
  * runGraph directly (no HTTP, no auth, no approval lookup): the engine's own
  * share, apart from the API's.
+ *
+ * BENCH_QUICK=1: five approvals.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { workflowExecutions } from '../db/schema';
-import { report, startBenchEnvironment } from './environment';
+import { QUICK, report, startBenchEnvironment } from './environment';
 import { decideUpdate } from '../workflows/messages';
 import { bareDecide } from './workflows';
 
-const N = Number(process.env.BENCH_APPROVALS ?? 200);
+const N = Number(process.env.BENCH_APPROVALS ?? (QUICK ? 5 : 200));
 
 export async function approvalLatencyBench(): Promise<void> {
   const env = await startBenchEnvironment();
@@ -90,7 +92,7 @@ export async function approvalLatencyBench(): Promise<void> {
     await handle.executeUpdate(bareDecide, { args: ['approve'] });
     base.push((await handle.result()) - b0);
   }
-  report(`approval-latency: ${N} approvals, decision request → next node starts (${database.kind} PostgreSQL)`, [
+  report(`approval-latency: ${N} approvals, decision request → next node starts (${database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`, [
     ['decision via API + runGraph', ours],
     ['executeUpdate on runGraph (no API)', engine],
     ['bare executeUpdate, hand-written workflow', base],

@@ -18,6 +18,16 @@ import { startDevServer } from '../scripts/temporal';
 import { freePort } from '../test/global-setup';
 import { createWorker, installTemporalRuntime } from '../worker';
 
+/** `npm run bench -- --quick` (or BENCH_QUICK=1): tiny sizes, to prove every bench still runs, not to measure. */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** A failure and its causes on one line (a workflow's failure wraps the activity's, which wraps the real reason). */
+export function failureMessage(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error && parts.length < 6; e = e.cause) parts.push(e.message);
+  return parts.filter(Boolean).join(': ') || String(error);
+}
+
 export interface BenchEnvironment {
   config: Config;
   database: Database;

@@ -3,14 +3,16 @@
  * each with its own delivery id, against the API's /hooks route; beside a
  * loop of bare `client.workflow.start` calls at the same rate for as long.
  * Prints accepted/s and intake latency p50/p99 for both, and the ratio.
+ *
+ * BENCH_QUICK=1: 20/s for 3 s.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { signGeneric } from '../lib/webhook-signature';
-import { startBenchEnvironment } from './environment';
+import { QUICK, startBenchEnvironment } from './environment';
 
-const RATE = Number(process.env.BENCH_RATE ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const RATE = Number(process.env.BENCH_RATE ?? (QUICK ? 20 : 50));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 3 : 30));
 const SECRET = 'bench-webhook-secret';
 
 export async function webhookIntakeBench(): Promise<void> {
@@ -68,11 +70,14 @@ export async function webhookIntakeBench(): Promise<void> {
   }
   await Promise.all(inFlight);
 
-  console.log(`\nwebhook-intake: ${RATE}/s offered for ${SECONDS} s (${env.database.kind} PostgreSQL)`);
+  console.log(`\nwebhook-intake: ${RATE}/s offered for ${SECONDS} s (${env.database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`);
   console.log(`${'signed webhooks via API'.padEnd(40)} accepted ${(accepted / SECONDS).toFixed(1)}/s (${accepted} of ${result.requests.sent}, non-2xx ${result.non2xx})   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
   console.log(`${'bare client.workflow.start'.padEnd(40)} accepted ${(started / SECONDS).toFixed(1)}/s (${started})   p50 ${pct(50).toFixed(1)} ms   p99 ${pct(99).toFixed(1)} ms`);
   console.log(`${'ratio (ours / baseline)'.padEnd(40)} p50 ${(result.latency.p50 / pct(50)).toFixed(2)}x   p99 ${(result.latency.p99 / pct(99)).toFixed(2)}x   throughput ${(accepted / Math.max(1, started)).toFixed(2)}x`);
   await env.close();
+  // A side that took nothing in measured nothing: the bench is broken, not slow.
+  if (accepted === 0) throw new Error(`no webhook was accepted (${result.non2xx} non-2xx of ${result.requests.sent}, ${result.errors} errors)`);
+  if (started === 0) throw new Error('the baseline started no workflow');
 }

@@ -7,11 +7,20 @@ import type { Activities } from '../activities';
 
 export { runGraph } from '../workflows';
 
-const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
+// Bounded, so a baseline that cannot succeed fails its run in seconds instead of retrying for ever.
+const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '200 ms', maximumInterval: '1 second' } });
+
+/** Where the baseline's call is recorded: the intent ledger keys every non-GET call by a real tenant and run. */
+export interface LedgerScope {
+  tenantId: string;
+  runId: string;
+  /** Unique per call: a repeated key would answer the stored response without calling. */
+  idempotencyKey: string;
+}
 
 /** One HTTP call, then a branch: the run-latency baseline. */
-export async function handWritten(url: string, level: string): Promise<{ route: string }> {
-  const { output } = await httpRequest({ tenantId: 'bench', runId: 'bench', idempotencyKey: 'bench', method: 'POST', url, body: { level } });
+export async function handWritten(url: string, level: string, scope: LedgerScope): Promise<{ route: string }> {
+  const { output } = await httpRequest({ ...scope, method: 'POST', url, body: { level } });
   const score = (output.body as { score?: number }).score ?? 0;
   return { route: score > 5 ? 'high' : 'low' };
 }
