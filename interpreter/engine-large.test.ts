@@ -7,23 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_ITERATIONS, interpret, type RunStart } from './engine';
 import { fakePort } from './fake-port';
 import type { Definition } from './schema';
+import { nestedLoops } from '../test/support/graphs';
 
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 const run: RunStart['run'] = { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' };
 
 describe('the interpreter on large graphs', () => {
   it('starts a graph of 997 nested loops at once (it walked every edge for every loop before the first node)', async () => {
-    const nodes: Definition['nodes'] = [trigger];
-    const edges: Definition['edges'] = [];
-    let outer = 't';
-    for (let i = 1; i <= 997; i++) {
-      nodes.push({ id: `l${i}`, type: 'loop', data: { forEach: 'input.items', maxIterations: 2 } });
-      edges.push({ id: `in${i}`, source: outer, target: `l${i}`, ...(i > 1 ? { sourceHandle: 'body' } : {}) });
-      if (i > 1) edges.push({ id: `done${i}`, source: `l${i}`, sourceHandle: 'done', target: outer });
-      outer = `l${i}`;
-    }
-    nodes.push({ id: 'work', type: 'action', data: { action: 'set', vars: { at: '{{ index }}' } } }, { id: 'end', type: 'end', data: {} });
-    edges.push({ id: 'body', source: outer, sourceHandle: 'body', target: 'work' }, { id: 'back', source: 'work', target: outer }, { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' });
+    const { nodes, edges } = nestedLoops(997, 2);
     const started = performance.now();
     // One item in each loop: the run goes down all 997 levels and back once.
     const outcome = await interpret({ definition: { nodes, edges }, input: { items: [1] }, trigger: { type: 'manual' }, run }, fakePort().port);

@@ -11,27 +11,12 @@ import { interpret } from './engine';
 import { fakePort } from './fake-port';
 import { checkGraphWork, DEFAULT_MAX_GRAPH_WORK, graphWork } from './graph-work';
 import type { Definition } from './schema';
+import { nestedLoops } from '../test/support/graphs';
 import { validateDefinition } from './validate';
 
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 const set = (id: string) => ({ id, type: 'action', data: { action: 'set', vars: { last: '{{ index }}' } } });
 const end = { id: 'end', type: 'end', data: {} };
-
-/** `depth` loops each inside the last, one set node in the innermost body. */
-export function nestedLoops(depth: number, maxIterations?: number): Definition {
-  const nodes: Definition['nodes'] = [trigger];
-  const edges: Definition['edges'] = [];
-  let outer = 't';
-  for (let i = 1; i <= depth; i++) {
-    nodes.push({ id: `l${i}`, type: 'loop', data: { forEach: 'input.items', ...(maxIterations ? { maxIterations } : {}) } });
-    edges.push({ id: `in${i}`, source: outer, target: `l${i}`, ...(i > 1 ? { sourceHandle: 'body' } : {}) });
-    if (i > 1) edges.push({ id: `done${i}`, source: `l${i}`, sourceHandle: 'done', target: outer });
-    outer = `l${i}`;
-  }
-  nodes.push(set('work'), end);
-  edges.push({ id: 'body', source: outer, sourceHandle: 'body', target: 'work' }, { id: 'back', source: 'work', target: outer }, { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' });
-  return { nodes, edges };
-}
 
 describe('graph work', () => {
   it('multiplies maxIterations along nested loops, counting each node once per run of its scope', () => {

@@ -17,7 +17,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
+import { freePort } from '../lib/free-port';
 import { openDatabase } from '../db/client';
 import { createWorker, installTemporalRuntime } from '../worker';
 import { revokeFuzzKeys, seedFuzzTenant, trackCreatedTenants, type FuzzSeed } from './fuzz/seed';
@@ -79,16 +79,6 @@ export async function findSchemathesis(): Promise<string> {
   return bin;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const toml = (value: unknown) => JSON.stringify(value);
 const KEY_VARIABLE = 'GRAPHFLOW_FUZZ_KEY';

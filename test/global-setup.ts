@@ -4,12 +4,12 @@
  * database once when it is set.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { projectRoot } from '../config';
 import { openDatabase } from '../db/client';
+import { freePort } from '../lib/free-port';
 import { startDevServer } from '../scripts/temporal';
 import { workflowsPath } from '../worker';
 
@@ -21,16 +21,7 @@ declare module 'vitest' {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../lib/free-port';
 
 export default async function setup(project: TestProject) {
   const dir = path.join(projectRoot, '.data', 'test');

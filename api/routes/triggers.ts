@@ -1,13 +1,12 @@
 /** Schedules (`GET /api/schedules`), events (`POST /api/events/:name`) and the integration catalogue (`GET /api/integrations`). */
-import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { workflows, workflowTriggers } from '../../db/schema';
 import { INTEGRATIONS, PROVIDERS } from '../../interpreter/integrations';
 import { callerOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { assertPostable, startEventRuns } from '../services/events';
 import { scheduleIdFor } from '../services/schedules';
+import { activeTriggers } from '../services/active-triggers';
 import { answer, JSON_BODY, withProblems } from '../schemas/problem';
 import { EventAccepted, Integration, Schedule } from '../schemas/resources';
 import { IdempotencyHeaders } from '../schemas/headers';
@@ -19,11 +18,7 @@ export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { operationId: 'listSchedules', summary: 'List schedule triggers with their next and recent runs', tags: ['triggers'], response: withProblems({ 200: answer('Every schedule (one page)', z.strictObject({ items: z.array(Schedule), nextCursor: z.null() }).meta({ id: 'SchedulePage' })) }) },
   }, async (request) => {
     const caller = callerOf(request);
-    const rows = await db
-      .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
-      .from(workflowTriggers)
-      .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
-      .where(and(eq(workflowTriggers.tenantId, caller.tenantId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, 'schedule')));
+    const rows = await activeTriggers(db, caller.tenantId, 'schedule');
     const items = await Promise.all(
       rows.map(async ({ trigger, workflowName, workflowStatus }) => {
         const scheduleId = scheduleIdFor(trigger.workflowId, trigger.nodeId);

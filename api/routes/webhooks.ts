@@ -2,12 +2,11 @@
  * `GET /api/webhooks`: the tenant's active webhook triggers, with the URL to give the sender and what arrived:
  * runs started, and requests refused (counted, with the last reason, never stored one by one).
  */
-import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { workflows, workflowTriggers } from '../../db/schema';
 import { callerOf } from '../auth';
 import { webhookUrlPath } from './hooks';
 import { z } from 'zod';
+import { activeTriggers } from '../services/active-triggers';
 import { answer, withProblems } from '../schemas/problem';
 import { Webhook } from '../schemas/resources';
 
@@ -20,11 +19,7 @@ export const webhookListRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { operationId: 'listWebhooks', summary: 'List webhook triggers with their URLs and what arrived', tags: ['triggers'], response: withProblems({ 200: answer('Every webhook (one page)', z.strictObject({ items: z.array(Webhook), nextCursor: z.null() }).meta({ id: 'WebhookPage' })) }) },
   }, async (request) => {
     const caller = callerOf(request);
-    const rows = await db
-      .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
-      .from(workflowTriggers)
-      .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
-      .where(and(eq(workflowTriggers.tenantId, caller.tenantId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, 'webhook')));
+    const rows = await activeTriggers(db, caller.tenantId, 'webhook');
     const items = rows.map(({ trigger, workflowName, workflowStatus }) => {
       const config = trigger.config as { preset?: string };
       return {

@@ -4,6 +4,7 @@
  * approval, a variable, a document, a spare key), so the fuzzer's requests
  * reach the handlers' real work instead of stopping at 404.
  */
+import { approvalDefinition } from '../../test/support/graphs';
 import { inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { hashKey, newApiKey } from '../../api/auth';
@@ -18,21 +19,7 @@ export interface FuzzSeed {
 }
 
 /** An approval only admins may decide, announced nowhere (no mail, no Slack: the fuzz talks to nothing but loopback). */
-const approvalGraph = {
-  nodes: [
-    { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-    { id: 'ask', type: 'approval', data: { label: 'Decide', approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } } },
-    { id: 'yes', type: 'end', data: { output: { outcome: 'approved' } } },
-    { id: 'no', type: 'end', data: { output: { outcome: 'rejected' } } },
-    { id: 'late', type: 'end', data: { output: { outcome: 'expired' } } },
-  ],
-  edges: [
-    { id: 'e1', source: 't', target: 'ask' },
-    { id: 'e2', source: 'ask', sourceHandle: 'approved', target: 'yes' },
-    { id: 'e3', source: 'ask', sourceHandle: 'rejected', target: 'no' },
-    { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'late' },
-  ],
-};
+const approvalGraph = approvalDefinition({ label: 'Decide', approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } });
 
 export const FUZZ_EVENT = 'fuzz.ping';
 

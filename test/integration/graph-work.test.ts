@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphWork } from '../../interpreter/graph-work';
 import type { Definition } from '../../interpreter/schema';
 import { createHarness, eventually, type Harness } from '../harness';
+import { nestedLoops } from '../support/graphs';
 
 // Short histories: the busy run continues as new several times, so its later tasks re-run what it already did.
 const HISTORY_LIMIT = 2000;
@@ -22,21 +23,6 @@ afterAll(async () => {
 
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 
-/** The reported attack: 997 loops each inside the last, a thousand nodes in all. */
-function nestedLoops(depth: number): Definition {
-  const nodes: Definition['nodes'] = [trigger];
-  const edges: Definition['edges'] = [];
-  let outer = 't';
-  for (let i = 1; i <= depth; i++) {
-    nodes.push({ id: `l${i}`, type: 'loop', data: { forEach: 'input.items', maxIterations: 2 } });
-    edges.push({ id: `in${i}`, source: outer, target: `l${i}`, ...(i > 1 ? { sourceHandle: 'body' } : {}) });
-    if (i > 1) edges.push({ id: `done${i}`, source: `l${i}`, sourceHandle: 'done', target: outer });
-    outer = `l${i}`;
-  }
-  nodes.push({ id: 'work', type: 'action', data: { action: 'set', vars: { at: '{{ index }}' } } }, { id: 'end', type: 'end', data: {} });
-  edges.push({ id: 'body', source: outer, sourceHandle: 'body', target: 'work' }, { id: 'back', source: 'work', target: outer }, { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' });
-  return { nodes, edges };
-}
 
 /** Two nested loops of pure work (a variable set, a condition), just under the default limit of 100,000 node runs. */
 const busyGraph: Definition = {
@@ -117,7 +103,7 @@ async function stepCount(key: string, runId: string): Promise<number> {
 describe('a graph that stalls the worker', () => {
   it('refuses to publish 997 nested loops, naming the nesting, and writes nothing', async () => {
     const key = h.tenant.adminKey;
-    const id = await create(key, 'Nested loops', nestedLoops(997));
+    const id = await create(key, 'Nested loops', nestedLoops(997, 2));
     const validated = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/validate` });
     expect(validated.json().valid).toBe(false);
     const res = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
@@ -168,7 +154,11 @@ describe('a graph that stalls the worker', () => {
       durations.push(Date.now() - begun);
       expect(result.status).toBe('completed');
     }
-    expect(Math.max(...durations), `trivial runs took ${durations.join(', ')} ms`).toBeLessThan(1000);
+    // Starved, they took 4-7 s each; alone about 0.25 s. The middle of three is what is judged, with room for a
+    // loaded two-core CI machine (seen: 230-736 ms, one outlier of 1.2 s while benchmarks ran beside the suite).
+    const middle = [...durations].sort((a, b) => a - b)[1]!;
+    expect(middle, `trivial runs took ${durations.join(', ')} ms`).toBeLessThan(1500);
+    expect(Math.max(...durations), `trivial runs took ${durations.join(', ')} ms`).toBeLessThan(3000);
     expect((await h.temporal.workflow.getHandle(busyRun).describe()).status.name).toBe('RUNNING');
 
     // Cancel reaches the busy run within a few seconds.
@@ -186,6 +176,7 @@ describe('a graph that stalls the worker', () => {
     // No workflow task of the busy run, in any of its histories, held the worker for long.
     const { longest, tasks } = await longestWorkflowTask(busyRun);
     expect(tasks).toBeGreaterThan(20);
-    expect(longest, `longest workflow task ${longest} ms`).toBeLessThan(1000);
+    // Unpaced, one task ran over 5 s; paced, 300-680 ms were seen. The bound leaves room for a loaded machine.
+    expect(longest, `longest workflow task ${longest} ms`).toBeLessThan(1500);
   }, 180_000);
 });

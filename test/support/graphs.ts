@@ -1,4 +1,5 @@
 /** Graphs shared by tests and benchmarks. */
+import type { Definition } from '../../interpreter/schema';
 
 /**
  * trigger → set → http → condition → two ends: the foundation's walk-through.
@@ -44,4 +45,20 @@ export function approvalDefinition(data: Record<string, unknown>) {
       { id: 'e4', source: 'ask', sourceHandle: 'expired', target: 'late' },
     ],
   };
+}
+
+/** `depth` loops each inside the last (`maxIterations` each, when given), one set node in the innermost body: the graph-work attack. */
+export function nestedLoops(depth: number, maxIterations?: number): Definition {
+  const nodes: Definition['nodes'] = [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } }];
+  const edges: Definition['edges'] = [];
+  let outer = 't';
+  for (let i = 1; i <= depth; i++) {
+    nodes.push({ id: `l${i}`, type: 'loop', data: { forEach: 'input.items', ...(maxIterations ? { maxIterations } : {}) } });
+    edges.push({ id: `in${i}`, source: outer, target: `l${i}`, ...(i > 1 ? { sourceHandle: 'body' } : {}) });
+    if (i > 1) edges.push({ id: `done${i}`, source: `l${i}`, sourceHandle: 'done', target: outer });
+    outer = `l${i}`;
+  }
+  nodes.push({ id: 'work', type: 'action', data: { action: 'set', vars: { last: '{{ index }}' } } }, { id: 'end', type: 'end', data: {} });
+  edges.push({ id: 'body', source: outer, sourceHandle: 'body', target: 'work' }, { id: 'back', source: 'work', target: outer }, { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' });
+  return { nodes, edges };
 }
