@@ -35,6 +35,10 @@ const EnvSchema = z.object({
   SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)').optional()),
   ENV_SECRETS: z.string().optional(),
   SECRETS_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded').optional()),
+  /** JWT sign-in (all three or none): the identity provider's key set, and the `iss` and `aud` its tokens must carry. */
+  AUTH_JWKS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()),
+  AUTH_ISSUER: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  AUTH_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().refine((v) => v.split(',').some((a) => a.trim()), 'must name at least one audience (comma-separated)').optional()),
   ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
   /** Node outputs larger than this (bytes of JSON) are stored in PostgreSQL and referenced. */
@@ -72,6 +76,8 @@ export interface Config {
   /** Environment variables the default tenant may name as secrets (webhook signing); no others, and no other tenant. */
   envSecrets: string[];
   adminApiKey: string | undefined;
+  /** Bearer JWTs are accepted beside API keys when set (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE). */
+  jwtSignIn: JwtSignInSettings | undefined;
   httpAllowPrivate: boolean;
   maxInlineOutputBytes: number;
   runHistoryLimit: number;
@@ -86,12 +92,27 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+export interface JwtSignInSettings {
+  jwksUrl: string;
+  issuer: string;
+  /** A token is accepted when its `aud` names any of these (AUTH_AUDIENCE, comma-separated). */
+  audience: string[];
+}
+
+const JWT_SIGN_IN_VARIABLES = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
+
+/** All three or none: keys without an issuer and audience to check would accept tokens the provider minted for any other application. */
+function jwtSignInIssues(env: NodeJS.ProcessEnv): string[] {
+  const given = JWT_SIGN_IN_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
+  if (given.length === 0 || given.length === JWT_SIGN_IN_VARIABLES.length) return [];
+  return JWT_SIGN_IN_VARIABLES.filter((name) => !given.includes(name))
+    .map((name) => `  ${name}: missing; JWT sign-in needs ${JWT_SIGN_IN_VARIABLES.join(', ')} together (${given.join(', ')} set)`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
+  const lines = [...(parsed.error?.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`) ?? []), ...jwtSignInIssues(env)];
+  if (!parsed.success || lines.length) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -107,6 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKeyPrevious: e.SECRETS_KEY_PREVIOUS,
     envSecrets: (e.ENV_SECRETS ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     adminApiKey: e.ADMIN_API_KEY,
+    jwtSignIn: e.AUTH_JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE
+      ? { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean) }
+      : undefined,
     httpAllowPrivate: e.HTTP_ALLOW_PRIVATE,
     maxInlineOutputBytes: e.MAX_INLINE_OUTPUT_BYTES,
     runHistoryLimit: e.RUN_HISTORY_LIMIT,

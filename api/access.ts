@@ -9,10 +9,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { authenticate } from './auth';
 import { forbidden } from './errors';
+import type { JwtVerifier } from './jwt-verifier';
 import { permissionFor, permissionKey, rolesAllow } from './permissions';
 
 /** Refuses a request the matrix does not allow; sets `request.caller` for every route that needs a key. */
-async function checkAccess(db: Db, request: FastifyRequest): Promise<void> {
+async function checkAccess(db: Db, request: FastifyRequest, jwt: JwtVerifier | undefined): Promise<void> {
   const url = request.routeOptions.url;
   // No route matched: the not-found handler answers, and it shows nothing private.
   if (url === undefined) return;
@@ -22,7 +23,7 @@ async function checkAccess(db: Db, request: FastifyRequest): Promise<void> {
     throw forbidden(`The route ${permissionKey(request.method, url)} is not in the permission matrix, so nobody may call it.`);
   }
   if (permission.access === 'public') return;
-  const caller = await authenticate(db, request.headers.authorization);
+  const caller = await authenticate(db, request.headers.authorization, jwt);
   request.caller = caller;
   if (!rolesAllow(permission.access, caller.roles)) {
     const allowed = permission.access as readonly string[];
@@ -39,7 +40,7 @@ export const registeredRoutes = (app: FastifyInstance): string[] => [...(registe
  * Installs the check on the root instance, before any route plugin, so every
  * route inherits it; routes the matrix does not name are logged as they register.
  */
-export function enforceAccess(app: FastifyInstance, db: Db): void {
+export function enforceAccess(app: FastifyInstance, db: Db, jwt?: JwtVerifier): void {
   const seen = new Set<string>();
   registered.set(app, seen);
   app.addHook('onRoute', (route) => {
@@ -49,5 +50,5 @@ export function enforceAccess(app: FastifyInstance, db: Db): void {
       if (!permissionFor(method, route.url)) app.log.error({ route: permissionKey(method, route.url) }, 'route missing from the permission matrix (api/permissions.ts): every call to it is refused');
     }
   });
-  app.addHook('onRequest', async (request) => checkAccess(db, request));
+  app.addHook('onRequest', async (request) => checkAccess(db, request, jwt));
 }

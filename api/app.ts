@@ -13,6 +13,7 @@ import type { Database } from '../db/client';
 import { enforceAccess } from './access';
 import { dependencyOfProblem, dependencyProblem, RETRY_AFTER_SECONDS, unavailableDependency, type Dependency } from './dependency-errors';
 import { HttpProblem, type ProblemEntry } from './errors';
+import { createJwtVerifier } from './jwt-verifier';
 import { OutageLog } from '../lib/outage-log';
 import { openApiOptions } from './openapi';
 import { methodNotAllowed, trackRouteMethods } from './method-not-allowed';
@@ -124,7 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await registerRateLimit(app, deps.config);
   // Before any route registers, so every route (the API browser's too) is checked against the permission matrix.
-  enforceAccess(app, deps.database.db);
+  const jwtSignIn = deps.config.jwtSignIn;
+  enforceAccess(app, deps.database.db, jwtSignIn && createJwtVerifier(jwtSignIn, { onUnreachable: (err) => app.log.warn({ err }, 'the identity provider\'s keys (AUTH_JWKS_URL) could not be fetched; bearer JWTs answer 503') }));
   const allowedMethods = trackRouteMethods(app);
   guardHostileInput(app);
 

@@ -2,6 +2,8 @@
  * API keys: `Authorization: Bearer <key>`. A key belongs to a user in a
  * tenant and carries that user's roles. Keys are random (32 bytes), so a
  * SHA-256 of the key is a safe lookup hash; the key itself is never stored.
+ * A bearer JWT, when JWT sign-in is configured, stands for a user the same
+ * way (api/jwt-verifier.ts, api/jwt-caller.ts).
  * Which routes need a key, and which roles, is api/permissions.ts's to say
  * (enforced by api/access.ts).
  */
@@ -11,6 +13,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { apiKeys, tenants, users } from '../db/schema';
 import { HttpProblem } from './errors';
+import { callerFromClaims } from './jwt-caller';
+import { looksLikeJwt, type JwtVerifier } from './jwt-verifier';
 
 export interface Caller {
   tenantId: string;
@@ -29,10 +33,18 @@ export function newApiKey(): string {
 
 const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', detail);
 
-export async function authenticate(db: Db, header: string | undefined): Promise<Caller> {
+const UNKNOWN_KEY = 'This API key is unknown or has been revoked.';
+
+/** `jwt` checks bearer JWTs; without it (no AUTH_JWKS_URL) a JWT is refused like any unknown key. */
+export async function authenticate(db: Db, header: string | undefined, jwt?: JwtVerifier): Promise<Caller> {
   if (!header) throw unauthorized('No credentials: send `Authorization: Bearer <api key>`.');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized('The Authorization header must be `Bearer <api key>`.');
+  const token = match[1] as string;
+  if (looksLikeJwt(token)) {
+    if (!jwt) throw unauthorized(UNKNOWN_KEY);
+    return callerFromClaims(db, await jwt(token));
+  }
   const rows = await db
     .select({
       keyId: apiKeys.id, tenantId: apiKeys.tenantId, userId: users.id, email: users.email, roles: users.roles, isBootstrap: apiKeys.isBootstrap,
@@ -40,10 +52,10 @@ export async function authenticate(db: Db, header: string | undefined): Promise<
     })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(and(eq(apiKeys.keyHash, hashKey(match[1] as string)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, hashKey(token)), isNull(apiKeys.revokedAt)))
     .limit(1);
   const row = rows[0];
-  if (!row) throw unauthorized('This API key is unknown or has been revoked.');
+  if (!row) throw unauthorized(UNKNOWN_KEY);
   const now = Date.now();
   if (row.expiresAt && row.expiresAt.getTime() <= now) throw unauthorized('This API key has expired; ask an admin for a new one.');
   if (row.deactivatedAt) throw unauthorized('This API key\'s user has been deactivated.');

@@ -103,7 +103,7 @@ export function openApiOptions(info: { title: string; version: string; descripti
       },
       servers: [{ url: '/', description: 'This server' }],
       tags: TAGS,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`gf_…`), made by POST /api/api-keys' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`gf_…`), made by POST /api/api-keys; or, when JWT sign-in is configured (AUTH_JWKS_URL), a JWT from the identity provider' } } },
       security: [{ bearer: [] }],
     },
     transform,

@@ -26,7 +26,7 @@ export const Problem = z.object({
 
 export const ERROR_DESCRIPTIONS = {
   400: 'The request is malformed or does not match its schema; nothing was changed',
-  401: 'No API key, or one that is unknown, revoked, expired or belongs to a deactivated user',
+  401: 'No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification)',
   403: 'The key\'s roles do not allow this',
   404: 'No such resource in the caller\'s tenant',
   409: 'The resource is in a state that does not allow this',
