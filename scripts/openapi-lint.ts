@@ -4,20 +4,9 @@
  * error or warning, so the document stays clean.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildApp } from '../api/app';
-import { loadConfig } from '../config';
+import { writeOpenApiDocument } from './openapi-document';
 import { projectRoot } from './python-tools';
-
-export async function writeOpenApiDocument(file: string): Promise<void> {
-  // Building registers routes only; nothing below asks the database or Temporal anything.
-  const app = await buildApp({ config: loadConfig(), database: {} as never, temporal: {} as never, logger: false });
-  await app.ready();
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(app.swagger(), null, 2)}\n`);
-  await app.close();
-}
 
 const file = path.join(projectRoot, '.data', 'openapi.json');
 await writeOpenApiDocument(file);
