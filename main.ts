@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   opening.catch(() => {});
   let giveUp: (reason: string) => void = () => {};
   if (!address) {
-    console.log('Starting the Temporal dev server (state in .data/temporal.db) …');
+    console.log(`Starting the Temporal dev server (state in ${path.join(config.dataDir, 'temporal.db')}) …`);
     devServer = await superviseDevServer({
       start: () =>
         startDevServer({
