@@ -127,3 +127,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Creates a workflow with `definition`, publishes it and starts a run with `input` as the tenant's admin: its run id. */
+export async function publishAndRun(harness: Harness, name: string, definition: object, input: unknown): Promise<string> {
+  const key = harness.tenant.adminKey;
+  const created = await harness.api(key, { method: 'POST', url: '/api/workflows', payload: { name, definition } });
+  const id = created.json().id as string;
+  const published = await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
+  if (published.statusCode !== 201) throw new Error(`publish answered ${published.statusCode}: ${published.body}`);
+  return (await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json().runId as string;
+}

@@ -3,14 +3,12 @@
  * validator), pause and resume (signals), and its live state (a query).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decider, RefusalKind, Vote } from '../interpreter/approval-rules';
 import type { RunSnapshot } from '../interpreter/engine';
 
+export type { Vote };
 /** Who decides: checked by the API against its key, and again by the workflow's validator. */
-export interface Actor {
-  userId: string;
-  email: string;
-  roles: string[];
-}
+export type Actor = Decider;
 
 export interface DecisionInput {
   approvalId: string;
@@ -18,14 +16,6 @@ export interface DecisionInput {
   decision: string;
   comment?: string;
   actor: Actor;
-}
-
-export interface Vote {
-  userId: string;
-  email: string;
-  decision: string;
-  comment: string | null;
-  at: string;
 }
 
 export interface ApprovalView {
@@ -42,9 +32,10 @@ export const DECISION_FAILURES = {
   alreadyDecided: 'ApprovalAlreadyDecided',
   alreadyVoted: 'ApprovalAlreadyVoted',
   expired: 'ApprovalExpired',
+  cancelled: 'ApprovalCancelled',
   unknown: 'ApprovalUnknown',
   badDecision: 'ApprovalBadDecision',
-} as const;
+} as const satisfies Record<RefusalKind, string>;
 
 export const decideUpdate = defineUpdate<ApprovalView, [DecisionInput]>('decide');
 export const pauseSignal = defineSignal('pause');

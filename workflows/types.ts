@@ -1,6 +1,6 @@
 /** Inputs and results of the generic workflow, shared by the API, worker and tests. */
 import type { ApprovalRequest, ApprovalResult, RunOutcome, TriggerInfo, WorkResult } from '../interpreter/engine';
-import type { Vote } from './messages';
+import type { ClosedHow, Vote } from '../interpreter/approval-rules';
 import type { Definition } from '../interpreter/schema';
 
 /** The published version a run is pinned to: editing or republishing never changes a run in flight. */
@@ -48,7 +48,7 @@ export interface Checkpoint {
   /** Approvals still waiting, by step key, with their id and votes so far. */
   pendingApprovals: Record<string, { approvalId: string; request: ApprovalRequest; votes: Vote[]; requestedAt?: number; reminders?: number; escalated?: boolean }>;
   /** Approvals closed in earlier runs, so a late decision is told why it is refused. */
-  closedApprovals: Record<string, 'decided' | 'expired'>;
+  closedApprovals: Record<string, ClosedHow>;
   /** Step keys whose final step row was already written. */
   recorded: string[];
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHarness, type Harness, settled } from '../harness';
+import { createHarness, eventually, type Harness, publishAndRun, settled } from '../harness';
 import { fixturesDir, recordHistory } from '../support/fixtures';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
@@ -211,4 +211,57 @@ describe('replay', () => {
     }
     expect(failures).toEqual([]);
   });
+});
+
+describe('replay of a run that continued as new', () => {
+  // Each history of the run: the first ends by continuing as new, the last starts from the checkpoint it carried.
+  it('replays every generation: the one that handed over its checkpoint and the one that took it up', async () => {
+    const long = await createHarness({ RUN_HISTORY_LIMIT: '300' });
+    let polls = 0;
+    const poller = await startHttpTarget((req) => (req.url === '/poll' ? { status: 200, body: { done: ++polls >= 40 } } : undefined));
+    try {
+      const runId = await publishAndRun(long, 'Poll while an approval waits', {
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } } },
+          { id: 'poll', type: 'action', data: { action: 'http', url: `${poller.url}/poll` } },
+          { id: 'ready', type: 'condition', data: {} },
+          { id: 'both', type: 'join', data: { mode: 'all' } },
+          { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}' } } },
+        ],
+        edges: [
+          { id: 'e1', source: 't', target: 'ask' },
+          { id: 'e2', source: 't', target: 'poll' },
+          { id: 'e3', source: 'poll', target: 'ready' },
+          { id: 'e4', source: 'ready', target: 'poll', condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false } },
+          { id: 'e5', source: 'ready', target: 'both', isDefault: true },
+          { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
+          { id: 'e8', source: 'both', target: 'e' },
+        ],
+      }, {});
+      const generations = async () => {
+        const runs: string[] = [];
+        for await (const execution of long.temporal.workflow.list({ query: `WorkflowId = "${runId}"` })) runs.push(execution.runId);
+        return runs.reverse();
+      };
+      await eventually(async () => ((await generations()).length > 1 ? true : undefined));
+      const approval = (await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0];
+      const approver = await long.newUser(long.tenant, ['admin']);
+      expect((await long.api(approver.key, { method: 'POST', url: `/api/approvals/${approval.id}/decision`, payload: { decision: 'approve' } })).statusCode).toBe(200);
+      await settled(long, runId);
+      expect((await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().status).toBe('completed');
+      const runs = await generations();
+      expect(runs.length).toBeGreaterThan(1);
+      const histories = await Promise.all(runs.map(async (executionRunId) => ({ workflowId: runId, history: await long.temporal.workflow.getHandle(runId, executionRunId).fetchHistory() })));
+      recordHistory('continued-as-new-first', runId, runs[0]);
+      recordHistory('continued-as-new-last', runId, runs.at(-1));
+      const failures: string[] = [];
+      for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+        if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await Promise.all([poller.close(), long.close()]);
+    }
+  }, 180_000);
 });

@@ -1,0 +1,66 @@
+/**
+ * What a run tells beyond its nodes: `configuration.notifications` (each entry listening for an event is sent once
+ * per intent, through the same ledger as notification nodes; a failed send is recorded and never fails the run), and
+ * the platform events `run.completed`, `run.failed` and `approval.expired` that other workflows may listen for.
+ */
+import { render } from '../interpreter/templates';
+import { projection } from './projection-writer';
+import type { RunGraphInput } from './types';
+import { runWork } from './work-routing';
+
+export type NotifiedEvent = 'completed' | 'failed' | 'approval_requested' | 'error';
+
+const CONFIGURED_RETRY = { maximumAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 30_000 };
+
+export class RunNotices {
+  constructor(
+    private readonly args: RunGraphInput,
+    private readonly runId: string,
+    private readonly startedAt: string,
+  ) {}
+
+  /** Whether any configured notification listens for `event`. */
+  listens(event: NotifiedEvent): boolean {
+    return (this.args.definition.graph.configuration?.notifications ?? []).some((n) => n.on.includes(event));
+  }
+
+  /** Sends each configured notification listening for `event`; templates read `run`, `input` and `extra`. */
+  async notify(event: NotifiedEvent, scope: string, extra: Record<string, unknown>): Promise<void> {
+    const { args, runId } = this;
+    const { definition } = args;
+    const entries = definition.graph.configuration?.notifications ?? [];
+    for (const [i, entry] of entries.entries()) {
+      if (!entry.on.includes(event)) continue;
+      const run = { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt: this.startedAt, triggeredBy: args.triggeredBy };
+      const context = { run, input: args.input, ...extra };
+      const config = render({ channel: entry.channel, recipients: entry.recipients, subject: entry.subject, message: entry.message }, context) as Record<string, unknown>;
+      await runWork(
+        {
+          kind: 'notification',
+          nodeId: `configuration.notifications[${i}]`,
+          nodeType: 'notification',
+          stepKey: `config-${i}-${event}-${scope}`,
+          idempotencyKey: `${runId}:config:${i}:${event}:${scope}`,
+          config,
+          retry: CONFIGURED_RETRY,
+          timeoutMs: 60_000,
+          label: `notify on ${event}`,
+        },
+        { tenantId: args.tenantId, runId },
+      );
+    }
+  }
+
+  /** A platform event; a run started by a platform event emits none, so an error handler that fails cannot loop. */
+  async emit(name: string, payload: Record<string, unknown>, key: string): Promise<void> {
+    const { trigger, tenantId } = this.args;
+    if (trigger.type === 'event' && /^(run|approval)\./.test(trigger.event ?? '')) return;
+    await projection.emitEvent({ tenantId, name, payload, idempotencyKey: key });
+  }
+
+  /** What an event about this run says of it. */
+  get about(): { runId: string; workflowId: string; workflowName: string } {
+    const { definition } = this.args;
+    return { runId: this.runId, workflowId: definition.workflowId, workflowName: definition.name };
+  }
+}

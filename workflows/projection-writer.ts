@@ -1,0 +1,38 @@
+/**
+ * Projection writes from the workflow: local activities (short database statements, no task-queue round trip).
+ * Since 'projection-write-behind', a step's record and an approval's closing are written while the run moves on, so
+ * a decision starts the next node at once; the run's end and continue-as-new wait for them, and they finish even if
+ * the run is cancelled. Earlier runs waited for each write, and replay as they ran.
+ */
+import { CancellationScope, patched, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/** How many writes may be in flight while the run moves on. */
+const MAX_WRITES_BEHIND = 4;
+
+export const projection = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+});
+
+export class WriteBehind {
+  private patchedHere: boolean | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** Starts `write` and returns once it may run behind (or, for runs from before the patch, once it is done). */
+  async write(write: () => Promise<void>): Promise<void> {
+    this.patchedHere ??= patched('projection-write-behind');
+    if (!this.patchedHere) return write();
+    // A few writes behind, never more: a long stretch of quick nodes (a big loop) still waits for its rows, and so
+    // yields, lets continue-as-new stop it in time, and keeps each workflow task small.
+    while (this.inFlight.size >= MAX_WRITES_BEHIND) await Promise.race(this.inFlight);
+    const writing: Promise<void> = CancellationScope.nonCancellable(write).finally(() => this.inFlight.delete(writing));
+    writing.catch(() => undefined);
+    this.inFlight.add(writing);
+  }
+
+  /** Every write started so far has landed. */
+  async drained(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+}
