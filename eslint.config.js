@@ -11,7 +11,7 @@ const worldImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'db/migrations/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'db/migrations/**', 'coverage/**', 'web/dist/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,6 +23,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
+  },
+  {
+    // Data flows one way (architecture.md): the worker's side never reaches back into the API.
+    files: ['runs/**/*.ts', 'activities/**/*.ts', 'lib/**/*.ts', 'db/**/*.ts', 'worker.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./api', './api/*', '../api', '../api/*', '../../api/*'], message: 'The worker side does not import api/: starting runs lives in runs/, domain errors in lib/domain-errors.ts.' }] }] },
   },
   {
     files: ['workflows/**/*.ts', 'interpreter/**/*.ts'],

@@ -104,7 +104,8 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      `  API            ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)`,
+      `  Console        ${apiUrl}/   (sign in with the admin API key)`,
+      `  API            ${apiUrl}/api   (OpenAPI: ${apiUrl}/openapi.json)`,
       `  Temporal       ${address}  namespace "${config.temporal.namespace}", task queue "${config.temporal.taskQueue}"`,
       `  Temporal UI    ${uiUrl ?? '(not started here: TEMPORAL_ADDRESS points elsewhere)'}`,
       `  PostgreSQL     ${database.kind === 'embedded' ? `embedded, in ${path.join(config.dataDir, 'pglite')}` : 'DATABASE_URL'}`,

@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
-import { startEventRuns } from './api/services/events';
+import { attemptInterceptor } from './activities/attempt-interceptor';
 import { loadConfig, secretKeysOf, type Config } from './config';
 import type { Database } from './db/client';
+import { startEventRuns } from './runs/events';
 import { cachedWorkflowBundle } from './scripts/workflow-bundle';
 
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
@@ -44,6 +45,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       secretKeys: secretKeysOf(config),
       emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
+    // Names the attempt on each activity failure: a failed step shows how many attempts it really took.
+    interceptors: { activity: [attemptInterceptor] },
     ...deps.options,
   });
 }

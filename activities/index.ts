@@ -4,6 +4,7 @@
  */
 import type { Db } from '../db/client';
 import type { SecretKeys } from '../db/secrets';
+import { refusalsArePermanent } from './errors';
 import { createHttpActivities } from './http';
 import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
@@ -15,7 +16,7 @@ export interface ActivityDeps {
   maxInlineOutputBytes: number;
   httpAllowPrivate: boolean;
   secretKeys: SecretKeys;
-  /** Starts the workflows listening for a platform event (worker.ts wires the API's event service in). */
+  /** Starts the workflows listening for a platform event (worker.ts wires runs/events.ts in). */
   emitEvent?: (tenantId: string, name: string, payload: unknown, idempotencyKey: string) => Promise<unknown>;
 }
 
@@ -23,8 +24,9 @@ export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.db);
   return {
     ...createProjectionActivities(deps.db),
-    ...createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys),
-    ...createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }, ledger),
+    // Work that sends: a statement the database refuses (a malformed value, a broken constraint) is not tried again.
+    ...refusalsArePermanent(createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys)),
+    ...refusalsArePermanent(createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }, ledger)),
     /** Does nothing: a run that has worked long without waiting calls it so that its workflow task ends (workflows/pacing.ts). */
     async pause(): Promise<void> {},
     /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */

@@ -4,24 +4,19 @@
  * stable across retries, so running one twice changes nothing.
  */
 import { showSecretMarkers } from '../interpreter/secret-refs';
-import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type Priority, type RunStatus, workflowApprovals, workflowExecutions, workflowInstances, workflows, workflowVersions } from '../db/schema';
+import { type RunStatus, workflowApprovals, workflowExecutions, workflowInstances } from '../db/schema';
 import type { ApprovalRequest, ApprovalResult, RunProgress, StepRecord } from '../interpreter/engine';
-import type { Definition } from '../interpreter/schema';
+import { isRefusal, resolvePin } from '../runs/pin';
+import { markRunStarted, type RunFacts } from '../runs/run-row';
 import type { PinnedDefinition } from '../workflows/types';
+import { FAILURES } from '../lib/failures';
 import { permanentFailure } from './errors';
+import { notifyApprovalChange, notifyRunChange } from '../db/run-events';
 
-export interface RunStartedInput {
-  tenantId: string;
-  runId: string;
-  workflowId: string;
-  versionId: string;
-  version: number;
-  input: unknown;
-  triggeredBy: string | null;
-  triggerSource: 'manual' | 'webhook' | 'schedule' | 'event';
-  priority: Priority;
+/** Who the run is (runs/run-row.ts) and when the workflow began it. */
+export interface RunStartedInput extends RunFacts {
   startedAt: string;
 }
 
@@ -51,27 +46,9 @@ export const executionId = (runId: string, stepKey: string) => `${runId}:${stepK
 
 export function createProjectionActivities(db: Db) {
   return {
+    /** Inserts the row of a run Temporal started (a schedule's, a child), or moves ours on to running (runs/run-row.ts). */
     async recordRunStarted(input: RunStartedInput): Promise<void> {
-      await db
-        .insert(workflowInstances)
-        .values({
-          id: input.runId,
-          tenantId: input.tenantId,
-          workflowId: input.workflowId,
-          workflowVersionId: input.versionId,
-          version: input.version,
-          status: 'running',
-          priority: input.priority,
-          input: input.input ?? null,
-          triggeredBy: input.triggeredBy,
-          triggerSource: input.triggerSource,
-          startedAt: new Date(input.startedAt),
-        })
-        .onConflictDoUpdate({
-          target: workflowInstances.id,
-          set: { status: 'running', startedAt: new Date(input.startedAt), updatedAt: sql`now()` },
-          setWhere: notInArray(workflowInstances.status, TERMINAL),
-        });
+      await markRunStarted(db, input, new Date(input.startedAt));
     },
 
     async recordStep({ tenantId, runId, step, progress, stamp }: StepInput): Promise<void> {
@@ -113,6 +90,7 @@ export function createProjectionActivities(db: Db) {
             ),
           );
       });
+      await notifyRunChange(db, { tenantId, runId, kind: 'step' });
     },
 
     async setRunStatus(input: { tenantId: string; runId: string; status: 'running' | 'paused' }): Promise<void> {
@@ -120,6 +98,7 @@ export function createProjectionActivities(db: Db) {
         .update(workflowInstances)
         .set({ status: input.status, updatedAt: sql`now()` })
         .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId), notInArray(workflowInstances.status, TERMINAL)));
+      await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'run' });
     },
 
     async recordApprovalRequested(input: { tenantId: string; runId: string; approvalId: string; stepKey: string; request: ApprovalRequest }): Promise<void> {
@@ -140,15 +119,18 @@ export function createProjectionActivities(db: Db) {
           expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt),
         })
         .onConflictDoNothing();
+      await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'approval' });
     },
 
     async recordApprovalEscalated(input: { tenantId: string; approvalId: string; approverRoles: string[] }): Promise<void> {
       await db.update(workflowApprovals).set({ approverRoles: input.approverRoles }).where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+      await notifyApprovalChange(db, input.tenantId, input.approvalId);
     },
 
     async recordApprovalClosed(input: { tenantId: string; approvalId: string; result: ApprovalResult; closedAt: string }): Promise<void> {
       const { result } = input;
-      const status = result.outcome === 'expired' ? 'expired' : result.outcome === 'rejected' ? 'rejected' : 'approved';
+      // Stored as itself: `expired`, or the outcome decided (`approved`, `rejected`, `changes_requested` …).
+      const status = result.outcome;
       await db
         .update(workflowApprovals)
         .set({
@@ -160,26 +142,31 @@ export function createProjectionActivities(db: Db) {
           rejectionReason: status === 'rejected' ? result.comment : null,
         })
         .where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+      await notifyApprovalChange(db, input.tenantId, input.approvalId);
     },
 
-    /** The published version a subworkflow node runs: the one it names, else the latest. */
+    /** The published version a subworkflow node runs: the one it names, else the latest (runs/pin.ts). */
     async resolveDefinition(input: { tenantId: string; workflowId: string; version: number | null }): Promise<PinnedDefinition> {
-      const workflow = (await db.select().from(workflows).where(and(eq(workflows.id, input.workflowId), eq(workflows.tenantId, input.tenantId))).limit(1))[0];
-      if (!workflow) throw permanentFailure(`workflow "${input.workflowId}" does not exist`, 'SubworkflowNotFound');
-      if (workflow.status === 'archived') throw permanentFailure(`workflow "${workflow.name}" is archived and starts no runs`, 'SubworkflowArchived');
-      const where = input.version === null
-        ? and(eq(workflowVersions.workflowId, workflow.id))
-        : and(eq(workflowVersions.workflowId, workflow.id), eq(workflowVersions.version, input.version));
-      const version = (await db.select().from(workflowVersions).where(where).orderBy(desc(workflowVersions.version)).limit(1))[0];
-      if (!version) throw permanentFailure(`workflow "${workflow.name}" has no published version${input.version === null ? '' : ` ${input.version}`}`, 'SubworkflowNotPublished');
-      return { workflowId: workflow.id, versionId: version.id, version: version.version, contentHash: version.contentHash, name: workflow.name, graph: version.workflowData as Definition };
+      const pin = await resolvePin(db, input.tenantId, input.workflowId, input.version ?? undefined);
+      if (!isRefusal(pin)) return pin.definition;
+      // Retrying cannot change any of these: the parent's step fails with the reason.
+      switch (pin.reason) {
+        case 'no-workflow':
+          throw permanentFailure(`workflow "${input.workflowId}" does not exist`, FAILURES.SubworkflowNotFound);
+        case 'archived':
+          throw permanentFailure(`workflow "${pin.workflow.name}" is archived and starts no runs`, FAILURES.SubworkflowArchived);
+        case 'not-published':
+        case 'no-such-version':
+          throw permanentFailure(`workflow "${pin.workflow.name}" has no published version${input.version === null ? '' : ` ${input.version}`}`, FAILURES.SubworkflowNotPublished);
+      }
     },
 
     async recordRunFinished(input: RunFinishedInput): Promise<void> {
-      // An approval still open when its run closes can no longer be decided: it leaves the inboxes as expired.
+      // An approval still open when its run closes can no longer be decided: it leaves the inboxes, `cancelled` with a
+      // cancelled run, else `expired` (another branch ended the run first).
       await db
         .update(workflowApprovals)
-        .set({ status: 'expired', respondedAt: new Date(input.completedAt) })
+        .set({ status: input.status === 'cancelled' ? 'cancelled' : 'expired', respondedAt: new Date(input.completedAt) })
         .where(and(eq(workflowApprovals.instanceId, input.runId), eq(workflowApprovals.tenantId, input.tenantId), eq(workflowApprovals.status, 'pending')));
       await db
         .update(workflowInstances)
@@ -193,6 +180,7 @@ export function createProjectionActivities(db: Db) {
           updatedAt: sql`now()`,
         })
         .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId)));
+      await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'run' });
     },
   };
 }

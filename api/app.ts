@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { enforceAccess } from './access';
 import { dependencyOfProblem, dependencyProblem, RETRY_AFTER_SECONDS, unavailableDependency, type Dependency } from './dependency-errors';
-import { HttpProblem, type ProblemEntry } from './errors';
+import { HttpProblem, type ProblemEntry, toProblem } from './errors';
 import { createJwtVerifier } from './jwt-verifier';
 import { OutageLog } from '../lib/outage-log';
 import { openApiOptions } from './openapi';
@@ -32,6 +32,9 @@ import { triggerRoutes } from './routes/triggers';
 import { variableRoutes } from './routes/variables';
 import { documentRoutes } from './routes/documents';
 import { workflowRoutes } from './routes/workflows';
+import { meRoutes } from './routes/me';
+import { runEventRoutes } from './routes/run-events';
+import { consoleRoutes } from './static';
 import type { RunDeps } from './services/runs';
 
 declare module 'fastify' {
@@ -83,7 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => Object.values(app.outages).forEach((outage) => outage.close()));
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    // Services refuse in the domain's words (lib/domain-errors.ts); from here on they are problems like any other.
+    const error = toProblem(thrown) as typeof thrown;
     let problem: HttpProblem;
     const unavailable = error instanceof HttpProblem ? undefined : unavailableDependency(error);
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -147,6 +152,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(triggerRoutes);
   await app.register(variableRoutes);
   await app.register(documentRoutes);
+  await app.register(runEventRoutes);
+  await app.register(meRoutes);
+  await app.register(consoleRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -3,11 +3,9 @@
  * `title`, `status`, `detail`, and `errors: [{ path, message }]` listing every
  * problem of a refused input.
  */
+import { Conflict, DomainError, Forbidden, InvalidDefinition, InvalidInput, NotFound, type Problem, Unavailable } from '../lib/domain-errors';
 
-export interface ProblemEntry {
-  path: string;
-  message: string;
-}
+export type ProblemEntry = Problem;
 
 export interface ProblemBody {
   type: string;
@@ -67,3 +65,21 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) => new
 export const badRequest = (detail: string, errors?: ProblemEntry[]) => new HttpProblem(400, 'invalid-request', detail, errors);
 export const unprocessable = (detail: string, errors: ProblemEntry[], extra?: Record<string, unknown>) =>
   new HttpProblem(422, 'invalid-definition', detail, errors, extra);
+
+/**
+ * The HTTP problem a service's refusal answers as. An `Unavailable` without a narrower code keeps the
+ * `<dependency>-unavailable` slug, which the error handler recognises as an outage (api/dependency-errors.ts).
+ */
+export function problemOf(error: DomainError): HttpProblem {
+  if (error instanceof NotFound) return new HttpProblem(404, 'not-found', error.message, undefined, error.details);
+  if (error instanceof Forbidden) return new HttpProblem(403, 'forbidden', error.message, undefined, error.details);
+  if (error instanceof Conflict) return new HttpProblem(409, 'conflict', error.message, undefined, error.details);
+  if (error instanceof InvalidInput) return new HttpProblem(400, 'invalid-request', error.message, error.problems, error.details);
+  if (error instanceof InvalidDefinition) return new HttpProblem(422, 'invalid-definition', error.message, error.problems, error.details);
+  if (error instanceof Unavailable) return new HttpProblem(503, error.code ?? `${error.dependency}-unavailable`, error.message, undefined, error.details);
+  // A refusal added later without a mapping here is still a refusal, not a crash: a conflict says the least.
+  return new HttpProblem(409, 'conflict', error.message, undefined, error.details);
+}
+
+/** A thrown value as the API answers it: a service's refusal becomes its problem; anything else is left as it was. */
+export const toProblem = (error: unknown): unknown => (error instanceof DomainError ? problemOf(error) : error);

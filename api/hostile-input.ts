@@ -9,6 +9,9 @@
 import type { FastifyInstance } from 'fastify';
 import { MAX_JSON_DEPTH, type JsonPath, walkJson } from '../interpreter/json-walk';
 import { badRequest, type ProblemEntry } from './errors';
+import { LONE_SURROGATE, pathText } from '../lib/json-path-text';
+
+export { pathText };
 
 export { MAX_JSON_DEPTH };
 
@@ -16,18 +19,6 @@ export { MAX_JSON_DEPTH };
 const MAX_LISTED = 50;
 
 const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
-
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f]|${LONE_SURROGATE.source}`, 'g');
-
-/** A key as a path shows it: control characters and lone surrogates written as escapes, so the answer is readable. */
-const printable = (key: string) => key.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-/** `body.definition.nodes[3].data.label`, the form validation errors use. */
-export function pathText(root: string, path: JsonPath): string {
-  return path.reduce<string>((out, s) => (typeof s === 'number' ? `${out}[${s}]` : `${out}.${printable(s)}`), root);
-}
 
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';

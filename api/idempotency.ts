@@ -4,14 +4,13 @@
  * A key is remembered for IDEMPOTENCY_TTL, whatever became of what it made;
  * expired keys are deleted lazily, by the next request that claims one.
  */
-import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
 import type { Caller } from './auth';
 import { badRequest, conflict } from './errors';
-import { canonicalJson } from './services/definitions';
+import { stableHash } from '../lib/canonical-json';
 
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
@@ -24,42 +23,9 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 /** An unfinished first attempt older than this is taken to have died. */
 const STALE_AFTER_MS = 30_000;
 
-/** Hash of a JSON value independent of key order (PostgreSQL's jsonb reorders keys). */
-export const stableHash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
-
 /** Deletes the keys older than the TTL (one indexed delete; usually nothing to do). */
 async function forgetExpired(db: Db, ttlMs: number): Promise<void> {
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(Date.now() - ttlMs)));
-}
-
-export interface RunKeyClaim {
-  tenantId: string;
-  workflowId: string;
-  key: string;
-  /** What was asked for: a repeat must ask for the same. */
-  request: unknown;
-  /** The run id to use if the key is new. */
-  runId: string;
-}
-
-/**
- * The run an Idempotency-Key names: the one it first started while the key is remembered (a repeat with
- * another input is 409), or `claim.runId` for a new key. Claimed before anything starts, so concurrent
- * repeats all name one run, and a start that died half-way is finished by the retry under the same run id.
- */
-export async function claimRunKey(db: Db, ttlMs: number, claim: RunKeyClaim): Promise<string> {
-  const route = `start-run ${claim.workflowId}`;
-  const requestHash = stableHash(claim.request);
-  await forgetExpired(db, ttlMs);
-  const inserted = await db.insert(idempotencyKeys).values({ tenantId: claim.tenantId, route, key: claim.key, requestHash, statusCode: 202, response: { runId: claim.runId } }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
-  if (inserted.length) return claim.runId;
-  const previous = (await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, claim.tenantId), eq(idempotencyKeys.route, route), eq(idempotencyKeys.key, claim.key))).limit(1))[0];
-  // Expired and deleted by another request between our insert and this read: claim it again.
-  if (!previous) return claimRunKey(db, ttlMs, claim);
-  if (previous.requestHash !== requestHash) {
-    throw conflict('This Idempotency-Key already started a run with a different input, version or priority. Use a new key for a new run.', { runId: (previous.response as { runId?: string } | null)?.runId });
-  }
-  return (previous.response as { runId: string }).runId;
 }
 
 /**

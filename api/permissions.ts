@@ -47,6 +47,11 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /hooks/:scope/:path': { access: 'public', note: 'the webhook signature decides' },
   'GET /approve/:token': { access: 'public', note: 'the signed link decides; shows, changes nothing' },
   'POST /approve/:token': { access: 'public', note: 'the signed link decides: one vote by its approver' },
+  'GET /': { access: 'public', note: 'the console\'s page; it holds no data until signed in with a key' },
+  'GET /runs/:runId': { access: 'public', note: 'the console\'s page (SPA fallback)' },
+  'GET /inbox': { access: 'public', note: 'the console\'s page (SPA fallback)' },
+  'GET /board': { access: 'public', note: 'the console\'s page (SPA fallback)' },
+  'GET /assets/*': { access: 'public', note: 'the console\'s scripts and styles' },
 
   'POST /api/workflows': { access: EDIT },
   'GET /api/workflows': { access: 'any-key' },
@@ -67,6 +72,8 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/runs/:runId': { access: 'any-key' },
   'GET /api/runs/:runId/state': { access: 'any-key' },
   'GET /api/runs/:runId/history': { access: 'any-key' },
+  'GET /api/runs/:runId/events': { access: 'any-key', note: 'Server-Sent Events of the run\'s changes' },
+  'GET /api/run-events': { access: 'any-key', note: 'Server-Sent Events of every change to the tenant\'s runs' },
   'POST /api/runs/:runId/cancel': { access: OPERATE },
   'POST /api/runs/:runId/pause': { access: OPERATE },
   'POST /api/runs/:runId/resume': { access: OPERATE },
@@ -92,6 +99,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/documents/:id/content': { access: 'any-key' },
   'DELETE /api/documents/:id': { access: OPERATE, note: 'only the uploader\'s own document, unless admin' },
 
+  'GET /api/me': { access: 'any-key', note: 'the caller\'s own user, tenant and roles' },
   'POST /api/users': { access: ADMIN },
   'GET /api/users': { access: ADMIN },
   'GET /api/users/:id': { access: ADMIN },

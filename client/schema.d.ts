@@ -710,6 +710,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{runId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow one run live (Server-Sent Events) */
+        get: operations["streamRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/run-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow every run of the tenant live (Server-Sent Events) */
+        get: operations["streamTenantRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's user, tenant and roles */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -972,8 +1023,13 @@ export interface components {
             /** Format: uuid */
             id: string;
             nodeId: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected" | "expired";
+            /**
+             * @description pending, expired, cancelled (with its run), or the outcome it was decided with
+             * @example pending
+             * @example approved
+             * @example changes_requested
+             */
+            status: string;
         } & {
             [key: string]: unknown;
         };
@@ -1049,12 +1105,19 @@ export interface components {
             id: string;
             runId: string;
             nodeId: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected" | "expired";
+            /**
+             * @description pending, expired, cancelled (with its run), or the outcome it was decided with
+             * @example pending
+             * @example approved
+             * @example changes_requested
+             */
+            status: string;
             outcome: string | null;
             approverRoles: string[];
             approverUsers: string[];
             quorum: number;
+            /** @description The decisions an approver may give (one button each) */
+            outcomes: string[];
             message: string | null;
             /** Format: date-time */
             requestedAt: string;
@@ -1069,12 +1132,19 @@ export interface components {
             id: string;
             runId: string;
             nodeId: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected" | "expired";
+            /**
+             * @description pending, expired, cancelled (with its run), or the outcome it was decided with
+             * @example pending
+             * @example approved
+             * @example changes_requested
+             */
+            status: string;
             outcome: string | null;
             approverRoles: string[];
             approverUsers: string[];
             quorum: number;
+            /** @description The decisions an approver may give (one button each) */
+            outcomes: string[];
             message: string | null;
             /** Format: date-time */
             requestedAt: string;
@@ -1191,6 +1261,15 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /** @description The caller: its user, tenant and roles, and where to look further */
+        Me: {
+            userId: string;
+            tenantId: string;
+            email: string;
+            roles: string[];
+            /** @description The Temporal Web UI's page of this platform's namespace (a run is at `<temporalUiUrl>/workflows/<runId>`); null when not known (TEMPORAL_ADDRESS set without TEMPORAL_UI_URL) */
+            temporalUiUrl: string | null;
         };
         WorkflowPage: {
             items: components["schemas"]["Workflow"][];
@@ -4072,7 +4151,7 @@ export interface operations {
     listApprovals: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected" | "expired";
+                status?: string;
                 mine?: "true" | "false";
                 runId?: string;
                 limit?: number;
@@ -5452,6 +5531,203 @@ export interface operations {
             };
             /** @description No such resource in the caller's tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamRunEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless stream of the run's changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the API needs is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamTenantRunEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless stream of changes to the tenant's runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the API needs is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,6 +24,11 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * Calls `onMessage` with each NOTIFY payload sent on `channel` (PostgreSQL: on a connection of its own, outside
+   * the pool; `onLost` when it drops). Resolves to a function that stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,38 @@ export interface DatabaseOptions {
 export const DATABASE_CONNECT_TIMEOUT_MS = 2000;
 /** Long enough for the heaviest list query; short enough that a hung server does not hold requests for minutes. */
 export const DATABASE_QUERY_TIMEOUT_MS = 5000;
+
+/** A channel name safe to quote: LISTEN takes no bind parameters. */
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function listenOnPostgres(databaseUrl: string, channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+  if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid channel name "${channel}"`);
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, keepAlive: true });
+  let done = false;
+  const lost = (error: Error) => {
+    if (done) return;
+    done = true;
+    client.end().catch(() => {});
+    onLost(error);
+  };
+  client.on('error', lost);
+  client.on('end', () => lost(new Error('the LISTEN connection closed')));
+  client.on('notification', (message) => {
+    if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN "${channel}"`);
+  } catch (error) {
+    done = true;
+    await client.end().catch(() => {});
+    throw error;
+  }
+  return async () => {
+    done = true;
+    await client.end().catch(() => {});
+  };
+}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
@@ -83,6 +120,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       async ping() {
         await db.execute(sql`select 1`);
       },
+      listen: (channel, onMessage, onLost) => listenOnPostgres(options.databaseUrl!, channel, onMessage, onLost),
       close: () => pool.end(),
     };
   }
@@ -101,6 +139,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     async ping() {
       await db.execute(sql`select 1`);
+    },
+    // PGlite delivers NOTIFY in process; it has no connection to lose.
+    async listen(channel, onMessage) {
+      const unlisten = await client.listen(channel, onMessage);
+      return async () => unlisten().catch(() => {});
     },
     close: () => client.close(),
   };

@@ -24,6 +24,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Definition } from '../interpreter/schema';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -35,7 +36,13 @@ const tenantId = () =>
 /** Status sets from definition-format.md; the check constraints below are built from them. */
 export const RUN_STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed', 'skipped', 'waiting_approval'] as const;
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+/**
+ * An approval's status: `pending`, then `expired`, `cancelled` (with its run), or the outcome it was decided with,
+ * stored as itself (`approved`, `rejected`, or a custom one such as `changes_requested`).
+ */
+export const APPROVAL_STATUS_PATTERN = '^[a-z][a-z0-9_]*$';
+/** The statuses every approval node can reach; custom outcomes add their own. */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
 export const DEFINITION_STATUSES = ['draft', 'published', 'archived'] as const;
 export const TRIGGER_TYPES = ['manual', 'webhook', 'schedule', 'event'] as const;
@@ -110,8 +117,8 @@ export const workflowVersions = pgTable('workflow_versions', {
   tenantId: tenantId(),
   workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
   version: integer('version').notNull(),
-  /** The published definition: immutable once written. */
-  workflowData: jsonb('workflow_data').notNull(),
+  /** The published definition: immutable once written, and valid when it was (so its shape is the structural one). */
+  workflowData: jsonb('workflow_data').$type<Definition>().notNull(),
   /** SHA-256 of the canonical JSON of workflowData. */
   contentHash: text('content_hash').notNull(),
   changeDescription: text('change_description'),
@@ -246,7 +253,7 @@ export const workflowApprovals = pgTable('workflow_approvals', {
   quorum: integer('quorum').notNull().default(1),
   /** The node's outcomes (approval links offer them as buttons). */
   outcomes: text('outcomes').array().notNull().default(sql`'{approved,rejected}'::text[]`),
-  status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
+  status: text('status').notNull().default('pending'),
   outcome: text('outcome'),
   message: text('message'),
   requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
@@ -259,7 +266,7 @@ export const workflowApprovals = pgTable('workflow_approvals', {
 }, (t) => [
   index('workflow_approvals_tenant_status').on(t.tenantId, t.status, t.requestedAt),
   index('workflow_approvals_instance').on(t.instanceId),
-  check('workflow_approvals_status_check', oneOf('status', APPROVAL_STATUSES)),
+  check('workflow_approvals_status_check', sql.raw(`status ~ '${APPROVAL_STATUS_PATTERN}'`)),
   check('workflow_approvals_quorum_check', sql`quorum >= 1`),
 ]);
 

@@ -13,6 +13,8 @@ export const OPERATORS = [
   'exists', 'not_exists', 'is_empty', 'is_not_empty',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
+const OPERATOR_NAMES: ReadonlySet<string> = new Set(OPERATORS);
+const isOperator = (name: string): name is Operator => OPERATOR_NAMES.has(name);
 
 /** Operators that read only the field. */
 const UNARY: ReadonlySet<string> = new Set(['exists', 'not_exists', 'is_empty', 'is_not_empty']);
@@ -41,7 +43,7 @@ export function compilePattern(pattern: string): RE2JS {
     try {
       compiled = RE2JS.compile(pattern);
     } catch (error) {
-      throw new ConditionError(`invalid regular expression /${pattern}/: ${(error as Error).message}`);
+      throw new ConditionError(`invalid regular expression /${pattern}/: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (patternCache.size > 500) patternCache.clear();
     patternCache.set(pattern, compiled);
@@ -56,12 +58,15 @@ function isNumeric(v: unknown): v is number | string {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (!isRecord(a) || !isRecord(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Equality as people mean it in a form: 7 equals "7", otherwise structural. */
@@ -128,7 +133,7 @@ export function evaluateCondition(condition: Condition, context: unknown): boole
   if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, context));
   if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, context));
   if ('not' in condition) return !evaluateCondition(condition.not, context);
-  if (!(OPERATORS as readonly string[]).includes(condition.operator)) throw new ConditionError(`unknown operator "${String(condition.operator)}"`);
+  if (!isOperator(condition.operator)) throw new ConditionError(`unknown operator "${String(condition.operator)}"`);
   return applyOperator(condition.operator, getPath(context, condition.field), renderValue(condition.value, context));
 }
 
@@ -137,8 +142,8 @@ export function checkCondition(condition: unknown, at: string): Array<{ path: st
   const problems: Array<{ path: string; message: string }> = [];
   const walk = (c: unknown, where: string, depth: number) => {
     if (depth > 32) return problems.push({ path: where, message: 'condition nested more than 32 levels deep' });
-    if (!c || typeof c !== 'object' || Array.isArray(c)) return problems.push({ path: where, message: 'a condition is an object: { field, operator, value }, { all }, { any } or { not }' });
-    const o = c as Record<string, unknown>;
+    if (!isRecord(c)) return problems.push({ path: where, message: 'a condition is an object: { field, operator, value }, { all }, { any } or { not }' });
+    const o = c;
     const kinds = ['all', 'any', 'not', 'field'].filter((k) => k in o);
     if (kinds.length !== 1) return problems.push({ path: where, message: 'a condition has exactly one of field, all, any, not' });
     if ('all' in o || 'any' in o) {
@@ -150,7 +155,7 @@ export function checkCondition(condition: unknown, at: string): Array<{ path: st
     }
     if ('not' in o) return walk(o.not, `${where}.not`, depth + 1);
     if (typeof o.field !== 'string' || !parsePath(o.field)) problems.push({ path: `${where}.field`, message: 'field must be a context path such as input.amount' });
-    if (typeof o.operator !== 'string' || !(OPERATORS as readonly string[]).includes(o.operator)) {
+    if (typeof o.operator !== 'string' || !isOperator(o.operator)) {
       problems.push({ path: `${where}.operator`, message: `unknown operator ${JSON.stringify(o.operator)}; one of ${OPERATORS.join(', ')}` });
     } else if (!UNARY.has(o.operator) && !('value' in o)) {
       problems.push({ path: `${where}.value`, message: `operator ${o.operator} needs a value` });
@@ -160,7 +165,7 @@ export function checkCondition(condition: unknown, at: string): Array<{ path: st
         try {
           compilePattern(o.value);
         } catch (error) {
-          problems.push({ path: `${where}.value`, message: (error as Error).message });
+          problems.push({ path: `${where}.value`, message: error instanceof Error ? error.message : String(error) });
         }
       }
     } else if ((o.operator === 'in' || o.operator === 'not_in') && !Array.isArray(o.value) && typeof o.value !== 'string') {

@@ -5,7 +5,12 @@
 
 const SHORT = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
 const ISO = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const UNIT_MS: ReadonlyMap<string, number> = new Map([['ms', 1], ['s', SECOND], ['m', MINUTE], ['h', HOUR], ['d', DAY], ['w', WEEK]]);
 
 /** Milliseconds of a duration, or undefined when the text is not a duration. */
 export function parseDuration(text: unknown): number | undefined {
@@ -13,12 +18,15 @@ export function parseDuration(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   const value = text.trim();
   const short = SHORT.exec(value);
-  if (short) return Math.round(Number(short[1]) * (UNIT_MS[short[2] as string] as number));
+  if (short) {
+    const unit = UNIT_MS.get(short[2] ?? '');
+    return unit === undefined ? undefined : Math.round(Number(short[1]) * unit);
+  }
   const iso = ISO.exec(value.toUpperCase());
   if (!iso || value.length <= 1 || /T$/i.test(value)) return undefined;
   const [, w, d, h, m, s] = iso;
   const n = (x: string | undefined) => (x ? Number(x) : 0);
-  return Math.round(n(w) * UNIT_MS.w! + n(d) * UNIT_MS.d! + n(h) * UNIT_MS.h! + n(m) * UNIT_MS.m! + n(s) * 1000);
+  return Math.round(n(w) * WEEK + n(d) * DAY + n(h) * HOUR + n(m) * MINUTE + n(s) * SECOND);
 }
 
 export function isDuration(text: unknown): boolean {

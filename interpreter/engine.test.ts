@@ -179,6 +179,61 @@ describe('interpreter: waiting, loops and children', () => {
     expect(notAList.error?.message).toContain('not a list');
   });
 
+  it('fails the run with "no route" when no body edge of a loop holds for an item, as it does everywhere else', async () => {
+    const def: Definition = {
+      nodes: [trigger, { id: 'each', type: 'loop', data: { forEach: 'input.things' } }, set('s', { x: '{{ item }}' }), end('e', '{{ nodes.each.output }}')],
+      edges: [
+        edge('t', 'each'),
+        edge('each', 's', { sourceHandle: 'body', condition: { field: 'item', operator: 'less_than', value: 10 } }),
+        edge('s', 'each'),
+        edge('each', 'e', { sourceHandle: 'done' }),
+      ],
+    };
+    // The first item has a route and the second not: the iteration that cannot start fails the run.
+    const { port, steps } = fakePort();
+    const outcome = await run(def, port, { things: [1, 50, 2] });
+    expect(outcome).toMatchObject({ status: 'failed', error: { nodeId: 'each' } });
+    expect(outcome.error?.message).toContain('no route from node "each"');
+    expect(steps.filter((s) => s.nodeId === 's' && s.status === 'completed')).toHaveLength(1);
+    expect(steps.some((s) => s.nodeId === 'e')).toBe(false);
+    // And when the very first iteration has none.
+    const first = await run(def, fakePort().port, { things: [50] });
+    expect(first).toMatchObject({ status: 'failed', error: { nodeId: 'each' } });
+    expect(first.error?.message).toContain('no route from node "each"');
+  });
+
+  it('fails the run with "no route" from a condition inside a loop body, naming that node', async () => {
+    const def: Definition = {
+      nodes: [
+        trigger,
+        { id: 'each', type: 'loop', data: { forEach: 'input.things', concurrency: 2 } },
+        { id: 'c', type: 'condition', data: {} },
+        set('small', { x: '{{ item }}' }),
+        end('e', '{{ nodes.each.output }}'),
+      ],
+      edges: [
+        edge('t', 'each'),
+        edge('each', 'c', { sourceHandle: 'body' }),
+        edge('c', 'small', { condition: { field: 'item', operator: 'less_than', value: 10 } }),
+        edge('small', 'each'),
+        edge('each', 'e', { sourceHandle: 'done' }),
+      ],
+    };
+    const outcome = await run(def, fakePort().port, { things: [1, 2, 50] });
+    expect(outcome).toMatchObject({ status: 'failed', error: { nodeId: 'c' } });
+    expect(outcome.error?.message).toContain('no route from node "c"');
+  });
+
+  it('records the attempts a failed work step really took', async () => {
+    const { port, steps } = fakePort({ work: () => ({ ok: false, error: { message: 'down', type: 'HttpStatusError' }, attempt: 3 }) });
+    const def: Definition = {
+      nodes: [trigger, http('call', { retry: { maximumAttempts: 3 } }), end('ok'), end('bad')],
+      edges: [edge('t', 'call'), edge('call', 'ok'), edge('call', 'bad', { sourceHandle: 'error' })],
+    };
+    expect((await run(def, port, { path: 'p' })).status).toBe('completed');
+    expect(steps.filter((s) => s.nodeId === 'call').at(-1)).toMatchObject({ status: 'failed', attempt: 3, error: { message: 'down' } });
+  });
+
   it('routes an approval by its outcome, and expired by its own handle', async () => {
     const def: Definition = {
       nodes: [trigger, { id: 'a', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '2d', message: 'Buy {{ input.item }}?' } }, end('yes', 'yes'), end('no', 'no'), end('late', 'late')],

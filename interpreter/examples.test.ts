@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpret, type RunOutcome } from './engine';
 import { fakePort, type FakePortOptions } from './fake-port';
-import type { Definition } from './schema';
+import { type Definition, DefinitionSchema } from './schema';
 
-const load = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../examples', `${name}.json`), 'utf8')) as Definition;
+const load = (name: string): Definition => DefinitionSchema.parse(JSON.parse(readFileSync(path.resolve(__dirname, '../examples', `${name}.json`), 'utf8')));
 
 function run(definition: Definition, input: unknown, options: FakePortOptions = {}) {
   const fake = fakePort(options);

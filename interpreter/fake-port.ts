@@ -3,7 +3,7 @@
  * as told, time is a counter, sleeps return at once, approvals are decided by
  * a function, children by another.
  */
-import type { ApprovalRequest, ApprovalResult, ChildRequest, EnginePort, StepRecord, WorkRequest, WorkResult } from './engine';
+import type { ApprovalRequest, ApprovalResult, ChildRequest, EnginePort, StepRecord, WorkRequest, WorkResult } from './port';
 
 export interface FakePortOptions {
   work?: (request: WorkRequest) => WorkResult | Promise<WorkResult>;

@@ -11,7 +11,7 @@
  * runs up to `maxNodeVisits` times in each scope it can run in (the run's, or
  * one loop iteration's), which is also a cap on every node.
  */
-import { DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_NODE_VISITS } from './engine';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_NODE_VISITS } from './limits';
 import type { Definition } from './schema';
 
 export const DEFAULT_MAX_GRAPH_WORK = 100_000;
@@ -60,7 +60,7 @@ export function graphWork(definition: Definition): GraphWork {
     number.set(node.id, firstIndex.length);
     firstIndex.push(i);
     types.push(node.type);
-    datas.push(node.data as Record<string, unknown>);
+    datas.push(node.data);
   });
   const ids = [...number.keys()];
   const n = ids.length;
@@ -71,7 +71,7 @@ export function graphWork(definition: Definition): GraphWork {
     if (from !== undefined && to !== undefined) edges.push({ from, to, handle: e.sourceHandle ?? null });
   }
   const outgoing: Edge[][] = Array.from({ length: n }, () => []);
-  for (const e of edges) outgoing[e.from]!.push(e);
+  for (const e of edges) at(outgoing, e.from).push(e);
   const maxVisits = definition.configuration?.maxNodeVisits ?? DEFAULT_MAX_NODE_VISITS;
   const triggers = types.flatMap((type, i) => (type === 'trigger' ? [i] : []));
   const isTrigger = (i: number) => types[i] === 'trigger';
@@ -83,8 +83,8 @@ export function graphWork(definition: Definition): GraphWork {
   const loops = new Map<number, Loop>();
   types.forEach((type, i) => {
     if (type !== 'loop') return;
-    const max = datas[i]!.maxIterations;
-    const leaving = outgoing[i]!;
+    const max = at(datas, i).maxIterations;
+    const leaving = at(outgoing, i);
     const body = reach(n, leaving.filter((e) => e.handle === 'body').map((e) => e.to), i, outgoing);
     // An edge with no handle leaves by `body` too (route.ts), so what it reaches runs in the iteration's scope.
     const plain = leaving.filter((e) => e.handle === null);
@@ -94,7 +94,7 @@ export function graphWork(definition: Definition): GraphWork {
   /** For each node, the loops it may run inside, outermost (largest scope) first. */
   const enclosing: Loop[][] = Array.from({ length: n }, () => []);
   for (const loop of [...loops.values()].sort((a, b) => b.scopeSize - a.scopeSize)) {
-    for (let v = 0; v < n; v++) if (loop.scope[v]) enclosing[v]!.push(loop);
+    for (let v = 0; v < n; v++) if (loop.scope[v]) at(enclosing, v).push(loop);
   }
 
   /** The engine takes an edge from the body into its loop as the end of an iteration, unless it comes from outside one. */
@@ -116,12 +116,12 @@ export function graphWork(definition: Definition): GraphWork {
   }
   for (const e of counted) if (e.from === e.to) cyclic[e.from] = 1;
   const incoming: Edge[][] = Array.from({ length: n }, () => []);
-  for (const e of counted) incoming[e.to]!.push(e);
+  for (const e of counted) at(incoming, e.to).push(e);
 
   const work = new Float64Array(n);
   const known = new Uint8Array(n);
   // Unknown yet means a loop that encloses a node without coming before it (only in contrived graphs): assume the worst.
-  const workOf = (v: number) => (known[v] ? work[v]! : Infinity);
+  const workOf = (v: number) => (known[v] ? at(work, v) : Infinity);
   const settle = (v: number, w: number) => {
     work[v] = w > 0 && loops.get(v)?.nests ? Infinity : w;
     known[v] = 1;
@@ -129,22 +129,22 @@ export function graphWork(definition: Definition): GraphWork {
   /** How many times an edge is taken: once per run of its source, once per iteration for a loop's body edges. */
   const taken = (e: Edge): number => {
     const loop = loops.get(e.from);
-    const runs = known[e.from] ? work[e.from]! : 0;
+    const runs = known[e.from] ? at(work, e.from) : 0;
     if (!loop) return runs;
     if (e.handle === 'body') return runs * loop.maxIterations;
     if (e.handle === null) return runs * (loop.maxIterations + 1);
     return runs;
   };
   /** The scopes a node can run in: the run's, and each iteration of each loop enclosing it (the engine counts visits per scope). */
-  const scopes = (v: number): number => enclosing[v]!.reduce((sum, loop) => sum + workOf(loop.node) * loop.maxIterations, topLevel[v] ? 1 : 0);
+  const scopes = (v: number): number => at(enclosing, v).reduce((sum, loop) => sum + workOf(loop.node) * loop.maxIterations, topLevel[v] ? 1 : 0);
 
   // Tarjan's algorithm yields components sinks first: walk them sources first.
   for (const component of [...components].reverse()) {
-    if (component.length === 1 && !cyclic[component[0]!]) {
-      const v = component[0]!;
-      const arrivals = incoming[v]!.map(taken);
+    if (component.length === 1 && !cyclic[at(component, 0)]) {
+      const v = at(component, 0);
+      const arrivals = at(incoming, v).map(taken);
       const sum = (isTrigger(v) ? 1 : 0) + arrivals.reduce((a, b) => a + b, 0);
-      const mode = types[v] === 'join' ? (datas[v]!.mode === 'any' ? 'any' : 'all') : undefined;
+      const mode = types[v] === 'join' ? (at(datas, v).mode === 'any' ? 'any' : 'all') : undefined;
       const inScopes = scopes(v);
       // A join `all` goes on once every incoming edge has delivered; `any` once per scope.
       const runs = mode === 'all' && arrivals.length ? Math.min(...arrivals) : mode === 'any' ? Math.min(sum, inScopes) : sum;
@@ -152,7 +152,7 @@ export function graphWork(definition: Definition): GraphWork {
       continue;
     }
     const inside = new Set(component);
-    const reached = component.some((v) => isTrigger(v) || incoming[v]!.some((e) => !inside.has(e.from) && taken(e) > 0));
+    const reached = component.some((v) => isTrigger(v) || at(incoming, v).some((e) => !inside.has(e.from) && taken(e) > 0));
     // Loops first: the scopes of the other members may depend on them.
     const ordered = [...component].sort((a, b) => Number(loops.has(b)) - Number(loops.has(a)));
     for (const v of ordered) settle(v, reached ? maxVisits * scopes(v) : 0);
@@ -161,16 +161,26 @@ export function graphWork(definition: Definition): GraphWork {
   let total = 0;
   let top = -1;
   for (let v = 0; v < n; v++) {
-    total += work[v]!;
+    total += at(work, v);
     // Ties go to the more deeply nested node: its nesting is the clearer explanation.
-    if (top < 0 || work[v]! > work[top]! || (work[v] === work[top] && enclosing[v]!.length > enclosing[top]!.length)) top = v;
+    if (top < 0 || at(work, v) > at(work, top) || (work[v] === work[top] && at(enclosing, v).length > at(enclosing, top).length)) top = v;
   }
   return {
     total,
-    heaviest: top < 0 ? null : { nodeId: ids[top]!, index: firstIndex[top]!, work: work[top]! },
-    nesting: top < 0 ? [] : enclosing[top]!.map((l) => ({ nodeId: ids[l.node]!, maxIterations: l.maxIterations })),
+    heaviest: top < 0 ? null : { nodeId: at(ids, top), index: at(firstIndex, top), work: at(work, top) },
+    nesting: top < 0 ? [] : at(enclosing, top).map((l) => ({ nodeId: at(ids, l.node), maxIterations: l.maxIterations })),
     onCycle: top >= 0 && cyclic[top] === 1,
   };
+}
+
+/**
+ * Reads index `i` of a list sized to the graph: node numbers run from 0 to n - 1 and every per-node list has n
+ * entries, so it is always there; a miss is a bug here, thrown as one rather than read as undefined.
+ */
+function at<T>(list: ArrayLike<T>, i: number): T {
+  const value = list[i];
+  if (value === undefined) throw new Error(`graph work: no entry ${i} of ${list.length}`);
+  return value;
 }
 
 function count(set: Uint8Array): number {
@@ -183,11 +193,10 @@ function count(set: Uint8Array): number {
 function reach(n: number, start: number[], stop: number, outgoing: Edge[][], follow?: (e: Edge) => boolean): Uint8Array {
   const seen = new Uint8Array(n);
   const stack = [...start];
-  while (stack.length) {
-    const v = stack.pop()!;
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
     if (v === stop || seen[v]) continue;
     seen[v] = 1;
-    for (const e of outgoing[v]!) if (!seen[e.to] && (!follow || follow(e))) stack.push(e.to);
+    for (const e of at(outgoing, v)) if (!seen[e.to] && (!follow || follow(e))) stack.push(e.to);
   }
   return seen;
 }
@@ -195,7 +204,7 @@ function reach(n: number, start: number[], stop: number, outgoing: Edge[][], fol
 /** Tarjan's strongly connected components, without recursion (a graph may be 1000 nodes deep). Sinks come first. */
 function stronglyConnected(n: number, edges: Edge[]): number[][] {
   const next: number[][] = Array.from({ length: n }, () => []);
-  for (const e of edges) next[e.from]!.push(e.to);
+  for (const e of edges) at(next, e.from).push(e.to);
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -209,28 +218,29 @@ function stronglyConnected(n: number, edges: Edge[]): number[][] {
     stack.push(root);
     onStack[root] = 1;
     while (frames.length) {
-      const frame = frames[frames.length - 1]!;
-      const children = next[frame.v]!;
+      const frame = at(frames, frames.length - 1);
+      const children = at(next, frame.v);
       if (frame.child < children.length) {
-        const child = children[frame.child++]!;
+        const child = at(children, frame.child++);
         if (index[child] === -1) {
           index[child] = low[child] = counter++;
           stack.push(child);
           onStack[child] = 1;
           frames.push({ v: child, child: 0 });
         } else if (onStack[child]) {
-          low[frame.v] = Math.min(low[frame.v]!, index[child]!);
+          low[frame.v] = Math.min(at(low, frame.v), at(index, child));
         }
         continue;
       }
       frames.pop();
       const parent = frames[frames.length - 1];
-      if (parent) low[parent.v] = Math.min(low[parent.v]!, low[frame.v]!);
+      if (parent) low[parent.v] = Math.min(at(low, parent.v), at(low, frame.v));
       if (low[frame.v] === index[frame.v]) {
         const component: number[] = [];
         let v: number;
         do {
-          v = stack.pop()!;
+          v = at(stack, stack.length - 1);
+          stack.pop();
           onStack[v] = 0;
           component.push(v);
         } while (v !== frame.v);

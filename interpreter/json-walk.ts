@@ -19,9 +19,13 @@ export class JsonPlace {
 
   /** Built only when asked for, so a walk down a very deep value stays linear. */
   path(): JsonPath {
-    if (!this.parent) return [];
-    const segments = [this.key!];
-    for (let at = this.parent; at.parent; at = at.parent) segments.push(at.key!);
+    return JsonPlace.pathOf(this);
+  }
+
+  private static pathOf(place: JsonPlace): JsonPath {
+    // Only the root (the place without a parent) has no key.
+    const segments: Array<string | number> = [];
+    for (let at: JsonPlace | undefined = place; at?.parent; at = at.parent) if (at.key !== undefined) segments.push(at.key);
     return segments.reverse();
   }
 }
@@ -29,16 +33,15 @@ export class JsonPlace {
 /** Visits every value in document order. `visit` returns false to skip what is inside the value. */
 export function walkJson(root: unknown, visit: (value: unknown, place: JsonPlace) => boolean | void): void {
   const stack: Array<{ value: unknown; place: JsonPlace }> = [{ value: root, place: new JsonPlace(undefined, 0, undefined) }];
-  while (stack.length) {
-    const { value, place } = stack.pop()!;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, place } = next;
     if (visit(value, place) === false || !value || typeof value !== 'object') continue;
     const depth = place.depth + 1;
     // Pushed last-first, so they are popped (and reported) in document order.
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], place: new JsonPlace(i, depth, place) });
     } else {
-      const entries = Object.entries(value as Record<string, unknown>);
-      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], place: new JsonPlace(entries[i]![0], depth, place) });
+      for (const [key, item] of Object.entries(value).reverse()) stack.push({ value: item, place: new JsonPlace(key, depth, place) });
     }
   }
 }

@@ -14,7 +14,7 @@ export function parsePath(path: string): PathSegment[] | undefined {
   for (const part of text.split('.')) {
     const m = SEGMENT.exec(part);
     if (!m) return undefined;
-    out.push(m[1] as string);
+    out.push(m[1] ?? ''); // group 1 always takes part in a match
     for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
   }
   return out;
@@ -31,7 +31,7 @@ export function getPath(root: unknown, path: string | PathSegment[]): unknown {
       if (!Array.isArray(current)) return undefined;
       current = current[segment];
     } else if (typeof current === 'object' && Object.prototype.hasOwnProperty.call(current, segment)) {
-      current = (current as Record<string, unknown>)[segment];
+      current = Reflect.get(current, segment);
     } else {
       return undefined;
     }

@@ -2,26 +2,36 @@
  * Routing (definition-format.md, "Routing"): which edges a node's handle takes.
  * The same functions serve validation at publish and routing in the workflow.
  */
-import { type Condition, evaluateCondition } from './conditions';
-import type { Definition, GraphEdge } from './schema';
+import { evaluateCondition } from './conditions';
+import type { TypedEdge } from './node-model';
+import type { Definition } from './schema';
 
-/** The edges leaving `nodeId` that count for `handle`. Edges without a handle count for every handle except `error`. */
-export function edgesFor(definition: Definition, nodeId: string, handle: string | null): GraphEdge[] {
-  return definition.edges.filter(
-    (e) => e.source === nodeId && (e.sourceHandle === handle || ((e.sourceHandle ?? null) === null && handle !== 'error')),
-  );
+interface HandledEdge {
+  sourceHandle?: string | null | undefined;
+  condition?: unknown;
+  isDefault?: boolean | undefined;
 }
 
-export const isConditional = (e: GraphEdge) => (e.condition !== undefined && e.condition !== null) || e.isDefault === true;
+/** Of a node's edges, those that count for `handle`. Edges without a handle count for every handle except `error`. */
+export function onHandle<E extends HandledEdge>(edges: readonly E[], handle: string | null): E[] {
+  return edges.filter((e) => e.sourceHandle === handle || ((e.sourceHandle ?? null) === null && handle !== 'error'));
+}
+
+/** The edges leaving `nodeId` that count for `handle`. */
+export function edgesFor(definition: Definition, nodeId: string, handle: string | null): Definition['edges'] {
+  return onHandle(definition.edges.filter((e) => e.source === nodeId), handle);
+}
+
+export const isConditional = (e: HandledEdge) => (e.condition !== undefined && e.condition !== null) || e.isDefault === true;
 
 export type RouteResult =
-  | { kind: 'targets'; edges: GraphEdge[] }
+  | { kind: 'targets'; edges: TypedEdge[] }
   | { kind: 'dead-end' }
   | { kind: 'no-route'; message: string };
 
-/** Picks the edges a node takes when it leaves by `handle`. */
-export function route(definition: Definition, nodeId: string, handle: string | null, context: unknown): RouteResult {
-  const edges = edgesFor(definition, nodeId, handle);
+/** Picks the edges a node takes when it leaves by `handle`, from the node's outgoing edges. */
+export function route(outgoing: readonly TypedEdge[], nodeId: string, handle: string | null, context: unknown): RouteResult {
+  const edges = onHandle(outgoing, handle);
   if (edges.length === 0) return { kind: 'dead-end' };
   const conditional = edges.filter(isConditional);
   if (conditional.length === 0) return { kind: 'targets', edges };
@@ -29,7 +39,7 @@ export function route(definition: Definition, nodeId: string, handle: string | n
     return { kind: 'no-route', message: `node "${nodeId}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}` };
   }
   for (const edge of edges) {
-    if (edge.condition !== undefined && edge.condition !== null && evaluateCondition(edge.condition as Condition, context)) {
+    if (edge.condition !== undefined && edge.condition !== null && evaluateCondition(edge.condition, context)) {
       return { kind: 'targets', edges: [edge] };
     }
   }

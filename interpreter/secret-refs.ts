@@ -33,7 +33,7 @@ export function secretNameOf(expression: string): string | undefined {
 
 /** Run-time data as a template may place it: the same value, with any marker character replaced. */
 export function defuse(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes(OPEN) || value.includes(CLOSE) ? value.replace(MARKER_CHARS, REPLACEMENT) : value;
+  if (typeof value === 'string') return defuseText(value);
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     value.forEach((item, i) => {
@@ -46,9 +46,9 @@ export function defuse(value: unknown): unknown {
     let copy: Record<string, unknown> | undefined;
     for (const [key, item] of Object.entries(value)) {
       const safe = defuse(item);
-      const safeKey = defuse(key) as string;
+      const safeKey = defuseText(key);
       if (safe !== item || safeKey !== key) {
-        copy ??= { ...(value as Record<string, unknown>) };
+        copy ??= { ...value };
         if (safeKey !== key) delete copy[key];
         copy[safeKey] = safe;
       }
@@ -56,6 +56,11 @@ export function defuse(value: unknown): unknown {
     return copy ?? value;
   }
   return value;
+}
+
+/** Text from run-time data, with any marker character replaced. */
+export function defuseText(text: string): string {
+  return text.includes(OPEN) || text.includes(CLOSE) ? text.replace(MARKER_CHARS, REPLACEMENT) : text;
 }
 
 /** For people reading a step's input: markers shown as the `{{ secrets.NAME }}` the definition wrote. */

@@ -4,13 +4,14 @@
  * an expression is a path and nothing more.
  */
 import { getPath, parsePath } from './paths';
-import { defuse, secretMarker, secretNameOf } from './secret-refs';
+import { defuse, defuseText, secretMarker, secretNameOf } from './secret-refs';
 
 const EXPRESSION = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const LONE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 
 /** Roots a template may read (definition-format.md, "The run context"). */
 export const CONTEXT_ROOTS = ['input', 'trigger', 'vars', 'nodes', 'run', 'item', 'index', 'secrets'] as const;
+const CONTEXT_ROOT_NAMES: ReadonlySet<string> = new Set(CONTEXT_ROOTS);
 
 export function toText(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -27,13 +28,15 @@ export function toText(value: unknown): string {
 export function renderString(template: string, context: unknown): unknown {
   const lone = LONE.exec(template);
   if (lone) {
-    const secret = secretNameOf(lone[1] as string);
-    return secret ? secretMarker(secret) : defuse(getPath(context, lone[1] as string));
+    // Group 1 always takes part in a match: `?? ''` only satisfies the index type.
+    const expression = lone[1] ?? '';
+    const secret = secretNameOf(expression);
+    return secret ? secretMarker(secret) : defuse(getPath(context, expression));
   }
   if (!template.includes('{{')) return template;
   return template.replace(EXPRESSION, (_whole: string, expr: string) => {
     const secret = secretNameOf(expr);
-    return secret ? secretMarker(secret) : (defuse(toText(getPath(context, expr))) as string);
+    return secret ? secretMarker(secret) : defuseText(toText(getPath(context, expr)));
   });
 }
 
@@ -54,7 +57,7 @@ export function findExpressions(value: unknown, at: string): Array<{ path: strin
   const found: Array<{ path: string; expression: string }> = [];
   const walk = (v: unknown, where: string) => {
     if (typeof v === 'string') {
-      for (const m of v.matchAll(EXPRESSION)) found.push({ path: where, expression: m[1] as string });
+      for (const m of v.matchAll(EXPRESSION)) found.push({ path: where, expression: m[1] ?? '' });
       const stray = v.replace(EXPRESSION, '');
       if (stray.includes('{{') || stray.includes('}}')) found.push({ path: where, expression: '\u0000unbalanced' });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
@@ -69,8 +72,9 @@ export function checkExpression(expression: string, nodeIds: ReadonlySet<string>
   if (expression === '\u0000unbalanced') return 'unbalanced `{{` or `}}` in template';
   const segments = parsePath(expression);
   if (!segments) return `\`{{ ${expression} }}\` is not a path (expressions are dotted paths like input.amount; nothing is evaluated)`;
-  const root = segments[0] as string;
-  if (!(CONTEXT_ROOTS as readonly string[]).includes(root) && !extraRoots.has(root)) {
+  // A path starts with a name (parsePath), never an index.
+  const root = String(segments[0]);
+  if (!CONTEXT_ROOT_NAMES.has(root) && !extraRoots.has(root)) {
     return `\`{{ ${expression} }}\` starts with unknown root "${root}" (one of ${CONTEXT_ROOTS.join(', ')})`;
   }
   if (root === 'nodes') {
@@ -83,4 +87,11 @@ export function checkExpression(expression: string, nodeIds: ReadonlySet<string>
     }
   }
   return undefined;
+}
+
+/** Renders each value of an object (`render` of an object, typed as one). */
+export function renderRecord(value: Readonly<Record<string, unknown>>, context: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = render(v, context);
+  return out;
 }

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interpret } from './engine';
 import { fakePort } from './fake-port';
-import type { Definition } from './schema';
 import { isCron, validateDefinition } from './validate';
 
 const examplesDir = path.resolve(__dirname, '../examples');
@@ -125,7 +124,7 @@ describe('validation and interpretation of random graphs', () => {
     await fc.assert(
       fc.asyncProperty(arbitraryGraph, fc.integer({ min: -5, max: 5 }), fc.boolean(), async (graph, x, httpFails) => {
         const result = validateDefinition(graph);
-        if (!result.valid) {
+        if (!result.valid || !result.definition) {
           refused++;
           expect(result.errors.length).toBeGreaterThan(0);
           for (const e of result.errors) expect(typeof e.path).toBe('string');
@@ -133,10 +132,13 @@ describe('validation and interpretation of random graphs', () => {
         }
         accepted++;
         const outcome = await interpret(
-          { definition: graph as Definition, input: { x }, trigger: { type: 'manual' }, run: { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' } },
+          { definition: result.definition, input: { x }, trigger: { type: 'manual' }, run: { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' } },
           fakePort({ work: () => (httpFails ? { ok: false, error: { message: 'down' } } : { ok: true, output: { status: 200 } }) }).port,
         );
         expect(['completed', 'failed', 'cancelled']).toContain(outcome.status);
+        // What publish accepts, a run parses: the two read the same node model.
+        expect(result.graph).toBeDefined();
+        expect(outcome.error?.message ?? '').not.toContain('does not parse');
       }),
       { numRuns: 3000 },
     );

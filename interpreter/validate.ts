@@ -3,26 +3,28 @@
  * every problem at once, each with its path, never only the first. It never
  * throws, whatever it is given.
  */
+import { z } from 'zod';
 import { checkCondition } from './conditions';
 import { isDuration } from './durations';
+import { parseGraph, type TypedGraph } from './graph';
 import { checkGraphWork } from './graph-work';
+import { CONDITION_ISSUE, handlesOf, handlesOfUnparsed, type TypedNode, TypedNodeSchema } from './node-model';
+import { formatPath, type Problem } from './problems';
 import { edgesFor, isConditional } from './route';
-import { type Definition, DefinitionSchema, handlesOf, NODE_TYPES, NodeDataSchemas, type NodeType, WORK_TYPES } from './schema';
+import { type Definition, DefinitionSchema, isNodeType, NODE_TYPES, type NodeType, WORK_TYPES } from './schema';
 import { integrationSchema } from './integrations';
 import { checkExpression, CONTEXT_ROOTS, findExpressions } from './templates';
 
-export interface Problem {
-  /** Where: `nodes[2].data.url`, `edges[0].target`, or `` for the whole definition. */
-  path: string;
-  message: string;
-}
+export { formatPath, type Problem } from './problems';
 
 export interface ValidationResult {
   valid: boolean;
   errors: Problem[];
   warnings: Problem[];
-  /** The parsed definition when the structure was readable. */
+  /** The parsed definition when the structure was readable: what is stored (its own shape, unknown keys kept). */
   definition?: Definition;
+  /** The typed graph a run walks, when the definition is valid. */
+  graph?: TypedGraph;
 }
 
 /** Facts about the world that validation needs but cannot look up itself. */
@@ -37,15 +39,7 @@ export interface ValidationEnvironment {
 
 /** What a trigger's `input` and `idempotencyKey` templates read. */
 const DELIVERY_ROOTS: ReadonlySet<string> = new Set(['body', 'headers', 'query', 'event']);
-
-export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else out += out === '' ? String(s) : `.${String(s)}`;
-  }
-  return out;
-}
+const CONTEXT_ROOT_NAMES: ReadonlySet<string> = new Set(CONTEXT_ROOTS);
 
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
 
@@ -66,14 +60,23 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     return { valid: false, errors, warnings };
   }
   const def = parsed.data;
+  // Each node's data, typed once; the checks below read the typed node where its data parsed.
+  const typedNodes = def.nodes.map((node) => (isNodeType(node.type) ? TypedNodeSchema.safeParse(node) : undefined));
+  const typedAt = (i: number): TypedNode | undefined => {
+    const result = typedNodes[i];
+    return result?.success ? result.data : undefined;
+  };
   // A loop's `as` names its element, a root templates may read.
-  const loopNames = new Set(def.nodes.filter((n) => n.type === 'loop' && typeof n.data.as === 'string').map((n) => n.data.as as string));
-  for (const name of loopNames) {
-    if ((CONTEXT_ROOTS as readonly string[]).includes(name) && name !== 'item') {
-      const i = def.nodes.findIndex((n) => n.type === 'loop' && n.data.as === name);
+  const loopNames = new Set<string>();
+  def.nodes.forEach((_node, i) => {
+    const node = typedAt(i);
+    if (node?.type !== 'loop' || node.data.as === undefined) return;
+    const name = node.data.as;
+    if (CONTEXT_ROOT_NAMES.has(name) && name !== 'item' && !loopNames.has(name)) {
       errors.push({ path: `nodes[${i}].data.as`, message: `"${name}" is already a context root; name the element something else` });
     }
-  }
+    loopNames.add(name);
+  });
 
   const configuration = def.configuration ?? {};
   if (configuration.timeout !== undefined && !isDuration(configuration.timeout)) {
@@ -110,15 +113,18 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
 
   def.nodes.forEach((node, i) => {
     const at = `nodes[${i}]`;
-    if (!(NODE_TYPES as readonly string[]).includes(node.type)) {
+    const type = node.type;
+    const typed = typedNodes[i];
+    if (!isNodeType(type) || !typed) {
       errors.push({ path: `${at}.type`, message: `unknown node type "${node.type}"; one of ${NODE_TYPES.join(', ')}` });
       return;
     }
-    const type = node.type as NodeType;
-    const data = node.data as Record<string, unknown>;
-    const dataResult = NodeDataSchemas[type].safeParse(data);
-    if (!dataResult.success) {
-      for (const issue of dataResult.error.issues) errors.push({ path: formatPath(['nodes', i, 'data', ...issue.path]), message: issue.message });
+    const data = node.data;
+    if (!typed.success) {
+      for (const issue of typed.error.issues) {
+        // A condition's problems are reported in detail, each with its path, by checkCondition below.
+        if (!isConditionIssue(issue)) errors.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
+      }
     }
     if (type === 'trigger') {
       // A trigger's input mapping reads the delivery (body, headers, query), not the run.
@@ -138,20 +144,21 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     checkNodeData(type, data, at, errors, env);
 
     // Handles and the ways out.
-    const handles = handlesOf(node);
+    const handles = typed.success ? handlesOf(typed.data) : handlesOfUnparsed(node);
     const outgoing = def.edges.map((e, j) => ({ e, j })).filter(({ e }) => e.source === node.id);
     if (type === 'end') {
       for (const { j } of outgoing) errors.push({ path: `edges[${j}].source`, message: `an end node ("${node.id}") has no way out, so edges may not leave it` });
     } else {
       for (const { e, j } of outgoing) {
         const handle = e.sourceHandle ?? null;
-        if (handle !== null && !handles.includes(handle)) {
+        // Unknown handles (its data says which it has, and that did not parse: reported already) are not checked.
+        if (handles && handle !== null && !handles.includes(handle)) {
           errors.push({ path: `edges[${j}].sourceHandle`, message: `node "${node.id}" (${type}) has no handle "${handle}"; it leaves by ${handles.map((h) => h ?? '(default)').join(', ')}` });
         }
       }
       const leavesNormally = outgoing.some(({ e }) => (e.sourceHandle ?? null) !== 'error');
       if (!leavesNormally) errors.push({ path: at, message: `node "${node.id}" has no way to leave: add an edge from it (only end nodes may stop a branch)` });
-      for (const handle of handles) {
+      for (const handle of handles ?? []) {
         const edges = edgesFor(def, node.id, handle);
         const conditional = edges.filter(isConditional);
         if (conditional.length > 0 && conditional.length !== edges.length) {
@@ -173,8 +180,7 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
   // Reachability from the triggers.
   const reached = new Set<string>();
   const queue = def.nodes.filter((n) => n.type === 'trigger').map((n) => n.id);
-  while (queue.length) {
-    const id = queue.pop() as string;
+  for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
     if (reached.has(id)) continue;
     reached.add(id);
     for (const e of def.edges) if (e.source === id && !reached.has(e.target)) queue.push(e.target);
@@ -189,29 +195,33 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     });
   }
   errors.push(...checkGraphWork(def, env.maxGraphWork));
-  return { valid: errors.length === 0, errors, warnings, definition: def };
+  if (errors.length > 0) return { valid: false, errors, warnings, definition: def };
+  // Every check above passed, so this parses (it repeats the typed parse of the nodes: cheap, and one way to build it).
+  const graph = parseGraph(def);
+  if (!graph.ok) return { valid: false, errors: graph.problems, warnings, definition: def };
+  return { valid: true, errors, warnings, definition: def, graph: graph.graph };
 }
 
+function isConditionIssue(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'custom' && issue.params?.[CONDITION_ISSUE] === true;
+}
+
+const AnyRecord = z.record(z.string(), z.unknown());
+
+/** A value read as an object, or an empty one: cross-field checks read data that may not have parsed. */
+function asRecord(value: unknown): Record<string, unknown> {
+  const parsed = AnyRecord.safeParse(value);
+  return parsed.success ? parsed.data : {};
+}
+
+/**
+ * Rules across fields of a node's data. They read the data as given, not as typed: a node with one bad field
+ * still gets every other problem reported. Single fields (durations, retry, outcomes) are the node model's.
+ */
 function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string, errors: Problem[], env: ValidationEnvironment): void {
-  const duration = (key: string, value: unknown) => {
-    if (value !== undefined && !isDuration(value)) errors.push({ path: `${at}.data.${key}`, message: `"${String(value)}" is not a duration (e.g. "90s", "15m", "48h", "7d", "P2D")` });
-  };
-  if (WORK_TYPES.has(type)) {
-    duration('timeout', data.timeout);
-    const retry = data.retry as Record<string, unknown> | undefined;
-    if (retry !== undefined) {
-      if (!retry || typeof retry !== 'object') errors.push({ path: `${at}.data.retry`, message: 'retry is an object like { "maximumAttempts": 3 }' });
-      else {
-        duration('retry.initialInterval', retry.initialInterval);
-        duration('retry.maximumInterval', retry.maximumInterval);
-        const n = retry.maximumAttempts;
-        if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100)) errors.push({ path: `${at}.data.retry.maximumAttempts`, message: 'maximumAttempts is a whole number from 1 to 100' });
-      }
-    }
-  }
   switch (type) {
     case 'trigger': {
-      const trigger = (data.trigger ?? {}) as Record<string, unknown>;
+      const trigger = asRecord(data.trigger);
       if (trigger.type === 'webhook' && typeof trigger.path !== 'string') errors.push({ path: `${at}.data.trigger.path`, message: 'a webhook trigger needs a path' });
       if (trigger.type === 'webhook' && typeof trigger.secretRef !== 'string') errors.push({ path: `${at}.data.trigger.secretRef`, message: 'a webhook trigger needs a secretRef: unsigned deliveries are refused' });
       if (trigger.type === 'schedule') {
@@ -226,22 +236,15 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
       if (data.condition !== undefined) errors.push(...checkCondition(data.condition, `${at}.data.condition`));
       break;
     case 'integration': {
-      const { provider: _p, label: _l, retry: _r, timeout: _t, ...config } = data;
-      const parsed = integrationSchema(String(data.provider))?.safeParse(config);
-      if (parsed && !parsed.success) for (const issue of parsed.error.issues) errors.push({ path: formatPath([...`${at}.data`.split('.'), ...issue.path]), message: issue.message });
+      const { provider, label: _l, retry: _r, timeout: _t, ...config } = data;
+      const parsed = typeof provider === 'string' ? integrationSchema(provider)?.safeParse(config) : undefined;
+      if (parsed && !parsed.success) for (const issue of parsed.error.issues) errors.push({ path: formatPath([at, 'data', ...issue.path]), message: issue.message });
       break;
     }
     case 'approval': {
       const roles = Array.isArray(data.approverRoles) ? data.approverRoles : [];
       const users = Array.isArray(data.approverUsers) ? data.approverUsers : [];
       if (roles.length + users.length === 0) errors.push({ path: `${at}.data`, message: 'an approval needs approvers: approverRoles or approverUsers' });
-      duration('expiresIn', data.expiresIn);
-      duration('reminderEvery', data.reminderEvery);
-      const escalation = data.escalation as Record<string, unknown> | undefined;
-      if (escalation && typeof escalation === 'object') duration('escalation.after', escalation.after);
-      const outcomes = data.outcomes;
-      if (Array.isArray(outcomes) && (outcomes.includes('expired') || outcomes.includes('error'))) errors.push({ path: `${at}.data.outcomes`, message: '"expired" and "error" are reserved handles, not outcomes' });
-      if (Array.isArray(outcomes) && new Set(outcomes).size !== outcomes.length) errors.push({ path: `${at}.data.outcomes`, message: 'outcomes must be distinct' });
       if (typeof data.quorum === 'number' && users.length > 0 && roles.length === 0 && data.quorum > users.length) {
         errors.push({ path: `${at}.data.quorum`, message: `quorum ${data.quorum} is more than the ${users.length} named approvers` });
       }
@@ -249,7 +252,6 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
     }
     case 'delay':
       if ((data.duration === undefined) === (data.until === undefined)) errors.push({ path: `${at}.data`, message: 'a delay needs exactly one of duration or until' });
-      duration('duration', data.duration);
       break;
     case 'subworkflow':
       if (typeof data.workflowId === 'string') {

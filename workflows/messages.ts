@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decider, RefusalKind, Vote } from '../interpreter/approval-rules';
 import type { RunSnapshot } from '../interpreter/engine';
+import { DECISION_FAILURES as DECISION_FAILURE_TYPES } from '../lib/failures';
 
 export type { Vote };
 /** Who decides: checked by the API against its key, and again by the workflow's validator. */
@@ -21,21 +22,13 @@ export interface DecisionInput {
 export interface ApprovalView {
   approvalId: string;
   nodeId: string;
-  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'decided';
+  status: 'pending' | 'decided';
   outcome: string | null;
   votes: Vote[];
 }
 
-/** Failure types the decision validator raises; the API maps them to 403 and 409. */
-export const DECISION_FAILURES = {
-  notAllowed: 'ApprovalNotAllowed',
-  alreadyDecided: 'ApprovalAlreadyDecided',
-  alreadyVoted: 'ApprovalAlreadyVoted',
-  expired: 'ApprovalExpired',
-  cancelled: 'ApprovalCancelled',
-  unknown: 'ApprovalUnknown',
-  badDecision: 'ApprovalBadDecision',
-} as const satisfies Record<RefusalKind, string>;
+/** Failure types the decision validator raises (the API maps them to 403 and 409): one for each refusal kind. */
+export const DECISION_FAILURES: Record<RefusalKind, string> = DECISION_FAILURE_TYPES;
 
 export const decideUpdate = defineUpdate<ApprovalView, [DecisionInput]>('decide');
 export const pauseSignal = defineSignal('pause');

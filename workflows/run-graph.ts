@@ -25,6 +25,7 @@ import { EVENTS_PER_DECISION, HistoryBudget } from './history-budget';
 import { decideUpdate, pauseSignal, resumeSignal, type RunState, stateQuery } from './messages';
 import { projection, WriteBehind } from './projection-writer';
 import { RunStatusKey, WaitingOnKey } from './search-attributes';
+import { FAILURES } from '../lib/failures';
 import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
 
 export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
@@ -93,7 +94,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       for (const racer of racers.slice(1)) racer.catch(() => undefined);
       const first = await Promise.race(racers);
       if (first !== 'timeout') return first;
-      const error = { message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`, type: 'RunTimeout' };
+      const error = { message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`, type: FAILURES.RunTimeout.type };
       return { status: 'failed', output: null, error, visits: handle.snapshot().visits } satisfies RunOutcome;
     });
   } catch (error) {
@@ -135,7 +136,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     }
     upsertSearchAttributes([{ key: RunStatusKey, value: ended }, ...(desk.size ? [{ key: WaitingOnKey, value: [] as string[] }] : [])]);
     // Non-retryable: the definition or its data made the run fail; retrying the workflow would fail the same way.
-    if (ended === 'failed') throw ApplicationFailure.nonRetryable(error?.message ?? 'the run failed', 'RunFailed', error);
+    if (ended === 'failed') throw ApplicationFailure.nonRetryable(error?.message ?? 'the run failed', FAILURES.RunFailed.type, error);
     return { status: ended, output, error };
   }
 }

@@ -15,9 +15,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChildRequest, NodeError, WorkRequest, WorkResult } from '../interpreter/engine';
+import { FAILURES } from '../lib/failures';
+import { runSearchAttributes, runSummary } from '../runs/start-options';
 import { projection } from './projection-writer';
 import type { runGraph } from './run-graph';
-import { RunStatusKey, TenantKey, VersionKey, WorkflowIdKey, WorkflowNameKey } from './search-attributes';
 import type { RunGraphInput } from './types';
 
 export const work = proxyActivities<Activities>({ startToCloseTimeout: '1 minute' });
@@ -79,7 +80,7 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
   const activity = activityFor(request);
   if (!activity) {
     const what = request.kind === 'notification' ? `channel "${String(request.config.channel)}"` : `provider "${String(request.config.provider)}"`;
-    return { ok: false, error: { message: `node "${request.nodeId}": unknown ${what}`, type: 'NotAvailable' } };
+    return { ok: false, error: { message: `node "${request.nodeId}": unknown ${what}`, type: FAILURES.NotAvailable.type } };
   }
   const { retry } = request;
   const options = {
@@ -135,18 +136,12 @@ export async function runChild(request: ChildRequest, parent: RunGraphInput, run
       workflowId: childId,
       args: [input],
       parentClosePolicy: request.wait ? ParentClosePolicy.TERMINATE : ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: WorkflowNameKey, value: child.name },
-        { key: WorkflowIdKey, value: child.workflowId },
-        { key: VersionKey, value: child.version },
-        { key: RunStatusKey, value: 'pending' },
-        { key: TenantKey, value: tenantId },
-      ],
-      staticSummary: `${child.name} v${child.version} (from ${request.nodeId})`,
+      typedSearchAttributes: runSearchAttributes(tenantId, child),
+      staticSummary: `${runSummary(child)} (from ${request.nodeId})`,
     });
     if (!request.wait) return { ok: true, output: { runId: childId, version: child.version, waited: false } };
     const result = await started.result();
-    if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: 'SubworkflowEnded' } };
+    if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: FAILURES.SubworkflowEnded.type } };
     return { ok: true, output: result.output };
   } catch (error) {
     if (isCancellation(error)) throw error;

@@ -8,9 +8,10 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { verifyApprovalLink } from '../../db/approval-links';
 import { users, workflowApprovals, workflowInstances, workflows } from '../../db/schema';
-import { HttpProblem } from '../errors';
+import { HttpProblem, toProblem } from '../errors';
 import { decide } from '../services/approvals';
-import { DECISION_FAILURES, stateQuery, type Vote } from '../../workflows/messages';
+import { DECISION_FAILURES } from '../../lib/failures';
+import { stateQuery, type Vote } from '../../workflows/messages';
 import { z } from 'zod';
 import { Problem } from '../schemas/problem';
 
@@ -130,7 +131,8 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
       if (standing && standing !== canonicalDecision(decision)) return voteStands(reply, workflowName, standing, decision);
       const what = view.status === 'pending' ? 'Your vote is recorded; the request waits for more approvers.' : `The request is now ${escape(view.status)}.`;
       return page(reply, 200, 'Recorded', `<h1>${escape(workflowName)}</h1><p><strong>Recorded: ${escape(standing ?? decision)}.</strong> ${what}</p>`);
-    } catch (error) {
+    } catch (thrown) {
+      const error = toProblem(thrown);
       // Voted already by another way (the API, or an older link): the run knows that vote.
       const standing = error instanceof HttpProblem && error.extra.reason === DECISION_FAILURES.alreadyVoted ? await liveVote(run.id, approval.id, user.id) : undefined;
       if (standing) return voteStands(reply, workflowName, standing, decision);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, or, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { APPROVAL_STATUSES, workflowApprovals, workflowExecutions, workflowInstances, workflows } from '../../db/schema';
+import { APPROVAL_STATUS_PATTERN, workflowApprovals, workflowExecutions, workflowInstances, workflows } from '../../db/schema';
 import { callerOf, type Caller } from '../auth';
 import { forbidden, notFound } from '../errors';
 import { decide, mayDecide } from '../services/approvals';
@@ -29,6 +29,7 @@ function approvalView(row: ApprovalRow & { createdAt?: Date }) {
     approverRoles: row.approverRoles,
     approverUsers: row.approverUsers,
     quorum: row.quorum,
+    outcomes: row.outcomes,
     message: row.message,
     requestedAt: row.requestedAt.toISOString(),
     respondedAt: row.respondedAt?.toISOString() ?? null,
@@ -46,7 +47,7 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'listApprovals', summary: 'List approvals, newest first (`mine=true`: those the caller may decide)', tags: ['approvals'],
       response: withProblems({ 200: answer('A page of approvals', pageOf(Approval, 'ApprovalPage')) }),
-      querystring: z.object({ status: z.enum(APPROVAL_STATUSES).optional(), mine: z.enum(['true', 'false']).optional(), runId: z.string().max(300).optional(), ...PageQuery }).strict(),
+      querystring: z.object({ status: z.string().regex(new RegExp(APPROVAL_STATUS_PATTERN), 'a status is pending, expired, cancelled or an outcome (lower_snake_case)').max(100).optional(), mine: z.enum(['true', 'false']).optional(), runId: z.string().max(300).optional(), ...PageQuery }).strict(),
     },
   }, async (request) => {
     const caller = callerOf(request);

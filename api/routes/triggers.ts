@@ -1,7 +1,7 @@
 /** Schedules (`GET /api/schedules`), events (`POST /api/events/:name`) and the integration catalogue (`GET /api/integrations`). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { INTEGRATIONS, PROVIDERS } from '../../interpreter/integrations';
+import { INTEGRATIONS } from '../../interpreter/integrations';
 import { callerOf } from '../auth';
 import { idempotencyKeyOf } from '../idempotency';
 import { assertPostable, startEventRuns } from '../services/events';
@@ -44,11 +44,7 @@ export const triggerRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/integrations', {
     schema: { operationId: 'listIntegrations', summary: 'The integration catalogue: providers, actions and their settings', tags: ['integrations'], response: withProblems({ 200: answer('Every integration', z.strictObject({ items: z.array(Integration) }).meta({ id: 'IntegrationList' })) }) },
   }, async () => ({
-    items: PROVIDERS.map((provider) => ({
-      provider,
-      label: INTEGRATIONS[provider].label,
-      actions: Object.entries(INTEGRATIONS[provider].actions).map(([action, schema]) => ({ action, configSchema: z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any' }) })),
-    })),
+    items: INTEGRATIONS.map(({ provider, label, action, config }) => ({ provider, label, actions: [{ action, configSchema: z.toJSONSchema(config, { unrepresentable: 'any' }) }] })),
   }));
 
   app.post('/api/events/:name', {

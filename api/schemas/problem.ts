@@ -29,6 +29,7 @@ export const ERROR_DESCRIPTIONS = {
   401: 'No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification)',
   403: 'The key\'s roles do not allow this',
   404: 'No such resource in the caller\'s tenant',
+  406: 'The Accept header names no type this route answers (a stream needs `Accept: text/event-stream`)',
   409: 'The resource is in a state that does not allow this',
   413: 'The body is larger than the route accepts',
   415: 'The body\'s Content-Type is not one the route accepts',

@@ -4,13 +4,15 @@
  * where a stored row or a run's own data passes through.
  */
 import { z } from 'zod';
-import { APPROVAL_STATUSES, DEFINITION_STATUSES, PRIORITIES, RUN_STATUSES, STEP_STATUSES, TRIGGER_TYPES, VARIABLE_TYPES } from '../../db/schema';
+import { APPROVAL_STATUS_PATTERN, DEFINITION_STATUSES, PRIORITIES, RUN_STATUSES, STEP_STATUSES, TRIGGER_TYPES, VARIABLE_TYPES } from '../../db/schema';
 import { EdgeSchema, NODE_TYPES } from '../../interpreter/schema';
 
 const moment = z.iso.datetime({ offset: true });
 const nullableMoment = moment.nullable();
 /** Any JSON a run or a definition carries. */
 const json = z.unknown();
+/** `pending`, `expired`, `cancelled`, or the outcome decided, as itself (`approved`, `rejected`, `changes_requested` …). */
+const ApprovalStatus = z.string().regex(new RegExp(APPROVAL_STATUS_PATTERN)).meta({ description: 'pending, expired, cancelled (with its run), or the outcome it was decided with', examples: ['pending', 'approved', 'changes_requested'] });
 
 /** A page of a list: `nextCursor` is passed back as `?cursor=` for the next page, null on the last. */
 export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
@@ -134,7 +136,7 @@ const storedRow = (id: string, fields: z.ZodRawShape) => z.object(fields).loose(
 export const RunDetail = z.strictObject({
   ...runFields,
   steps: z.array(Step),
-  approvals: z.array(storedRow('RunApproval', { id: z.uuid(), nodeId: z.string(), status: z.enum(APPROVAL_STATUSES) })),
+  approvals: z.array(storedRow('RunApproval', { id: z.uuid(), nodeId: z.string(), status: ApprovalStatus })),
   notifications: z.array(storedRow('RunNotification', { id: z.uuid(), channel: z.string(), status: z.string() })),
 }).meta({ id: 'RunDetail' });
 
@@ -157,11 +159,12 @@ const approvalFields = {
   id: z.uuid(),
   runId: z.string(),
   nodeId: z.string(),
-  status: z.enum(APPROVAL_STATUSES),
+  status: ApprovalStatus,
   outcome: z.string().nullable(),
   approverRoles: z.array(z.string()),
   approverUsers: z.array(z.string()),
   quorum: z.number().int(),
+  outcomes: z.array(z.string()).meta({ description: 'The decisions an approver may give (one button each)' }),
   message: z.string().nullable(),
   requestedAt: moment,
   respondedAt: nullableMoment,

@@ -4,9 +4,10 @@
  */
 import { ApplicationFailure, type Client, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { workflowApprovals } from '../../db/schema';
-import { type ApprovalView, DECISION_FAILURES, decideUpdate } from '../../workflows/messages';
+import { DECISION_FAILURES } from '../../lib/failures';
+import { type ApprovalView, decideUpdate } from '../../workflows/messages';
+import { Conflict, type DomainError, Forbidden, InvalidInput } from '../../lib/domain-errors';
 import type { Caller } from '../auth';
-import { conflict, forbidden, HttpProblem } from '../errors';
 
 type ApprovalRow = typeof workflowApprovals.$inferSelect;
 export type Decider = Pick<Caller, 'userId' | 'email' | 'roles'>;
@@ -15,21 +16,28 @@ export function mayDecide(caller: Decider, row: ApprovalRow): boolean {
   return row.approverRoles.some((r) => caller.roles.includes(r)) || row.approverUsers.includes(caller.userId) || row.approverUsers.includes(caller.email);
 }
 
-/** Maps the workflow validator's typed refusals (and a closed run) to HTTP problems. */
-export function decisionProblem(error: unknown): HttpProblem | undefined {
+/** The workflow validator's typed refusals (and a closed run) as domain errors; `reason` names the refusal. */
+export function decisionRefusal(error: unknown): DomainError | undefined {
   if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed|not found/i.test(error.message) && !(error instanceof WorkflowUpdateFailedError))) {
-    return conflict('The run has already closed; the decision was not recorded.');
+    return new Conflict('The run has already closed; the decision was not recorded.');
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const { type, message } = error.cause;
-    if (type === DECISION_FAILURES.notAllowed) return forbidden(message);
-    if (type === DECISION_FAILURES.badDecision) return new HttpProblem(400, 'invalid-request', message, [{ path: 'body.decision', message }]);
-    if (type === DECISION_FAILURES.unknown) return conflict(message);
-    return conflict(message, { reason: type });
+    if (type === DECISION_FAILURES.notAllowed) return new Forbidden(message);
+    if (type === DECISION_FAILURES.badDecision) return new InvalidInput(message, [{ path: 'body.decision', message }]);
+    if (type === DECISION_FAILURES.unknown) return new Conflict(message);
+    return new Conflict(message, { reason: type });
   }
   return undefined;
 }
 
+
+/** Why a closed approval takes no decision, by how it closed. */
+function whyClosed(status: string): string {
+  if (status === 'expired') return 'This approval expired before the decision arrived.';
+  if (status === 'cancelled') return "This approval's run was cancelled: it can no longer be decided.";
+  return 'This approval has already been decided.';
+}
 
 /** Records a decision through the run's Update; answers the approval's status after it. */
 export async function decide(
@@ -40,24 +48,22 @@ export async function decide(
   decision: string,
   comment: string | undefined,
   updateId: string,
-): Promise<Omit<ApprovalView, 'status'> & { status: 'pending' | 'approved' | 'rejected' | string }> {
+): Promise<Omit<ApprovalView, 'status'> & { status: string }> {
   // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
-  if (approval.status !== 'pending') {
-    throw conflict(approval.status === 'expired' ? 'This approval expired before the decision arrived.' : 'This approval has already been decided.', { approvalStatus: approval.status });
-  }
+  if (approval.status !== 'pending') throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
   const handle = temporal.workflow.getHandle(runId);
   const args = [{ approvalId: approval.id, decision, ...(comment ? { comment } : {}), actor: { userId: actor.userId, email: actor.email, roles: actor.roles } }] as const;
   for (let attempt = 1; ; attempt++) {
     try {
       const view = await handle.executeUpdate(decideUpdate, { args: [...args], updateId });
-      // A custom outcome other than a rejection counts as approved for the approval's status.
-      return { ...view, status: view.status === 'pending' ? 'pending' : view.outcome === 'rejected' ? 'rejected' : 'approved' };
+      // Once decided, the status is the outcome itself (`approved`, `rejected`, `changes_requested` …).
+      return { ...view, status: view.status === 'pending' ? 'pending' : (view.outcome ?? view.status) };
     } catch (error) {
       if (attempt < DECISION_RETRIES && worthRetrying(error)) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         continue;
       }
-      throw decisionProblem(error) ?? error;
+      throw decisionRefusal(error) ?? error;
     }
   }
 }

@@ -3,34 +3,25 @@
  * interpreter's own validator, then writes an immutable `workflow_versions`
  * row with a content hash, its nodes, edges and triggers, in one transaction.
  */
-import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { workflowEdges, workflowNodes, workflowTriggers, workflows, workflowVersions } from '../../db/schema';
 import type { Definition } from '../../interpreter/schema';
 import { type ValidationResult, validateDefinition } from '../../interpreter/validate';
+import { stableHash } from '../../lib/canonical-json';
+import { Conflict, InvalidDefinition, NotFound } from '../../lib/domain-errors';
+import { checkSchema } from '../../runs/input-schema';
+import { findVersion, findWorkflow, type VersionRow, type WorkflowRow } from '../../runs/pin';
 import type { Caller } from '../auth';
-import { conflict, notFound, unprocessable } from '../errors';
-import { checkSchema } from './input-schema';
 
-export type WorkflowRow = typeof workflows.$inferSelect;
-export type VersionRow = typeof workflowVersions.$inferSelect;
+export type { VersionRow, WorkflowRow } from '../../runs/pin';
 
-/** JSON with sorted keys, so equal definitions hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-export const contentHash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+/** A definition's content hash: equal definitions, whatever their key order, hash equally. */
+export const contentHash = stableHash;
 
 export async function getWorkflow(db: Db, caller: Pick<Caller, 'tenantId'>, id: string): Promise<WorkflowRow> {
-  const row = (await db.select().from(workflows).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).limit(1))[0];
-  if (!row) throw notFound('Workflow', id);
+  const row = await findWorkflow(db, caller.tenantId, id);
+  if (!row) throw new NotFound('Workflow', id);
   return row;
 }
 
@@ -129,17 +120,18 @@ export interface PublishOptions {
 
 export async function publishWorkflow(db: Db, caller: Caller, id: string, options: PublishOptions = {}): Promise<PublishResult> {
   let row = await getWorkflow(db, caller, id);
-  if (row.status === 'archived') throw conflict('This workflow is archived; clone it to publish a new one.');
+  if (row.status === 'archived') throw new Conflict('This workflow is archived; clone it to publish a new one.');
   if (options.definition) {
     const { name: _n, description: _d, category: _c, tags: _t, ...draft } = options.definition;
     row = { ...row, workflowData: draft };
   }
   const validation = await validateWorkflow(db, caller, row, { maxGraphWork: options.maxGraphWork });
   if (!validation.valid || !validation.definition) {
-    throw unprocessable(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
+    throw new InvalidDefinition(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
   }
   const definition = definitionToPublish(row);
   const hash = contentHash(definition);
+  const validated = validation.definition;
   return db.transaction(async (tx) => {
     // Lock the workflow row: two publishes at once must not both become version n+1.
     const locked = (await tx.select().from(workflows).where(eq(workflows.id, id)).for('update'))[0]!;
@@ -154,7 +146,7 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
           tenantId: caller.tenantId,
           workflowId: id,
           version: versionNumber,
-          workflowData: definition,
+          workflowData: validated,
           contentHash: hash,
           changeDescription: options.changeDescription ?? null,
           isRollbackVersion: options.isRollbackVersion ?? false,
@@ -231,20 +223,17 @@ async function registerTriggers(tx: Db, caller: Caller, workflowId: string, vers
     const twice = paths.filter((p, i) => paths.indexOf(p) !== i);
     if (taken.length || twice.length) {
       const problems = [...taken.map((t) => ({ path: 'nodes', message: `webhook path "${t.path}" is already used by another of your workflows` })), ...[...new Set(twice)].map((p) => ({ path: 'nodes', message: `webhook path "${p}" is used by two triggers of this workflow` }))];
-      throw unprocessable('A webhook path is already in use.', problems);
+      throw new InvalidDefinition('A webhook path is already in use.', problems);
     }
   }
   if (rows.length) await tx.insert(workflowTriggers).values(rows);
 }
 
 export async function getVersion(db: Db, caller: Pick<Caller, 'tenantId'>, workflowId: string, version: number | undefined): Promise<VersionRow> {
-  const where = version === undefined
-    ? and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId))
-    : and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.tenantId, caller.tenantId), eq(workflowVersions.version, version));
-  const row = (await db.select().from(workflowVersions).where(where).orderBy(desc(workflowVersions.version)).limit(1))[0];
+  const row = await findVersion(db, caller.tenantId, workflowId, version);
   if (!row) {
-    if (version === undefined) throw conflict('This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).');
-    throw notFound('Version', String(version));
+    if (version === undefined) throw new Conflict('This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).');
+    throw new NotFound('Version', String(version));
   }
   return row;
 }

@@ -5,14 +5,14 @@
  * whose trigger is gone; archiving pauses them.
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
-import { and, desc, eq } from 'drizzle-orm';
-import { workflows, workflowTriggers, workflowVersions } from '../../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { workflowTriggers } from '../../db/schema';
 import { parseDuration } from '../../interpreter/durations';
-import type { Definition } from '../../interpreter/schema';
-import { RunStatusKey, TenantKey, VersionKey, WorkflowIdKey, WorkflowNameKey } from '../../workflows/search-attributes';
+import { Unavailable } from '../../lib/domain-errors';
+import { findVersion, findWorkflow, pinnedDefinition } from '../../runs/pin';
+import { type StartDeps, tenantVariables } from '../../runs/start';
+import { scheduleAction } from '../../runs/start-options';
 import type { RunGraphInput } from '../../workflows/types';
-import { HttpProblem } from '../errors';
-import { type RunDeps, tenantVariables } from './runs';
 
 export const scheduleIdFor = (workflowId: string, nodeId: string) => `sched-${workflowId}-${nodeId}`;
 
@@ -32,11 +32,12 @@ export function specFor(cron: string, timezone: string | undefined): ScheduleSpe
 }
 
 /** Brings the workflow's Temporal Schedules in line with its active schedule triggers. */
-export async function syncSchedules(deps: RunDeps, tenantId: string, workflowId: string): Promise<void> {
+export async function syncSchedules(deps: StartDeps, tenantId: string, workflowId: string): Promise<void> {
   const { db, temporal, config } = deps;
-  const workflow = (await db.select().from(workflows).where(and(eq(workflows.id, workflowId), eq(workflows.tenantId, tenantId))).limit(1))[0];
+  const workflow = await findWorkflow(db, tenantId, workflowId);
   if (!workflow) return;
-  const version = (await db.select().from(workflowVersions).where(eq(workflowVersions.workflowId, workflowId)).orderBy(desc(workflowVersions.version)).limit(1))[0];
+  // The latest published version, archived or not: an archived workflow's schedules are paused, not dropped.
+  const version = await findVersion(db, tenantId, workflowId, undefined);
   // Every schedule trigger this workflow has had (a publish deactivates the old rows, never deletes them).
   const all = await db.select().from(workflowTriggers).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.triggerType, 'schedule')));
   const triggers = all.filter((t) => t.isActive);
@@ -50,51 +51,42 @@ export async function syncSchedules(deps: RunDeps, tenantId: string, workflowId:
       });
     }
     if (!version) return;
+    const definition = pinnedDefinition(workflow, version);
+    // Scheduled runs see the variables as they were when the workflow was last published.
+    const variables = await tenantVariables(db, tenantId);
+    const paused = workflow.status === 'archived';
+    const note = paused ? 'workflow archived' : `version ${version.version}`;
     for (const trigger of triggers) {
       const cfg = trigger.config as { cron?: string; timezone?: string; input?: unknown; overlap?: string; catchupWindow?: string };
       const args: RunGraphInput = {
         tenantId,
-        definition: { workflowId, versionId: version.id, version: version.version, contentHash: version.contentHash, name: workflow.name, graph: version.workflowData as Definition },
+        definition,
         input: cfg.input ?? {},
         trigger: { type: 'schedule', nodeId: trigger.nodeId },
         triggeredBy: null,
         priority: 'normal',
         historyLimit: config.runHistoryLimit,
-        // Scheduled runs see the variables as they were when the workflow was last published.
-        variables: await tenantVariables(db, tenantId),
+        variables,
       };
       const scheduleId = scheduleIdFor(workflowId, trigger.nodeId);
       const options: ScheduleOptions = {
         scheduleId,
         spec: specFor(cfg.cron ?? '@every 1h', cfg.timezone),
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'runGraph',
-          workflowId: scheduleId,
-          taskQueue: config.temporal.taskQueue,
-          args: [args],
-          typedSearchAttributes: [
-            { key: WorkflowNameKey, value: workflow.name },
-            { key: WorkflowIdKey, value: workflowId },
-            { key: VersionKey, value: version.version },
-            { key: RunStatusKey, value: 'pending' },
-            { key: TenantKey, value: tenantId },
-          ],
-        },
+        action: scheduleAction(config.temporal.taskQueue, scheduleId, args),
         policies: { overlap: OVERLAP[cfg.overlap ?? 'skip'] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: parseDuration(cfg.catchupWindow) ?? 60_000 },
-        state: { paused: workflow.status === 'archived', note: workflow.status === 'archived' ? 'workflow archived' : `version ${version.version}` },
+        state: { paused, note },
       };
       const handle = temporal.schedule.getHandle(scheduleId);
       try {
-        await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, paused: options.state!.paused!, note: options.state!.note! } }));
-        if (workflow.status === 'archived') await handle.pause('workflow archived');
-        else await handle.unpause(`version ${version.version}`);
+        await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, paused, note } }));
+        if (paused) await handle.pause(note);
+        else await handle.unpause(note);
       } catch (error) {
         if (!(error instanceof ScheduleNotFoundError)) throw error;
         await temporal.schedule.create(options);
       }
     }
   } catch (error) {
-    throw new HttpProblem(503, 'schedules-not-synced', `The workflow was saved, but its schedules could not be updated in Temporal: ${(error as Error).message}. Publish again once Temporal is reachable.`);
+    throw new Unavailable('temporal', `The workflow was saved, but its schedules could not be updated in Temporal: ${(error as Error).message}. Publish again once Temporal is reachable.`, 'schedules-not-synced');
   }
 }

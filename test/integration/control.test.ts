@@ -149,7 +149,7 @@ describe('run control', () => {
     expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json()).toMatchObject({ status: 'completed', output: { outcome: 'approved' } });
   });
 
-  it('cancel stops a waiting run: status cancelled, its approval closed, and cancelling again is 409', async () => {
+  it('cancel stops a waiting run: status cancelled, its approval recorded cancelled, a late decision told so, and cancelling again is 409', async () => {
     const wf = await publish(h.tenant, 'Cancellable', approvalGraph({}));
     const { runId } = await startAndAwaitApproval(wf);
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/cancel` })).statusCode).toBe(202);
@@ -157,10 +157,33 @@ describe('run control', () => {
     expect((await h.temporal.workflow.getHandle(runId).describe()).status.name).toBe('CANCELLED');
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
     expect(run.status).toBe('cancelled');
-    expect(run.approvals[0].status).toBe('expired');
+    expect(run.approvals[0].status).toBe('cancelled');
+    const late = await h.api(managers[0]!.key, { method: 'POST', url: `/api/approvals/${run.approvals[0].id}/decision`, payload: { decision: 'approve' } });
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ status: 409, approvalStatus: 'cancelled', detail: expect.stringContaining('run was cancelled') });
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/cancel` })).statusCode).toBe(409);
     const pending = (await h.api(managers[0]!.key, { method: 'GET', url: '/api/approvals?status=pending&mine=true' })).json().items;
     expect(pending.map((a: { runId: string }) => a.runId)).not.toContain(runId);
+  });
+
+  it('records a custom outcome as itself, in the answer, the approval and the inbox filter, and takes its edge', async () => {
+    const graph = approvalGraph({ outcomes: ['approved', 'changes_requested'] });
+    graph.nodes.push({ id: 'revise', type: 'end', data: { output: { outcome: 'changes_requested' } } });
+    graph.nodes = graph.nodes.filter((n) => n.id !== 'no');
+    graph.edges = graph.edges.filter((e) => e.sourceHandle !== 'rejected');
+    graph.edges.push({ id: 'e6', source: 'ask', sourceHandle: 'changes_requested', target: 'revise' });
+    const wf = await publish(h.tenant, 'Custom outcome', graph);
+    const { runId, approvalId } = await startAndAwaitApproval(wf);
+    const decided = await decide(managers[0]!.key, approvalId, 'changes_requested');
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ status: 'changes_requested', outcome: 'changes_requested' });
+    await settled(h, runId);
+    const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
+    expect(run).toMatchObject({ status: 'completed', output: { outcome: 'changes_requested' } });
+    expect(run.approvals[0]).toMatchObject({ status: 'changes_requested' });
+    const listed = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?status=changes_requested&runId=${runId}` })).json().items;
+    expect(listed.map((a: { id: string }) => a.id)).toEqual([approvalId]);
+    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: '/api/approvals?status=Not-A-Status' })).statusCode).toBe(400);
   });
 
   it('fails a run that passes its configuration.timeout, naming the limit', async () => {

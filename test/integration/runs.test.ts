@@ -130,6 +130,32 @@ describe('a published graph runs end to end', () => {
     expect(target.received.filter((r) => r.url === '/refuse')).toHaveLength(2);
   });
 
+  it('records the attempts a failed step really took: all of them for a 503, one for a 400', async () => {
+    const key = h.tenant.adminKey;
+    target.answer('/unavailable', 503, { error: 'later' });
+    target.answer('/refused', 400, { error: 'no' });
+    const callOnce = (path: string) => ({
+      name: `Attempts at ${path}`,
+      definition: {
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'call', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}${path}`, retry: { maximumAttempts: 3, initialInterval: '50ms' } } },
+          { id: 'handled', type: 'end', data: { status: 'completed' } },
+        ],
+        edges: [
+          { id: 'e1', source: 't', target: 'call' },
+          { id: 'e2', source: 'call', target: 'handled' },
+          { id: 'e3', source: 'call', sourceHandle: 'error', target: 'handled' },
+        ],
+      },
+    });
+    const runs = await Promise.all(['/unavailable', '/refused'].map(async (path) => (await startRun(key, await createAndPublish(key, callOnce(path)), { input: {} })).json().runId as string));
+    await Promise.all(runs.map((runId) => settled(h, runId)));
+    const attempts = await Promise.all(runs.map(async (runId) => (await h.api(key, { method: 'GET', url: `/api/runs/${runId}` })).json().steps.find((s: { nodeId: string }) => s.nodeId === 'call')));
+    expect(attempts.map((step: { status: string; attempt: number }) => [step.status, step.attempt])).toEqual([['failed', 3], ['failed', 1]]);
+    expect(target.received.filter((r) => r.url === '/unavailable')).toHaveLength(3);
+  });
+
   it('pins each run to the version it starts with', async () => {
     const key = h.tenant.adminKey;
     const body = (label: string) => ({

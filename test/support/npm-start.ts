@@ -14,13 +14,30 @@ export interface StartedMain {
   output: () => string;
 }
 
+/**
+ * `npm start`'s command line from package.json: its environment assignments (MALLOC_ARENA_MAX …) and node's
+ * arguments, so tests and benchmarks run the very process users run, flags and all.
+ */
+export function startCommand(): { env: Record<string, string>; args: string[] } {
+  const script = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  for (let word = words[0]; word && /^[A-Z_][A-Z0-9_]*=/.test(word); word = words[0]) {
+    const [name = '', ...value] = (words.shift() ?? '').split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node') throw new Error(`npm start is expected to run node, not: ${script}`);
+  return { env, args: words };
+}
+
 /** Starts main.ts with `env` over this process's (minus DATABASE_URL and TEMPORAL_ADDRESS: the embedded defaults). */
 export async function startMain(env: Record<string, string>): Promise<StartedMain> {
   const { DATABASE_URL: _ignored, TEMPORAL_ADDRESS: _alsoIgnored, ...rest } = process.env;
   // As `npm start` runs it: one node process with tsx's loader (no tsx wrapper process).
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  const start = startCommand();
+  const proc = spawn(process.execPath, start.args, {
     cwd: projectRoot,
-    env: { ...rest, ...env },
+    env: { ...rest, ...start.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -8,10 +8,10 @@
  */
 import { type Schema, Validator } from '@cfworker/json-schema';
 import { RE2JS } from 're2js';
-import { compilePattern } from '../../interpreter/conditions';
-import { walkJson } from '../../interpreter/json-walk';
-import type { ProblemEntry } from '../errors';
-import { pathText } from '../hostile-input';
+import { compilePattern } from '../interpreter/conditions';
+import { walkJson } from '../interpreter/json-walk';
+import type { Problem } from '../lib/domain-errors';
+import { pathText } from '../lib/json-path-text';
 
 const WRAPPERS = new Set(['properties', 'patternProperties', 'items', 'prefixItems', 'allOf', '$ref', 'dependentSchemas', 'if', 'then', 'else', 'additionalItems', 'unevaluatedItems']);
 const cache = new Map<string, Validator>();
@@ -70,7 +70,7 @@ function toPath(instanceLocation: string): string {
 }
 
 /** Every problem of `input` against `schema` (empty when valid). */
-export function checkInput(schema: object | undefined, input: unknown, cacheKey: string): ProblemEntry[] {
+export function checkInput(schema: object | undefined, input: unknown, cacheKey: string): Problem[] {
   if (!schema) return [];
   let result: ReturnType<Validator['validate']>;
   try {
@@ -82,7 +82,7 @@ export function checkInput(schema: object | undefined, input: unknown, cacheKey:
   if (result.valid) return [];
   const leaves = result.errors.filter((e) => !WRAPPERS.has(e.keyword));
   const seen = new Set<string>();
-  const problems: ProblemEntry[] = [];
+  const problems: Problem[] = [];
   for (const e of leaves.length ? leaves : result.errors) {
     const entry = { path: toPath(e.instanceLocation), message: e.error };
     const k = `${entry.path}\u0000${entry.message}`;
@@ -98,8 +98,8 @@ export function checkInput(schema: object | undefined, input: unknown, cacheKey:
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
 
 /** Every regular expression in a schema RE2 cannot run, with its path (`inputSchema.properties.code.pattern`). */
-function patternProblems(schema: object): ProblemEntry[] {
-  const problems: ProblemEntry[] = [];
+function patternProblems(schema: object): Problem[] {
+  const problems: Problem[] = [];
   const check = (pattern: string, path: string) => {
     try {
       compileSchemaPattern(pattern);
@@ -123,7 +123,7 @@ function patternProblems(schema: object): ProblemEntry[] {
 }
 
 /** Problems of the schema itself, found by reading its patterns and using it once (for validation at publish). */
-export function checkSchema(schema: unknown): ProblemEntry[] {
+export function checkSchema(schema: unknown): Problem[] {
   if (schema === undefined) return [];
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return [{ path: 'inputSchema', message: 'inputSchema must be a JSON Schema object' }];
   const patterns = patternProblems(schema);
