@@ -68,11 +68,21 @@ async function main(): Promise<void> {
   installTemporalRuntime();
   const nativeConnection = await NativeConnection.connect({ address });
   const { codePath } = await bundle;
-  const worker = await createWorker({ config: { ...config, temporal: { ...config.temporal, address } }, database, connection: nativeConnection, workflowBundle: { codePath } });
+  const worker = await createWorker({
+    config: { ...config, temporal: { ...config.temporal, address } },
+    database,
+    connection: nativeConnection,
+    workflowBundle: { codePath },
+  });
   const workerRun = worker.run();
 
   const { client: temporal, connection } = await connectTemporalClient(address, config.temporal.namespace);
-  const app = await buildApp({ config, database, temporal, logger: { level: config.logLevel === 'info' ? 'warn' : config.logLevel } });
+  const app = await buildApp({
+    config,
+    database,
+    temporal,
+    logger: { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
+  });
   await app.listen({ port: config.port, host: config.host });
 
   let stopping = false;

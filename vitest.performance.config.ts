@@ -4,4 +4,7 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config';
 
 // Spread, not mergeConfig: merging would add to `include` (and so run every test) rather than replace it.
-export default defineConfig({ ...base, test: { ...base.test, include: ['test/browser/**/*.perf.ts'], fileParallelism: false } });
+export default defineConfig({
+  ...base,
+  test: { ...base.test, include: ['test/browser/**/*.perf.ts'], fileParallelism: false },
+});

@@ -36,14 +36,24 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: deps.workflowsPath ?? workflowsPath }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: deps.workflowsPath ?? workflowsPath }),
     activities: createActivities({
       db: deps.database.db,
-      messaging: { publicUrl: config.publicUrl, httpAllowPrivate: config.httpAllowPrivate, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, slackToken: config.slack.token, slackApiUrl: config.slack.apiUrl },
+      messaging: {
+        publicUrl: config.publicUrl,
+        httpAllowPrivate: config.httpAllowPrivate,
+        smtpUrl: config.smtpUrl,
+        smtpFrom: config.smtpFrom,
+        slackToken: config.slack.token,
+        slackApiUrl: config.slack.apiUrl,
+      },
       maxInlineOutputBytes: config.maxInlineOutputBytes,
       httpAllowPrivate: config.httpAllowPrivate,
       secretKeys: secretKeysOf(config),
-      emitEvent: (tenantId, name, payload, key) => startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
+      emitEvent: (tenantId, name, payload, key) =>
+        startEventRuns(runDeps, { tenantId, userId: null }, name, payload, key),
     }),
     // Names the attempt on each activity failure: a failed step shows how many attempts it really took.
     interceptors: { activity: [attemptInterceptor] },
@@ -58,14 +68,21 @@ export function installTemporalRuntime(level: 'warn' | 'error' = 'warn'): void {
   loggerInstalled = true;
   try {
     // shutdownSignals: [] — main.ts and `npm run worker` stop the worker themselves, in order.
-    Runtime.install({ shutdownSignals: [], logger: new (class {
-      log() {}
-      trace() {}
-      debug() {}
-      info() {}
-      warn(message: string, meta?: unknown) { if (level === 'warn') console.warn(`[worker] ${message}`, meta ?? ''); }
-      error(message: string, meta?: unknown) { console.error(`[worker] ${message}`, meta ?? ''); }
-    })() });
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new (class {
+        log() {}
+        trace() {}
+        debug() {}
+        info() {}
+        warn(message: string, meta?: unknown) {
+          if (level === 'warn') console.warn(`[worker] ${message}`, meta ?? '');
+        }
+        error(message: string, meta?: unknown) {
+          console.error(`[worker] ${message}`, meta ?? '');
+        }
+      })(),
+    });
   } catch {
     // Already installed by someone else: keep theirs.
   }
@@ -76,7 +93,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const { openDatabase } = await import('./db/client');
   const config = loadConfig();
   if (!config.temporal.address || !config.databaseUrl) {
-    console.error('npm run worker runs against shared services: set TEMPORAL_ADDRESS and DATABASE_URL (or use `npm start`, which runs everything in one process).');
+    console.error(
+      'npm run worker runs against shared services: set TEMPORAL_ADDRESS and DATABASE_URL (or use `npm start`, which runs everything in one process).',
+    );
     process.exit(2);
   }
   installTemporalRuntime();
@@ -85,10 +104,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   // A read-only image has nowhere to keep the bundle: then it is made in this process, as before.
   const bundle = await cachedWorkflowBundle(workflowsPath, config.dataDir).catch((error: unknown) => {
-    console.warn(`The workflow bundle could not be cached in ${config.dataDir} (${String((error as Error).message).split('\n')[0]}); bundling in this process.`);
+    console.warn(
+      `The workflow bundle could not be cached in ${config.dataDir} (${String((error as Error).message).split('\n')[0]}); bundling in this process.`,
+    );
     return undefined;
   });
-  const worker = await createWorker({ config, database, connection, ...(bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}) });
+  const worker = await createWorker({
+    config,
+    database,
+    connection,
+    ...(bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}),
+  });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   };

@@ -47,7 +47,12 @@ export interface ApproverNoticeDeps {
 
 export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, db: Db) {
   const linkFor = async (input: NotifyApproversInput, userId: string) => {
-    const token = await signApprovalLink(db, { tenantId: input.tenantId, runId: input.runId, approvalId: input.approvalId, userId });
+    const token = await signApprovalLink(db, {
+      tenantId: input.tenantId,
+      runId: input.runId,
+      approvalId: input.approvalId,
+      userId,
+    });
     return `${deps.publicUrl.replace(/\/$/, '')}/approve/${token}`;
   };
 
@@ -57,20 +62,43 @@ export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, 
       const people = await db
         .select({ id: users.id, email: users.email })
         .from(users)
-        .where(and(eq(users.tenantId, input.tenantId), or(input.roles.length ? arrayOverlaps(users.roles, input.roles) : sql`false`, input.users.length ? or(inArray(users.email, input.users), inArray(sql`${users.id}::text`, input.users)) : sql`false`)));
+        .where(
+          and(
+            eq(users.tenantId, input.tenantId),
+            or(
+              input.roles.length ? arrayOverlaps(users.roles, input.roles) : sql`false`,
+              input.users.length
+                ? or(inArray(users.email, input.users), inArray(sql`${users.id}::text`, input.users))
+                : sql`false`,
+            ),
+          ),
+        );
       const approvers = people.filter((p) => !input.excludeUserIds.includes(p.id));
       let sent = 0;
       const subject = `${input.kind === 'reminder' ? 'Reminder: ' : input.kind === 'escalation' ? 'Escalated: ' : ''}approval needed for ${input.workflowName}`;
-      const intentBase = { tenantId: input.tenantId, runId: input.runId, nodeId: input.nodeId, type: `approval.${input.kind}`, subject };
+      const intentBase = {
+        tenantId: input.tenantId,
+        runId: input.runId,
+        nodeId: input.nodeId,
+        type: `approval.${input.kind}`,
+        subject,
+      };
       if (input.channels.includes('email')) {
         if (!deps.email.configured) skipped.push('email: SMTP_URL is not set');
         else {
           for (const person of approvers) {
-            // A heartbeat per approver: a worker that dies mid-list is noticed in seconds, and the retry skips who was told.
+            // A heartbeat per approver: a worker that dies mid-list is noticed in seconds, and the retry skips who was
+            // told.
             Context.current().heartbeat();
             const link = await linkFor(input, person.id);
             const key = `${input.runId}:${input.stepKey}:${input.kind}${input.round}:${person.id}`;
-            const row = await ledger.open({ ...intentBase, idempotencyKey: key, channel: 'email', recipients: [person.email], message: input.message });
+            const row = await ledger.open({
+              ...intentBase,
+              idempotencyKey: key,
+              channel: 'email',
+              recipients: [person.email],
+              message: input.message,
+            });
             if (row.status === 'sent') continue;
             try {
               await deps.email.transmit({
@@ -103,13 +131,23 @@ export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, 
                   type: 'button',
                   text: { type: 'plain_text', text: `${outcome.replace(/_/g, ' ')} (${person.email})`.slice(0, 75) },
                   url: `${link}?decision=${encodeURIComponent(outcome)}`,
-                  ...(outcome === 'approved' ? { style: 'primary' } : outcome === 'rejected' ? { style: 'danger' } : {}),
+                  ...(outcome === 'approved'
+                    ? { style: 'primary' }
+                    : outcome === 'rejected'
+                      ? { style: 'danger' }
+                      : {}),
                 })),
               };
             }),
           );
           const blocks = [{ type: 'section', text: { type: 'mrkdwn', text } }, ...rows];
-          const row = await ledger.open({ ...intentBase, idempotencyKey: key, channel: 'slack', recipients: [input.slackChannel], message: text });
+          const row = await ledger.open({
+            ...intentBase,
+            idempotencyKey: key,
+            channel: 'slack',
+            recipients: [input.slackChannel],
+            message: text,
+          });
           if (row.status !== 'sent') {
             try {
               await deps.slack.post({ channel: input.slackChannel, text, blocks });
@@ -122,7 +160,11 @@ export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, 
           }
         }
       }
-      if (sent > 0) await db.update(workflowApprovals).set({ notificationsSent: sql`${workflowApprovals.notificationsSent} + ${sent}` }).where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+      if (sent > 0)
+        await db
+          .update(workflowApprovals)
+          .set({ notificationsSent: sql`${workflowApprovals.notificationsSent} + ${sent}` })
+          .where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
       return { sent, skipped };
     },
   };

@@ -34,5 +34,10 @@ function withAttempt(error: unknown, attempt: number): unknown {
   // A cancellation, or anything that is not an Error, passes unchanged; a plain Error becomes the failure Temporal
   // would have made of it (its name as the type, retryable), with the attempt.
   if (!(error instanceof Error) || error.name === 'CancelledFailure' || error.name === 'AbortError') return error;
-  return ApplicationFailure.create({ message: error.message, type: error.name, details: [detail], cause: error.cause instanceof Error ? error.cause : undefined });
+  return ApplicationFailure.create({
+    message: error.message,
+    type: error.name,
+    details: [detail],
+    cause: error.cause instanceof Error ? error.cause : undefined,
+  });
 }

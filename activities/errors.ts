@@ -9,13 +9,31 @@ import { formatPath } from '../interpreter/validate';
 import { FAILURES, type PermanentFailureKind, type RetryableFailureKind } from '../lib/failures';
 
 /** Retrying cannot change the answer (invalid config, a 4xx other than 408/429, a refused address). */
-export function permanentFailure(message: string, failure: PermanentFailureKind, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: failure.type, nonRetryable: true, details: details === undefined ? [] : [details] });
+export function permanentFailure(
+  message: string,
+  failure: PermanentFailureKind,
+  details?: unknown,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message,
+    type: failure.type,
+    nonRetryable: true,
+    details: details === undefined ? [] : [details],
+  });
 }
 
 /** Worth trying again (timeouts, 5xx, 408, 429), optionally after a delay the target asked for. */
-export function retryableFailure(message: string, failure: RetryableFailureKind, nextRetryDelayMs?: number): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: failure.type, nonRetryable: false, ...(nextRetryDelayMs ? { nextRetryDelay: nextRetryDelayMs } : {}) });
+export function retryableFailure(
+  message: string,
+  failure: RetryableFailureKind,
+  nextRetryDelayMs?: number,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message,
+    type: failure.type,
+    nonRetryable: false,
+    ...(nextRetryDelayMs ? { nextRetryDelay: nextRetryDelayMs } : {}),
+  });
 }
 
 /**
@@ -28,16 +46,25 @@ export function invalidConfig(what: string, error: z.ZodError): ApplicationFailu
   return permanentFailure(`the ${what} config is invalid: ${listed}`, FAILURES.InvalidConfig, { errors });
 }
 
-/** SQLSTATE classes of a statement refused for what it says, not for when it ran: 22 (data exception), 23 (integrity). */
-const REFUSED_BY_DATABASE: Record<string, PermanentFailureKind> = { '22': FAILURES.InvalidInput, '23': FAILURES.ConstraintViolation };
+/**
+ * SQLSTATE classes of a statement refused for what it says, not for when it ran: 22 (data exception), 23 (integrity).
+ */
+const REFUSED_BY_DATABASE: Record<string, PermanentFailureKind> = {
+  '22': FAILURES.InvalidInput,
+  '23': FAILURES.ConstraintViolation,
+};
 
-/** The database's refusal of a write, as a permanent failure (drizzle wraps the driver's error, so causes are searched). */
+/**
+ * The database's refusal of a write, as a permanent failure (drizzle wraps the driver's error, so causes are searched).
+ */
 function refusedByDatabase(error: unknown): ApplicationFailure | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
-    const failure = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? REFUSED_BY_DATABASE[code.slice(0, 2)] : undefined;
-    if (failure) return permanentFailure(`the database refused the write: ${String(message)} (SQLSTATE ${code})`, failure);
+    const failure =
+      typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? REFUSED_BY_DATABASE[code.slice(0, 2)] : undefined;
+    if (failure)
+      return permanentFailure(`the database refused the write: ${String(message)} (SQLSTATE ${code})`, failure);
     current = cause;
   }
   return undefined;

@@ -58,9 +58,12 @@ export interface HttpDeps {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The call, checked by its provider's schema: a webhook (signed when it names a secret) or a plain HTTP call. */
-function checkCall(input: HttpRequestInput): { provider: 'webhook'; webhook: CheckedWebhook } | { provider: 'http'; request: Checked<HttpConfig> } {
+function checkCall(
+  input: HttpRequestInput,
+): { provider: 'webhook'; webhook: CheckedWebhook } | { provider: 'http'; request: Checked<HttpConfig> } {
   const { tenantId: _t, runId: _r, idempotencyKey: _k, nodeId: _n, ...config } = input;
-  if (input.provider === 'webhook' || (input.secretRef !== undefined && input.secretRef !== null)) return { provider: 'webhook', webhook: checkWebhookConfig(config) };
+  if (input.provider === 'webhook' || (input.secretRef !== undefined && input.secretRef !== null))
+    return { provider: 'webhook', webhook: checkWebhookConfig(config) };
   return { provider: 'http', request: checkHttpConfig(config) };
 }
 
@@ -68,7 +71,8 @@ export function createHttpActivities(deps: HttpDeps, ledger: Ledger) {
   return {
     async httpRequest(raw: HttpRequestInput): Promise<HttpRequestResult> {
       const attempt = Context.current().info.attempt;
-      // Secrets are filled in before stored payloads are expanded, so text from a stored output is never read for markers.
+      // Secrets are filled in before stored payloads are expanded, so text from a stored output is never read for
+      // markers.
       let filled: FilledSecrets<HttpRequestInput>;
       try {
         filled = await fillSecrets(deps.db, deps.secretKeys, raw.tenantId, raw);
@@ -83,35 +87,64 @@ export function createHttpActivities(deps: HttpDeps, ledger: Ledger) {
         const secretRef = call.provider === 'webhook' ? call.webhook.secretRef : undefined;
         if (secretRef !== undefined) {
           signingSecret = await findSecret(deps.db, deps.secretKeys, raw.tenantId, secretRef);
-          if (!signingSecret) throw permanentFailure(`the signing secret "${secretRef}" is not set (PUT /api/variables/<name> as a secret)`, FAILURES.WebhookSecretMissing);
+          if (!signingSecret)
+            throw permanentFailure(
+              `the signing secret "${secretRef}" is not set (PUT /api/variables/<name> as a secret)`,
+              FAILURES.WebhookSecretMissing,
+            );
           redact = redactorFor(new Map([...filled.redact.secrets, [secretRef, signingSecret]]));
         }
         const options = { idempotencyKey: raw.idempotencyKey, allowPrivate: deps.allowPrivate };
-        if (call.provider === 'webhook') return await recorded(call.webhook.request.method, () => sendWebhook(call.webhook, { ...options, signingSecret }));
+        if (call.provider === 'webhook')
+          return await recorded(call.webhook.request.method, () =>
+            sendWebhook(call.webhook, { ...options, signingSecret }),
+          );
         return await recorded(call.request.method, () => sendHttp(call.request, options));
       } catch (thrown) {
         // Nothing that leaves this activity (the failure, the ledger row, the log) may quote a secret it filled in.
         throw redact.error(thrown);
       }
 
-      /** Sends through the ledger when the call may change something; a retry that finds it made returns what it answered. */
-      async function recorded(method: string | undefined, sendCall: () => Promise<HttpResponseOutput>): Promise<HttpRequestResult> {
+      /**
+       * Sends through the ledger when the call may change something; a retry that finds it made returns what it
+       * answered.
+       */
+      async function recorded(
+        method: string | undefined,
+        sendCall: () => Promise<HttpResponseOutput>,
+      ): Promise<HttpRequestResult> {
         const inLedger = !SAFE_METHODS.has(method ?? 'GET');
         if (inLedger) {
           const target = String(showSecretMarkers(raw.url ?? ''));
-          const row = await ledger.open({ tenantId: raw.tenantId, runId: raw.runId, nodeId: raw.nodeId ?? null, idempotencyKey: raw.idempotencyKey, type: 'http.request', channel: signingSecret ? 'webhook' : 'http', recipients: [target], subject: `${method ?? 'GET'} ${target}`, message: null });
+          const row = await ledger.open({
+            tenantId: raw.tenantId,
+            runId: raw.runId,
+            nodeId: raw.nodeId ?? null,
+            idempotencyKey: raw.idempotencyKey,
+            type: 'http.request',
+            channel: signingSecret ? 'webhook' : 'http',
+            recipients: [target],
+            subject: `${method ?? 'GET'} ${target}`,
+            message: null,
+          });
           if (row.status === 'sent' && row.result) return { output: row.result as HttpResponseOutput, attempt };
         }
         try {
           const safe = redact(await sendCall());
-          safe.body = await offload(deps.db, { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` }, safe.body, deps.maxInlineBytes);
+          safe.body = await offload(
+            deps.db,
+            { tenantId: raw.tenantId, runId: raw.runId, key: `${raw.idempotencyKey}:body` },
+            safe.body,
+            deps.maxInlineBytes,
+          );
           if (inLedger) await ledger.sent(raw.tenantId, raw.idempotencyKey, safe);
           return { output: safe, attempt };
         } catch (thrown) {
           if (inLedger) {
             const error = redact.error(thrown);
             const message = (error as Error).message;
-            if (error instanceof ApplicationFailure && error.nonRetryable) await ledger.failed(raw.tenantId, raw.idempotencyKey, message);
+            if (error instanceof ApplicationFailure && error.nonRetryable)
+              await ledger.failed(raw.tenantId, raw.idempotencyKey, message);
             else await ledger.attemptFailed(raw.tenantId, raw.idempotencyKey, message);
           }
           throw thrown;

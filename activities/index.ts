@@ -26,11 +26,32 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectionActivities(deps.db),
     // Work that sends: a statement the database refuses (a malformed value, a broken constraint) is not tried again.
     ...refusalsArePermanent(createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys)),
-    ...refusalsArePermanent(createHttpActivities({ db: deps.db, maxInlineBytes: deps.maxInlineOutputBytes, allowPrivate: deps.httpAllowPrivate, secretKeys: deps.secretKeys }, ledger)),
-    /** Does nothing: a run that has worked long without waiting calls it so that its workflow task ends (workflows/pacing.ts). */
+    ...refusalsArePermanent(
+      createHttpActivities(
+        {
+          db: deps.db,
+          maxInlineBytes: deps.maxInlineOutputBytes,
+          allowPrivate: deps.httpAllowPrivate,
+          secretKeys: deps.secretKeys,
+        },
+        ledger,
+      ),
+    ),
+    /**
+     * Does nothing: a run that has worked long without waiting calls it so that its workflow task ends
+     * (workflows/pacing.ts).
+     */
     async pause(): Promise<void> {},
-    /** `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts nothing twice. */
-    async emitEvent(input: { tenantId: string; name: string; payload: unknown; idempotencyKey: string }): Promise<void> {
+    /**
+     * `run.completed`, `run.failed`, `approval.expired`: one start per listening workflow, keyed so a retry starts
+     * nothing twice.
+     */
+    async emitEvent(input: {
+      tenantId: string;
+      name: string;
+      payload: unknown;
+      idempotencyKey: string;
+    }): Promise<void> {
       await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);
     },
   };

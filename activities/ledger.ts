@@ -25,7 +25,8 @@ export interface Intent {
 export type NotificationRow = typeof workflowNotifications.$inferSelect;
 
 export function createLedger(db: Db) {
-  const where = (tenantId: string, key: string) => and(eq(workflowNotifications.tenantId, tenantId), eq(workflowNotifications.idempotencyKey, key));
+  const where = (tenantId: string, key: string) =>
+    and(eq(workflowNotifications.tenantId, tenantId), eq(workflowNotifications.idempotencyKey, key));
   return {
     /** The intent's row, created `pending` on first sight. */
     async open(intent: Intent): Promise<NotificationRow> {
@@ -43,21 +44,35 @@ export function createLedger(db: Db) {
           message: intent.message,
         })
         .onConflictDoNothing();
-      return (await db.select().from(workflowNotifications).where(where(intent.tenantId, intent.idempotencyKey)).limit(1))[0]!;
+      return (
+        await db.select().from(workflowNotifications).where(where(intent.tenantId, intent.idempotencyKey)).limit(1)
+      )[0]!;
     },
     async sent(tenantId: string, key: string, result?: unknown): Promise<NotificationRow> {
-      return (await db.update(workflowNotifications).set({ status: 'sent', sentAt: new Date(), error: null, ...(result === undefined ? {} : { result }) }).where(where(tenantId, key)).returning())[0]!;
+      return (
+        await db
+          .update(workflowNotifications)
+          .set({ status: 'sent', sentAt: new Date(), error: null, ...(result === undefined ? {} : { result }) })
+          .where(where(tenantId, key))
+          .returning()
+      )[0]!;
     },
     /** Part of an intent done (a message posted to some of its channels): kept, so a retry does only the rest. */
     async progress(tenantId: string, key: string, result: unknown): Promise<void> {
       await db.update(workflowNotifications).set({ result }).where(where(tenantId, key));
     },
     async attemptFailed(tenantId: string, key: string, error: string): Promise<void> {
-      await db.update(workflowNotifications).set({ retryCount: sql`${workflowNotifications.retryCount} + 1`, error }).where(where(tenantId, key));
+      await db
+        .update(workflowNotifications)
+        .set({ retryCount: sql`${workflowNotifications.retryCount} + 1`, error })
+        .where(where(tenantId, key));
     },
     /** After the last attempt: the intent failed for good. */
     async failed(tenantId: string, key: string, error: string): Promise<void> {
-      await db.update(workflowNotifications).set({ status: 'failed', error }).where(and(where(tenantId, key), eq(workflowNotifications.status, 'pending')));
+      await db
+        .update(workflowNotifications)
+        .set({ status: 'failed', error })
+        .where(and(where(tenantId, key), eq(workflowNotifications.status, 'pending')));
     },
   };
 }

@@ -46,7 +46,9 @@ export const executionId = (runId: string, stepKey: string) => `${runId}:${stepK
 
 export function createProjectionActivities(db: Db) {
   return {
-    /** Inserts the row of a run Temporal started (a schedule's, a child), or moves ours on to running (runs/run-row.ts). */
+    /**
+     * Inserts the row of a run Temporal started (a schedule's, a child), or moves ours on to running (runs/run-row.ts).
+     */
     async recordRunStarted(input: RunStartedInput): Promise<void> {
       await markRunStarted(db, input, new Date(input.startedAt));
     },
@@ -69,24 +71,52 @@ export function createProjectionActivities(db: Db) {
       await db.transaction(async (tx) => {
         await tx
           .insert(workflowExecutions)
-          .values({ id: executionId(runId, step.stepKey), tenantId, instanceId: runId, nodeId: step.nodeId, nodeType: step.nodeType, label: step.label, visit: step.visit, seq: step.seq ?? 0, ...row })
-          // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves it on.
+          .values({
+            id: executionId(runId, step.stepKey),
+            tenantId,
+            instanceId: runId,
+            nodeId: step.nodeId,
+            nodeType: step.nodeType,
+            label: step.label,
+            visit: step.visit,
+            seq: step.seq ?? 0,
+            ...row,
+          })
+          // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves
+          // it on.
           .onConflictDoUpdate({
             target: workflowExecutions.id,
-            set: { ...row, startedAt: sql`${workflowExecutions.startedAt}`, durationMs: completedAt ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int` : null },
+            set: {
+              ...row,
+              startedAt: sql`${workflowExecutions.startedAt}`,
+              durationMs: completedAt
+                ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int`
+                : null,
+            },
             // Writes may land out of order (the workflow does not wait for them): a step that finished stays finished.
-            ...((FINAL_STEP as string[]).includes(step.status) ? {} : { setWhere: notInArray(workflowExecutions.status, FINAL_STEP) }),
+            ...((FINAL_STEP as string[]).includes(step.status)
+              ? {}
+              : { setWhere: notInArray(workflowExecutions.status, FINAL_STEP) }),
           });
         await tx
           .update(workflowInstances)
-          .set({ progress: progress.progress, currentSteps: progress.currentSteps, updatedAt: sql`now()`, ...(stamp ? { progressAt: stamp.at, progressCount: stamp.count } : {}) })
+          .set({
+            progress: progress.progress,
+            currentSteps: progress.currentSteps,
+            updatedAt: sql`now()`,
+            ...(stamp ? { progressAt: stamp.at, progressCount: stamp.count } : {}),
+          })
           .where(
             and(
               eq(workflowInstances.id, runId),
               eq(workflowInstances.tenantId, tenantId),
               notInArray(workflowInstances.status, TERMINAL),
               // Writes behind the run may land out of order: an older progress does not replace a newer one.
-              ...(stamp ? [sql`(${workflowInstances.progressAt}, ${workflowInstances.progressCount}) < (${stamp.at}, ${stamp.count})`] : []),
+              ...(stamp
+                ? [
+                    sql`(${workflowInstances.progressAt}, ${workflowInstances.progressCount}) < (${stamp.at}, ${stamp.count})`,
+                  ]
+                : []),
             ),
           );
       });
@@ -97,11 +127,23 @@ export function createProjectionActivities(db: Db) {
       await db
         .update(workflowInstances)
         .set({ status: input.status, updatedAt: sql`now()` })
-        .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId), notInArray(workflowInstances.status, TERMINAL)));
+        .where(
+          and(
+            eq(workflowInstances.id, input.runId),
+            eq(workflowInstances.tenantId, input.tenantId),
+            notInArray(workflowInstances.status, TERMINAL),
+          ),
+        );
       await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'run' });
     },
 
-    async recordApprovalRequested(input: { tenantId: string; runId: string; approvalId: string; stepKey: string; request: ApprovalRequest }): Promise<void> {
+    async recordApprovalRequested(input: {
+      tenantId: string;
+      runId: string;
+      approvalId: string;
+      stepKey: string;
+      request: ApprovalRequest;
+    }): Promise<void> {
       const { request } = input;
       await db
         .insert(workflowApprovals)
@@ -122,12 +164,24 @@ export function createProjectionActivities(db: Db) {
       await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'approval' });
     },
 
-    async recordApprovalEscalated(input: { tenantId: string; approvalId: string; approverRoles: string[] }): Promise<void> {
-      await db.update(workflowApprovals).set({ approverRoles: input.approverRoles }).where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
+    async recordApprovalEscalated(input: {
+      tenantId: string;
+      approvalId: string;
+      approverRoles: string[];
+    }): Promise<void> {
+      await db
+        .update(workflowApprovals)
+        .set({ approverRoles: input.approverRoles })
+        .where(and(eq(workflowApprovals.id, input.approvalId), eq(workflowApprovals.tenantId, input.tenantId)));
       await notifyApprovalChange(db, input.tenantId, input.approvalId);
     },
 
-    async recordApprovalClosed(input: { tenantId: string; approvalId: string; result: ApprovalResult; closedAt: string }): Promise<void> {
+    async recordApprovalClosed(input: {
+      tenantId: string;
+      approvalId: string;
+      result: ApprovalResult;
+      closedAt: string;
+    }): Promise<void> {
       const { result } = input;
       // Stored as itself: `expired`, or the outcome decided (`approved`, `rejected`, `changes_requested` …).
       const status = result.outcome;
@@ -146,7 +200,11 @@ export function createProjectionActivities(db: Db) {
     },
 
     /** The published version a subworkflow node runs: the one it names, else the latest (runs/pin.ts). */
-    async resolveDefinition(input: { tenantId: string; workflowId: string; version: number | null }): Promise<PinnedDefinition> {
+    async resolveDefinition(input: {
+      tenantId: string;
+      workflowId: string;
+      version: number | null;
+    }): Promise<PinnedDefinition> {
       const pin = await resolvePin(db, input.tenantId, input.workflowId, input.version ?? undefined);
       if (!isRefusal(pin)) return pin.definition;
       // Retrying cannot change any of these: the parent's step fails with the reason.
@@ -154,10 +212,16 @@ export function createProjectionActivities(db: Db) {
         case 'no-workflow':
           throw permanentFailure(`workflow "${input.workflowId}" does not exist`, FAILURES.SubworkflowNotFound);
         case 'archived':
-          throw permanentFailure(`workflow "${pin.workflow.name}" is archived and starts no runs`, FAILURES.SubworkflowArchived);
+          throw permanentFailure(
+            `workflow "${pin.workflow.name}" is archived and starts no runs`,
+            FAILURES.SubworkflowArchived,
+          );
         case 'not-published':
         case 'no-such-version':
-          throw permanentFailure(`workflow "${pin.workflow.name}" has no published version${input.version === null ? '' : ` ${input.version}`}`, FAILURES.SubworkflowNotPublished);
+          throw permanentFailure(
+            `workflow "${pin.workflow.name}" has no published version${input.version === null ? '' : ` ${input.version}`}`,
+            FAILURES.SubworkflowNotPublished,
+          );
       }
     },
 
@@ -166,8 +230,17 @@ export function createProjectionActivities(db: Db) {
       // cancelled run, else `expired` (another branch ended the run first).
       await db
         .update(workflowApprovals)
-        .set({ status: input.status === 'cancelled' ? 'cancelled' : 'expired', respondedAt: new Date(input.completedAt) })
-        .where(and(eq(workflowApprovals.instanceId, input.runId), eq(workflowApprovals.tenantId, input.tenantId), eq(workflowApprovals.status, 'pending')));
+        .set({
+          status: input.status === 'cancelled' ? 'cancelled' : 'expired',
+          respondedAt: new Date(input.completedAt),
+        })
+        .where(
+          and(
+            eq(workflowApprovals.instanceId, input.runId),
+            eq(workflowApprovals.tenantId, input.tenantId),
+            eq(workflowApprovals.status, 'pending'),
+          ),
+        );
       await db
         .update(workflowInstances)
         .set({

@@ -19,21 +19,31 @@ async function checkAccess(db: Db, request: FastifyRequest, jwt: JwtVerifier | u
   if (url === undefined) return;
   const permission = permissionFor(request.method, url);
   if (!permission) {
-    request.log.error({ route: permissionKey(request.method, url) }, 'route missing from the permission matrix; refused');
-    throw forbidden(`The route ${permissionKey(request.method, url)} is not in the permission matrix, so nobody may call it.`);
+    request.log.error(
+      { route: permissionKey(request.method, url) },
+      'route missing from the permission matrix; refused',
+    );
+    throw forbidden(
+      `The route ${permissionKey(request.method, url)} is not in the permission matrix, so nobody may call it.`,
+    );
   }
   if (permission.access === 'public') return;
   const caller = await authenticate(db, request.headers.authorization, jwt);
   request.caller = caller;
   if (!rolesAllow(permission.access, caller.roles)) {
     const allowed = permission.access as readonly string[];
-    throw forbidden(`This needs one of the roles ${allowed.map((r) => `"${r}"`).join(', ')}; the caller has ${caller.roles.length ? caller.roles.join(', ') : 'none'}.`);
+    throw forbidden(
+      `This needs one of the roles ${allowed.map((r) => `"${r}"`).join(', ')}; the caller has ${caller.roles.length ? caller.roles.join(', ') : 'none'}.`,
+    );
   }
 }
 
 const registered = new WeakMap<FastifyInstance, Set<string>>();
 
-/** Every route (`METHOD /pattern`) registered on an app since its access check was installed: what the matrix must cover. */
+/**
+ * Every route (`METHOD /pattern`) registered on an app since its access check was installed: what the matrix must
+ * cover.
+ */
 export const registeredRoutes = (app: FastifyInstance): string[] => [...(registered.get(app) ?? [])];
 
 /**
@@ -47,7 +57,11 @@ export function enforceAccess(app: FastifyInstance, db: Db, jwt?: JwtVerifier): 
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       seen.add(`${method} ${route.url}`);
-      if (!permissionFor(method, route.url)) app.log.error({ route: permissionKey(method, route.url) }, 'route missing from the permission matrix (api/permissions.ts): every call to it is refused');
+      if (!permissionFor(method, route.url))
+        app.log.error(
+          { route: permissionKey(method, route.url) },
+          'route missing from the permission matrix (api/permissions.ts): every call to it is refused',
+        );
     }
   });
   app.addHook('onRequest', async (request) => checkAccess(db, request, jwt));

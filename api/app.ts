@@ -7,11 +7,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { enforceAccess } from './access';
-import { dependencyOfProblem, dependencyProblem, RETRY_AFTER_SECONDS, unavailableDependency, type Dependency } from './dependency-errors';
+import {
+  dependencyOfProblem,
+  dependencyProblem,
+  RETRY_AFTER_SECONDS,
+  unavailableDependency,
+  type Dependency,
+} from './dependency-errors';
 import { HttpProblem, type ProblemEntry, toProblem } from './errors';
 import { createJwtVerifier } from './jwt-verifier';
 import { OutageLog } from '../lib/outage-log';
@@ -59,15 +70,26 @@ export interface AppDeps {
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
-function validationPath(context: string | undefined, instancePath: string, params: Record<string, unknown> | undefined): string {
-  const segments = instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`));
+function validationPath(
+  context: string | undefined,
+  instancePath: string,
+  params: Record<string, unknown> | undefined,
+): string {
+  const segments = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`));
   const missing = params && typeof params.missingProperty === 'string' ? `.${params.missingProperty}` : '';
   return `${context ?? 'body'}${segments.join('')}${missing}`;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.body.value'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      redact: ['req.headers.authorization', 'req.body.value'],
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: BODY_LIMIT_BYTES,
     // Run ids and webhook paths are case-sensitive; trailing slashes are forgiven.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
@@ -81,7 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const outageLine = (line: string) => app.log.warn(line);
   app.decorate('outages', {
-    temporal: new OutageLog({ name: 'temporal', log: outageLine, probe: () => deps.temporal.workflowService.getSystemInfo({}) }),
+    temporal: new OutageLog({
+      name: 'temporal',
+      log: outageLine,
+      probe: () => deps.temporal.workflowService.getSystemInfo({}),
+    }),
     database: new OutageLog({ name: 'database', log: outageLine, probe: () => deps.database.ping() }),
   });
   app.addHook('onClose', async () => Object.values(app.outages).forEach((outage) => outage.close()));
@@ -93,8 +119,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const unavailable = error instanceof HttpProblem ? undefined : unavailableDependency(error);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = (error as { validationContext?: string }).validationContext;
-      const errors: ProblemEntry[] = error.validation.map((v) => ({ path: validationPath(context, v.instancePath, v.params as Record<string, unknown>), message: v.message ?? 'invalid' }));
-      problem = new HttpProblem(400, 'invalid-request', `The request ${context ?? 'body'} has ${errors.length} problem(s); nothing was changed.`, errors);
+      const errors: ProblemEntry[] = error.validation.map((v) => ({
+        path: validationPath(context, v.instancePath, v.params as Record<string, unknown>),
+        message: v.message ?? 'invalid',
+      }));
+      problem = new HttpProblem(
+        400,
+        'invalid-request',
+        `The request ${context ?? 'body'} has ${errors.length} problem(s); nothing was changed.`,
+        errors,
+      );
     } else if (error instanceof HttpProblem) {
       problem = error;
       const dependency = dependencyOfProblem(problem);
@@ -107,31 +141,66 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       app.outages[unavailable].failure(error);
       problem = dependencyProblem(unavailable);
     } else {
-      const status = typeof (error as { statusCode?: number }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+      const status =
+        typeof (error as { statusCode?: number }).statusCode === 'number'
+          ? (error as { statusCode: number }).statusCode
+          : 500;
       if (status >= 400 && status < 500) {
         const slug = status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : 'invalid-request';
-        problem = new HttpProblem(status, slug, (error as Error).message, status === 400 ? [{ path: 'body', message: (error as Error).message }] : undefined);
+        problem = new HttpProblem(
+          status,
+          slug,
+          (error as Error).message,
+          status === 400 ? [{ path: 'body', message: (error as Error).message }] : undefined,
+        );
       } else {
         request.log.error({ err: error, url: request.url, method: request.method }, 'unhandled error');
-        problem = new HttpProblem(500, 'internal', 'Something went wrong on our side; it has been logged. Retry, and if it persists, report the request id.', undefined, { requestId: request.id });
+        problem = new HttpProblem(
+          500,
+          'internal',
+          'Something went wrong on our side; it has been logged. Retry, and if it persists, report the request id.',
+          undefined,
+          { requestId: request.id },
+        );
       }
     }
     // Every 503 is "come back later": say when.
-    if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    if (problem.status === 503 && !reply.hasHeader('retry-after'))
+      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     void reply.code(problem.status).type('application/problem+json').send(problem.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = allowedMethods(path);
-    if (allowed.length) return void reply.code(405).header('allow', allowed.join(', ')).type('application/problem+json').send(methodNotAllowed(request.method, path, allowed).toBody());
-    const problem = new HttpProblem(404, 'no-route', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json.`);
+    if (allowed.length)
+      return void reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .type('application/problem+json')
+        .send(methodNotAllowed(request.method, path, allowed).toBody());
+    const problem = new HttpProblem(
+      404,
+      'no-route',
+      `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json.`,
+    );
     void reply.code(404).type('application/problem+json').send(problem.toBody());
   });
 
   await registerRateLimit(app, deps.config);
   // Before any route registers, so every route (the API browser's too) is checked against the permission matrix.
   const jwtSignIn = deps.config.jwtSignIn;
-  enforceAccess(app, deps.database.db, jwtSignIn && createJwtVerifier(jwtSignIn, { onUnreachable: (err) => app.log.warn({ err }, 'the identity provider\'s keys (AUTH_JWKS_URL) could not be fetched; bearer JWTs answer 503') }));
+  enforceAccess(
+    app,
+    deps.database.db,
+    jwtSignIn &&
+      createJwtVerifier(jwtSignIn, {
+        onUnreachable: (err) =>
+          app.log.warn(
+            { err },
+            "the identity provider's keys (AUTH_JWKS_URL) could not be fetched; bearer JWTs answer 503",
+          ),
+      }),
+  );
   const allowedMethods = trackRouteMethods(app);
   guardHostileInput(app);
 

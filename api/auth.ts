@@ -47,8 +47,15 @@ export async function authenticate(db: Db, header: string | undefined, jwt?: Jwt
   }
   const rows = await db
     .select({
-      keyId: apiKeys.id, tenantId: apiKeys.tenantId, userId: users.id, email: users.email, roles: users.roles, isBootstrap: apiKeys.isBootstrap,
-      expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt, deactivatedAt: users.deactivatedAt,
+      keyId: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      userId: users.id,
+      email: users.email,
+      roles: users.roles,
+      isBootstrap: apiKeys.isBootstrap,
+      expiresAt: apiKeys.expiresAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      deactivatedAt: users.deactivatedAt,
     })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
@@ -57,14 +64,18 @@ export async function authenticate(db: Db, header: string | undefined, jwt?: Jwt
   const row = rows[0];
   if (!row) throw unauthorized(UNKNOWN_KEY);
   const now = Date.now();
-  if (row.expiresAt && row.expiresAt.getTime() <= now) throw unauthorized('This API key has expired; ask an admin for a new one.');
-  if (row.deactivatedAt) throw unauthorized('This API key\'s user has been deactivated.');
+  if (row.expiresAt && row.expiresAt.getTime() <= now)
+    throw unauthorized('This API key has expired; ask an admin for a new one.');
+  if (row.deactivatedAt) throw unauthorized("This API key's user has been deactivated.");
   await noteUse(db, row.keyId, row.lastUsedAt, now);
   const { expiresAt: _expiresAt, lastUsedAt: _lastUsedAt, deactivatedAt: _deactivatedAt, ...caller } = row;
   return caller;
 }
 
-/** `lastUsedAt` is written at most once a minute per key: a busy key costs one small write a minute, not one per request. */
+/**
+ * `lastUsedAt` is written at most once a minute per key: a busy key costs one small write a minute, not one per
+ * request.
+ */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 async function noteUse(db: Db, keyId: string, lastUsedAt: Date | null, now: number): Promise<void> {
@@ -72,7 +83,10 @@ async function noteUse(db: Db, keyId: string, lastUsedAt: Date | null, now: numb
   const staleBefore = new Date(now - LAST_USED_RESOLUTION_MS);
   try {
     // Conditional, so concurrent requests of one key write once between them.
-    await db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(now) })
+      .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
   } catch {
     // A bookkeeping write never refuses a valid key.
   }
@@ -98,14 +112,38 @@ export async function ensureBootstrapAdmin(db: Db, adminKey: string): Promise<{ 
     await tx.execute(sql`select pg_advisory_xact_lock(727274002)`);
     let tenant = (await tx.select().from(tenants).where(eq(tenants.isDefault, true)).limit(1))[0];
     if (!tenant) tenant = (await tx.insert(tenants).values({ name: 'Default', isDefault: true }).returning())[0]!;
-    let admin = (await tx.select().from(users).where(and(eq(users.tenantId, tenant.id), eq(users.email, 'admin@localhost'))).limit(1))[0];
-    if (!admin) admin = (await tx.insert(users).values({ tenantId: tenant.id, email: 'admin@localhost', name: 'Administrator', roles: ['admin'] }).returning())[0]!;
+    let admin = (
+      await tx
+        .select()
+        .from(users)
+        .where(and(eq(users.tenantId, tenant.id), eq(users.email, 'admin@localhost')))
+        .limit(1)
+    )[0];
+    if (!admin)
+      admin = (
+        await tx
+          .insert(users)
+          .values({ tenantId: tenant.id, email: 'admin@localhost', name: 'Administrator', roles: ['admin'] })
+          .returning()
+      )[0]!;
     const hash = hashKey(adminKey);
     const existing = (await tx.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1))[0];
     if (!existing) {
       // A changed ADMIN_API_KEY replaces the old bootstrap key rather than adding a second one.
-      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.isBootstrap, true), isNull(apiKeys.revokedAt)));
-      await tx.insert(apiKeys).values({ tenantId: tenant.id, userId: admin.id, name: 'ADMIN_API_KEY', keyHash: hash, prefix: adminKey.slice(0, 8), isBootstrap: true });
+      await tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.isBootstrap, true), isNull(apiKeys.revokedAt)));
+      await tx
+        .insert(apiKeys)
+        .values({
+          tenantId: tenant.id,
+          userId: admin.id,
+          name: 'ADMIN_API_KEY',
+          keyHash: hash,
+          prefix: adminKey.slice(0, 8),
+          isBootstrap: true,
+        });
     } else if (existing.revokedAt) {
       await tx.update(apiKeys).set({ revokedAt: null }).where(eq(apiKeys.id, existing.id));
     }

@@ -12,7 +12,16 @@ const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** Node socket errors of a connection that could not be made or was cut. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 /**
  * PostgreSQL SQLSTATEs of a server going away or not yet there: class 08 (connection
  * exception), 57P01-57P03 (shutdown, crash, starting up), 57014 (a query cancelled by
@@ -20,13 +29,19 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTU
  */
 const PG_UNAVAILABLE = /^(08...|57P0[1-3]|57014)$/;
 /** What `pg` and PGlite say, without a code, when they lose or cannot get a connection. */
-const PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly|PGlite is closed|Cannot use a pool after calling end/i;
+const PG_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly|PGlite is closed|Cannot use a pool after calling end/i;
 
 /** The error and its causes, outermost first (SDK and drizzle errors wrap the transport's). */
 function chain(error: unknown): Array<Record<string, unknown>> {
   const seen: Array<Record<string, unknown>> = [];
   let current: unknown = error;
-  while (current && typeof current === 'object' && seen.length < 8 && !seen.includes(current as Record<string, unknown>)) {
+  while (
+    current &&
+    typeof current === 'object' &&
+    seen.length < 8 &&
+    !seen.includes(current as Record<string, unknown>)
+  ) {
     seen.push(current as Record<string, unknown>);
     current = (current as { cause?: unknown }).cause;
   }
@@ -53,13 +68,20 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
 export const RETRY_AFTER_SECONDS = 5;
 
 const DETAIL: Record<Dependency, string> = {
-  temporal: 'Temporal, which runs the workflows, is unreachable or did not answer in time. Retry shortly (with the same Idempotency-Key, if you sent one).',
-  database: 'PostgreSQL is unreachable or did not answer in time. Retry shortly (with the same Idempotency-Key, if you sent one).',
+  temporal:
+    'Temporal, which runs the workflows, is unreachable or did not answer in time. Retry shortly (with the same Idempotency-Key, if you sent one).',
+  database:
+    'PostgreSQL is unreachable or did not answer in time. Retry shortly (with the same Idempotency-Key, if you sent one).',
 };
 
-/** The problem's slug follows the house style (`temporal-unavailable`, as run starts already answered); `unavailable` names it as /readyz does. */
+/**
+ * The problem's slug follows the house style (`temporal-unavailable`, as run starts already answered); `unavailable`
+ * names it as /readyz does.
+ */
 export function dependencyProblem(dependency: Dependency, detail = DETAIL[dependency]): HttpProblem {
-  return new HttpProblem(503, `${dependency}-unavailable`, detail, undefined, { unavailable: `${dependency}_unavailable` });
+  return new HttpProblem(503, `${dependency}-unavailable`, detail, undefined, {
+    unavailable: `${dependency}_unavailable`,
+  });
 }
 
 /** A 503 a service raised itself for a dependency (a run start that Temporal refused): which one, if it says. */

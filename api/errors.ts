@@ -3,7 +3,16 @@
  * `title`, `status`, `detail`, and `errors: [{ path, message }]` listing every
  * problem of a refused input.
  */
-import { Conflict, DomainError, Forbidden, InvalidDefinition, InvalidInput, NotFound, type Problem, Unavailable } from '../lib/domain-errors';
+import {
+  Conflict,
+  DomainError,
+  Forbidden,
+  InvalidDefinition,
+  InvalidInput,
+  NotFound,
+  type Problem,
+  Unavailable,
+} from '../lib/domain-errors';
 
 export type ProblemEntry = Problem;
 
@@ -59,10 +68,13 @@ export class HttpProblem extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new HttpProblem(404, 'not-found', `${what} "${id}" was not found`);
+export const notFound = (what: string, id: string) =>
+  new HttpProblem(404, 'not-found', `${what} "${id}" was not found`);
 export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', detail);
-export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(409, 'conflict', detail, undefined, extra);
-export const badRequest = (detail: string, errors?: ProblemEntry[]) => new HttpProblem(400, 'invalid-request', detail, errors);
+export const conflict = (detail: string, extra?: Record<string, unknown>) =>
+  new HttpProblem(409, 'conflict', detail, undefined, extra);
+export const badRequest = (detail: string, errors?: ProblemEntry[]) =>
+  new HttpProblem(400, 'invalid-request', detail, errors);
 export const unprocessable = (detail: string, errors: ProblemEntry[], extra?: Record<string, unknown>) =>
   new HttpProblem(422, 'invalid-definition', detail, errors, extra);
 
@@ -74,9 +86,18 @@ export function problemOf(error: DomainError): HttpProblem {
   if (error instanceof NotFound) return new HttpProblem(404, 'not-found', error.message, undefined, error.details);
   if (error instanceof Forbidden) return new HttpProblem(403, 'forbidden', error.message, undefined, error.details);
   if (error instanceof Conflict) return new HttpProblem(409, 'conflict', error.message, undefined, error.details);
-  if (error instanceof InvalidInput) return new HttpProblem(400, 'invalid-request', error.message, error.problems, error.details);
-  if (error instanceof InvalidDefinition) return new HttpProblem(422, 'invalid-definition', error.message, error.problems, error.details);
-  if (error instanceof Unavailable) return new HttpProblem(503, error.code ?? `${error.dependency}-unavailable`, error.message, undefined, error.details);
+  if (error instanceof InvalidInput)
+    return new HttpProblem(400, 'invalid-request', error.message, error.problems, error.details);
+  if (error instanceof InvalidDefinition)
+    return new HttpProblem(422, 'invalid-definition', error.message, error.problems, error.details);
+  if (error instanceof Unavailable)
+    return new HttpProblem(
+      503,
+      error.code ?? `${error.dependency}-unavailable`,
+      error.message,
+      undefined,
+      error.details,
+    );
   // A refusal added later without a mapping here is still a refusal, not a crash: a conflict says the least.
   return new HttpProblem(409, 'conflict', error.message, undefined, error.details);
 }

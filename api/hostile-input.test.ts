@@ -25,18 +25,26 @@ describe('tooDeepInText', () => {
 
 describe('hostileProblems', () => {
   it('finds NUL and lone surrogates in values and keys, and accepts whole surrogate pairs', () => {
-    const problems = hostileProblems(JSON.parse('{"a":"x\\u0000","b\\u0000":1,"c":["\\ud800","\\udc00x","\\ud83d\\ude00"]}'), 'body');
+    const problems = hostileProblems(
+      JSON.parse('{"a":"x\\u0000","b\\u0000":1,"c":["\\ud800","\\udc00x","\\ud83d\\ude00"]}'),
+      'body',
+    );
     expect(problems.map((p) => p.path)).toEqual(['body.a', 'body.b\\u0000', 'body.c[0]', 'body.c[1]']);
   });
 
   it('lists at most 50 problems and says how many more there are', () => {
-    const problems = hostileProblems(Array.from({ length: 120 }, () => '\u0000'), 'body');
+    const problems = hostileProblems(
+      Array.from({ length: 120 }, () => '\u0000'),
+      'body',
+    );
     expect(problems).toHaveLength(51);
     expect(problems[50]).toEqual({ path: 'body', message: 'and 70 more problem(s) of the same kinds' });
   });
 
   it('reports a parsed value nested too deep once, at its path', () => {
-    expect(hostileProblems(JSON.parse(nested(200)), 'querystring')).toEqual([{ path: pathText('querystring', Array(64).fill(0)), message: 'nested more than 64 levels deep' }]);
+    expect(hostileProblems(JSON.parse(nested(200)), 'querystring')).toEqual([
+      { path: pathText('querystring', Array(64).fill(0)), message: 'nested more than 64 levels deep' },
+    ]);
   });
 });
 
@@ -45,6 +53,8 @@ describe('parseUntrustedJson', () => {
     expect(parseUntrustedJson('{"a":[1]}')).toEqual({ ok: true, value: { a: [1] } });
     expect(parseUntrustedJson('not json')).toEqual({ ok: false });
     expect(() => parseUntrustedJson(nested(100_000))).toThrow(expect.objectContaining({ status: 400 }));
-    expect(() => parseUntrustedJson('{"a":"\\u0000"}')).toThrow(expect.objectContaining({ status: 400, errors: [expect.objectContaining({ path: 'body.a' })] }));
+    expect(() => parseUntrustedJson('{"a":"\\u0000"}')).toThrow(
+      expect.objectContaining({ status: 400, errors: [expect.objectContaining({ path: 'body.a' })] }),
+    );
   });
 });

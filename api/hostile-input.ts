@@ -22,7 +22,8 @@ const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
 
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
-  if (LONE_SURROGATE.test(text)) return 'contains a lone UTF-16 surrogate (half of a character), which cannot be stored';
+  if (LONE_SURROGATE.test(text))
+    return 'contains a lone UTF-16 surrogate (half of a character), which cannot be stored';
   return undefined;
 }
 
@@ -92,7 +93,10 @@ function keyText(text: string, at: [number, number] | undefined): string {
 }
 
 const refused = (problems: ProblemEntry[]) =>
-  badRequest(`The request has ${problems.length} problem(s) no route accepts (NUL characters, lone surrogates or nesting over ${MAX_JSON_DEPTH} levels); nothing was changed.`, problems);
+  badRequest(
+    `The request has ${problems.length} problem(s) no route accepts (NUL characters, lone surrogates or nesting over ${MAX_JSON_DEPTH} levels); nothing was changed.`,
+    problems,
+  );
 
 /**
  * JSON from a request, refused (400, HttpProblem) when it nests too deep or holds NUL or lone surrogates.

@@ -16,7 +16,10 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
-  if (!key || key.length > 200) throw badRequest('Idempotency-Key must be 1 to 200 characters.', [{ path: 'headers.idempotency-key', message: 'must be 1 to 200 characters' }]);
+  if (!key || key.length > 200)
+    throw badRequest('Idempotency-Key must be 1 to 200 characters.', [
+      { path: 'headers.idempotency-key', message: 'must be 1 to 200 characters' },
+    ]);
   return key;
 }
 
@@ -47,14 +50,23 @@ export async function once(
   const route = `${request.method} ${request.routeOptions.url ?? request.url}:${JSON.stringify(request.params ?? {})}`;
   const requestHash = stableHash(request.body);
   await forgetExpired(db, request.server.config.idempotencyTtlMs);
-  const where = and(eq(idempotencyKeys.tenantId, caller.tenantId), eq(idempotencyKeys.route, route), eq(idempotencyKeys.key, key));
-  const inserted = await db.insert(idempotencyKeys).values({ tenantId: caller.tenantId, route, key, requestHash }).onConflictDoNothing().returning();
+  const where = and(
+    eq(idempotencyKeys.tenantId, caller.tenantId),
+    eq(idempotencyKeys.route, route),
+    eq(idempotencyKeys.key, key),
+  );
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({ tenantId: caller.tenantId, route, key, requestHash })
+    .onConflictDoNothing()
+    .returning();
   if (inserted.length === 0) {
     const previous = (await db.select().from(idempotencyKeys).where(where).limit(1))[0];
     if (previous && previous.requestHash !== requestHash) {
       throw conflict('This Idempotency-Key was used before with a different body. Use a new key for a new request.');
     }
-    if (previous?.statusCode) return reply.code(previous.statusCode).header('idempotent-replayed', 'true').send(previous.response);
+    if (previous?.statusCode)
+      return reply.code(previous.statusCode).header('idempotent-replayed', 'true').send(previous.response);
     if (previous && Date.now() - previous.createdAt.getTime() > STALE_AFTER_MS) {
       // The first attempt died mid-way (process killed): take it over.
       await db.delete(idempotencyKeys).where(where);
@@ -64,7 +76,10 @@ export async function once(
   }
   try {
     const result = await create();
-    await db.update(idempotencyKeys).set({ statusCode: result.status, response: result.body as object }).where(where);
+    await db
+      .update(idempotencyKeys)
+      .set({ statusCode: result.status, response: result.body as object })
+      .where(where);
     return reply.code(result.status).send(result.body);
   } catch (error) {
     // A refused request may be retried with the same key once its problem is fixed.

@@ -46,25 +46,36 @@ function identityConditions(claims: JWTPayload): SQL[] {
 
 export async function callerFromClaims(db: Db, claims: JWTPayload): Promise<Caller> {
   const conditions = identityConditions(claims);
-  if (!conditions.length) throw unauthorized('This token names no user: it needs a verified `email` claim, or a `sub` that is a user id.');
+  if (!conditions.length)
+    throw unauthorized('This token names no user: it needs a verified `email` claim, or a `sub` that is a user id.');
   const tenantClaim = textClaim(claims, 'tenant');
 
   const found = await db
-    .select({ userId: users.id, tenantId: users.tenantId, email: users.email, roles: users.roles, deactivatedAt: users.deactivatedAt })
+    .select({
+      userId: users.id,
+      tenantId: users.tenantId,
+      email: users.email,
+      roles: users.roles,
+      deactivatedAt: users.deactivatedAt,
+    })
     .from(users)
     .where(or(...conditions))
     .limit(MAX_CANDIDATES);
-  const candidates = tenantClaim === undefined ? found : found.filter((user) => user.tenantId === tenantClaim.toLowerCase());
-  if (!candidates.length) throw unauthorized('No user of this API matches this token\'s `email` or `sub`; ask an admin to add you.');
+  const candidates =
+    tenantClaim === undefined ? found : found.filter((user) => user.tenantId === tenantClaim.toLowerCase());
+  if (!candidates.length)
+    throw unauthorized("No user of this API matches this token's `email` or `sub`; ask an admin to add you.");
 
   // A user deactivated in one tenant does not make their sign-in to another ambiguous.
   const active = candidates.filter((user) => user.deactivatedAt === null);
-  if (!active.length) throw unauthorized('This token\'s user has been deactivated.');
+  if (!active.length) throw unauthorized("This token's user has been deactivated.");
   if (active.length > 1) {
     const tenantCount = new Set(active.map((user) => user.tenantId)).size;
-    throw unauthorized(tenantCount > 1
-      ? `This token's user is known in ${tenantCount} tenants, so which one it signs in to is ambiguous; add a \`tenant\` claim with the tenant's id.`
-      : 'This token matches several users of one tenant (emails differing only in case, or an `email` and a `sub` naming different users); it signs in nobody.');
+    throw unauthorized(
+      tenantCount > 1
+        ? `This token's user is known in ${tenantCount} tenants, so which one it signs in to is ambiguous; add a \`tenant\` claim with the tenant's id.`
+        : 'This token matches several users of one tenant (emails differing only in case, or an `email` and a `sub` naming different users); it signs in nobody.',
+    );
   }
   const user = active[0]!;
   return {

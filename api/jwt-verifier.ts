@@ -45,20 +45,28 @@ class KeySetUnreachable extends Error {
   }
 }
 
-/** What the key lookup may say about the token itself (no key for its `kid` or `alg`), as opposed to about the provider. */
-const TOKEN_CODES = new Set([errors.JWKSNoMatchingKey.code, errors.JWKSMultipleMatchingKeys.code, errors.JOSENotSupported.code, errors.JOSEAlgNotAllowed.code]);
+/**
+ * What the key lookup may say about the token itself (no key for its `kid` or `alg`), as opposed to about the provider.
+ */
+const TOKEN_CODES = new Set([
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
+  errors.JOSENotSupported.code,
+  errors.JOSEAlgNotAllowed.code,
+]);
 
 const joseCode = (error: unknown): string | undefined => (error instanceof errors.JOSEError ? error.code : undefined);
 
 const unauthorized = (detail: string) => new HttpProblem(401, 'unauthorized', detail);
 
-export const identityProviderUnavailable = () => new HttpProblem(
-  503,
-  'identity-provider-unavailable',
-  'The identity provider\'s signing keys (AUTH_JWKS_URL) could not be fetched, so no token can be checked now. Retry shortly; API keys still work.',
-  undefined,
-  { unavailable: 'identity_provider_unavailable' },
-);
+export const identityProviderUnavailable = () =>
+  new HttpProblem(
+    503,
+    'identity-provider-unavailable',
+    "The identity provider's signing keys (AUTH_JWKS_URL) could not be fetched, so no token can be checked now. Retry shortly; API keys still work.",
+    undefined,
+    { unavailable: 'identity_provider_unavailable' },
+  );
 
 /** Says why a token was refused in words that help its holder, without repeating any of it. */
 function refusal(error: unknown): HttpProblem {
@@ -66,13 +74,24 @@ function refusal(error: unknown): HttpProblem {
   if (code === errors.JWTExpired.code) return unauthorized('This token has expired; sign in again.');
   if (code === errors.JWTClaimValidationFailed.code) {
     const claim = (error as InstanceType<typeof errors.JWTClaimValidationFailed>).claim;
-    if (claim === 'iss') return unauthorized('This token was not issued by the identity provider this API trusts (its `iss` claim does not match).');
-    if (claim === 'aud') return unauthorized('This token was not issued for this API (its `aud` claim does not match).');
+    if (claim === 'iss')
+      return unauthorized(
+        'This token was not issued by the identity provider this API trusts (its `iss` claim does not match).',
+      );
+    if (claim === 'aud')
+      return unauthorized('This token was not issued for this API (its `aud` claim does not match).');
     return unauthorized(`This token was refused: its \`${claim}\` claim is missing or not valid now.`);
   }
-  if (code === errors.JOSEAlgNotAllowed.code) return unauthorized(`This token's algorithm is not accepted; tokens must be signed with ${JWT_ALGORITHMS.join(', ')}.`);
-  if (code === errors.JWSSignatureVerificationFailed.code || code === errors.JWKSNoMatchingKey.code || code === errors.JWKSMultipleMatchingKeys.code) {
-    return unauthorized('This token\'s signature does not match any signing key of the identity provider.');
+  if (code === errors.JOSEAlgNotAllowed.code)
+    return unauthorized(
+      `This token's algorithm is not accepted; tokens must be signed with ${JWT_ALGORITHMS.join(', ')}.`,
+    );
+  if (
+    code === errors.JWSSignatureVerificationFailed.code ||
+    code === errors.JWKSNoMatchingKey.code ||
+    code === errors.JWKSMultipleMatchingKeys.code
+  ) {
+    return unauthorized("This token's signature does not match any signing key of the identity provider.");
   }
   return unauthorized('This bearer token is not a well-formed, signed JWT.');
 }

@@ -11,7 +11,9 @@ function patternOf(url: string): RegExp {
   const body = url
     .replace(/\/+$/, '')
     .split('/')
-    .map((segment) => (segment === '*' ? '.*' : segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) =>
+      segment === '*' ? '.*' : segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('/');
   return new RegExp(`^${body}/?$`);
 }
@@ -20,7 +22,10 @@ function patternOf(url: string): RegExp {
 export function trackRouteMethods(app: FastifyInstance): (path: string) => string[] {
   const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
   app.addHook('onRoute', (route) => {
-    routes.push({ pattern: patternOf(route.url), methods: ([] as string[]).concat(route.method).map((m) => m.toUpperCase()) });
+    routes.push({
+      pattern: patternOf(route.url),
+      methods: ([] as string[]).concat(route.method).map((m) => m.toUpperCase()),
+    });
   });
   return (path) => {
     const methods = new Set<string>();

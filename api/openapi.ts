@@ -15,8 +15,14 @@ import type { ZodType } from 'zod';
 
 type Transform = NonNullable<Extract<SwaggerOptions, { transform?: unknown }>['transform']>;
 type TransformObject = NonNullable<Extract<SwaggerOptions, { transformObject?: unknown }>['transformObject']>;
-type Operation = { operationId?: string; requestBody?: { required?: boolean; content?: unknown; description?: string } };
-type OpenApiDocument = { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+type Operation = {
+  operationId?: string;
+  requestBody?: { required?: boolean; content?: unknown; description?: string };
+};
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+};
 
 /** Fastify's `/a/:id` as OpenAPI's `/a/{id}`. */
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -25,14 +31,21 @@ const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 const RAW_BODIES: Record<string, NonNullable<Operation['requestBody']>> = {
   uploadDocument: {
     required: true,
-    description: 'The document\'s bytes, sent as they are; its Content-Type is kept (at most 10 MiB).',
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+    description: "The document's bytes, sent as they are; its Content-Type is kept (at most 10 MiB).",
+    content: {
+      'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+    },
   },
   receiveWebhook: {
     required: false,
-    description: 'The sender\'s payload, signed over its exact bytes (JSON, a form, or text; at most 1 MiB). It becomes the run\'s input unless the trigger maps one.',
+    description:
+      "The sender's payload, signed over its exact bytes (JSON, a form, or text; at most 1 MiB). It becomes the run's input unless the trigger maps one.",
     content: {
-      'application/json': { schema: { type: 'object', additionalProperties: true }, example: { action: 'opened', number: 42 } },
+      'application/json': {
+        schema: { type: 'object', additionalProperties: true },
+        example: { action: 'opened', number: 42 },
+      },
       'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
     },
   },
@@ -46,7 +59,7 @@ export const TAGS = [
   { name: 'triggers', description: 'Schedules, webhooks and events' },
   { name: 'webhooks', description: 'Deliveries from other systems (signed; no API key)' },
   { name: 'integrations', description: 'The integration catalogue' },
-  { name: 'variables', description: 'A tenant\'s variables and secrets' },
+  { name: 'variables', description: "A tenant's variables and secrets" },
   { name: 'documents', description: 'Stored documents, attached to emails by id' },
   { name: 'admin', description: 'Users, API keys and tenants' },
   { name: 'health', description: 'Liveness and readiness probes' },
@@ -76,7 +89,8 @@ export function openApiOptions(info: { title: string; version: string; descripti
   const transform: Transform = (input) => {
     const body = input.schema?.body as ZodType | undefined;
     if (body && typeof body.safeParse === 'function' && body.safeParse(undefined).success) {
-      for (const method of ([] as string[]).concat(input.route.method)) optionalBodies.add(`${method.toLowerCase()} ${openApiPath(input.url)}`);
+      for (const method of ([] as string[]).concat(input.route.method))
+        optionalBodies.add(`${method.toLowerCase()} ${openApiPath(input.url)}`);
     }
     return jsonSchemaTransform(input);
   };
@@ -98,12 +112,23 @@ export function openApiOptions(info: { title: string; version: string; descripti
       openapi: '3.1.0',
       info: {
         ...info,
-        description: info.description ?? 'Durable workflows and approvals on Temporal. Every error is RFC 9457 problem+json (`Problem`). Send `Authorization: Bearer <api key>` except where an operation says otherwise.',
+        description:
+          info.description ??
+          'Durable workflows and approvals on Temporal. Every error is RFC 9457 problem+json (`Problem`). Send `Authorization: Bearer <api key>` except where an operation says otherwise.',
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
       },
       servers: [{ url: '/', description: 'This server' }],
       tags: TAGS,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`gf_…`), made by POST /api/api-keys; or, when JWT sign-in is configured (AUTH_JWKS_URL), a JWT from the identity provider' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (`gf_…`), made by POST /api/api-keys; or, when JWT sign-in is configured (AUTH_JWKS_URL), a JWT from the identity provider',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform,

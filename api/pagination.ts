@@ -26,15 +26,21 @@ export function decodeCursor(cursor: string | undefined, uuidIds = false): Curso
     const date = new Date(createdAt);
     // Only what the columns can hold: a year PostgreSQL stores, an id without NUL, and a UUID where the ids are UUIDs.
     const year = date.getUTCFullYear();
-    if (!(year >= 1 && year <= 9999) || typeof id !== 'string' || id.includes('\u0000') || (uuidIds && !UUID.test(id))) throw new Error('bad cursor');
+    if (!(year >= 1 && year <= 9999) || typeof id !== 'string' || id.includes('\u0000') || (uuidIds && !UUID.test(id)))
+      throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
-    throw badRequest('The cursor is not one this API gave out.', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
+    throw badRequest('The cursor is not one this API gave out.', [
+      { path: 'querystring.cursor', message: 'unknown cursor' },
+    ]);
   }
 }
 
 /** Takes one row more than asked, to know whether a next page exists. */
-export function page<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+export function page<T extends { createdAt: Date; id: string }>(
+  rows: T[],
+  limit: number,
+): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };

@@ -21,10 +21,12 @@ const jsonObject = z.record(z.string(), z.unknown());
  * A draft's definition as create, replace and import take it. A draft may be unfinished (validate and publish
  * list what is missing), but where an object belongs it is an object: a node or edge that is `null` is a 400.
  */
-export const DraftDefinition = z.object({
-  nodes: z.array(z.object({ data: jsonObject.optional(), position: jsonObject.optional() }).loose()).max(1000),
-  edges: z.array(z.object({}).loose()).max(5000),
-}).loose();
+export const DraftDefinition = z
+  .object({
+    nodes: z.array(z.object({ data: jsonObject.optional(), position: jsonObject.optional() }).loose()).max(1000),
+    edges: z.array(z.object({}).loose()).max(5000),
+  })
+  .loose();
 
 /** A moment in a query (`from`, `to`): ISO 8601 with an offset, in the years PostgreSQL's timestamps hold. */
 export const isoMoment = z.iso.datetime({ offset: true }).refine((text) => {
@@ -38,5 +40,11 @@ export const isoMoment = z.iso.datetime({ offset: true }).refine((text) => {
  */
 export const label = (max: number) => z.string().max(max).trim().min(1);
 
-/** An email address within the limits of RFC 5321, which JSON Schema's `email` format applies: 64 before the @, 254 in all. */
-export const emailAddress = z.email().max(254).refine((address) => address.split('@')[0]!.length <= 64, 'the part before the @ is at most 64 characters');
+/**
+ * An email address within the limits of RFC 5321, which JSON Schema's `email` format applies: 64 before the @, 254 in
+ * all.
+ */
+export const emailAddress = z
+  .email()
+  .max(254)
+  .refine((address) => address.split('@')[0]!.length <= 64, 'the part before the @ is at most 64 characters');

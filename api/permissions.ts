@@ -10,15 +10,19 @@
  * answer 404) is every handler's own query.
  */
 
-/** The roles the platform gives meaning to. Other role names (approver roles such as `manager`) grant no route of their own: they matter only where an approval names them. */
+/**
+ * The roles the platform gives meaning to. Other role names (approver roles such as `manager`) grant no route of their
+ * own: they matter only where an approval names them.
+ */
 export const ROLES = ['admin', 'editor', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_DUTIES: Record<Role, string> = {
   admin: 'everything in its tenant: users, API keys, variables and secrets, and every editor and operator action',
-  editor: 'writes workflow definitions (create, edit, publish, roll back, archive, clone, import), and runs them as an operator does',
+  editor:
+    'writes workflow definitions (create, edit, publish, roll back, archive, clone, import), and runs them as an operator does',
   operator: 'starts runs, posts events, cancels, pauses, resumes and retries runs, uploads documents',
-  viewer: 'reads: workflows, versions, runs, approvals, schedules, variables (never a secret\'s value), documents',
+  viewer: "reads: workflows, versions, runs, approvals, schedules, variables (never a secret's value), documents",
 };
 
 /**
@@ -47,11 +51,11 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /hooks/:scope/:path': { access: 'public', note: 'the webhook signature decides' },
   'GET /approve/:token': { access: 'public', note: 'the signed link decides; shows, changes nothing' },
   'POST /approve/:token': { access: 'public', note: 'the signed link decides: one vote by its approver' },
-  'GET /': { access: 'public', note: 'the console\'s page; it holds no data until signed in with a key' },
-  'GET /runs/:runId': { access: 'public', note: 'the console\'s page (SPA fallback)' },
-  'GET /inbox': { access: 'public', note: 'the console\'s page (SPA fallback)' },
-  'GET /board': { access: 'public', note: 'the console\'s page (SPA fallback)' },
-  'GET /assets/*': { access: 'public', note: 'the console\'s scripts and styles' },
+  'GET /': { access: 'public', note: "the console's page; it holds no data until signed in with a key" },
+  'GET /runs/:runId': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /inbox': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /board': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /assets/*': { access: 'public', note: "the console's scripts and styles" },
 
   'POST /api/workflows': { access: EDIT },
   'GET /api/workflows': { access: 'any-key' },
@@ -72,8 +76,8 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/runs/:runId': { access: 'any-key' },
   'GET /api/runs/:runId/state': { access: 'any-key' },
   'GET /api/runs/:runId/history': { access: 'any-key' },
-  'GET /api/runs/:runId/events': { access: 'any-key', note: 'Server-Sent Events of the run\'s changes' },
-  'GET /api/run-events': { access: 'any-key', note: 'Server-Sent Events of every change to the tenant\'s runs' },
+  'GET /api/runs/:runId/events': { access: 'any-key', note: "Server-Sent Events of the run's changes" },
+  'GET /api/run-events': { access: 'any-key', note: "Server-Sent Events of every change to the tenant's runs" },
   'POST /api/runs/:runId/cancel': { access: OPERATE },
   'POST /api/runs/:runId/pause': { access: OPERATE },
   'POST /api/runs/:runId/resume': { access: OPERATE },
@@ -81,10 +85,13 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
 
   'GET /api/approvals': { access: 'any-key' },
   'GET /api/approvals/:id': { access: 'any-key' },
-  'POST /api/approvals/:id/decision': { access: 'any-key', note: 'only the approval\'s approvers (by role or by name), never the run\'s requester' },
+  'POST /api/approvals/:id/decision': {
+    access: 'any-key',
+    note: "only the approval's approvers (by role or by name), never the run's requester",
+  },
 
   'GET /api/schedules': { access: 'any-key' },
-  'GET /api/webhooks': { access: 'any-key', note: 'the tenant\'s webhook URLs and their refusal counts' },
+  'GET /api/webhooks': { access: 'any-key', note: "the tenant's webhook URLs and their refusal counts" },
   'GET /api/integrations': { access: 'any-key' },
   'POST /api/events/:name': { access: OPERATE, note: 'platform event names (run.*, approval.*) are refused' },
 
@@ -97,14 +104,14 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/documents': { access: 'any-key' },
   'GET /api/documents/:id': { access: 'any-key' },
   'GET /api/documents/:id/content': { access: 'any-key' },
-  'DELETE /api/documents/:id': { access: OPERATE, note: 'only the uploader\'s own document, unless admin' },
+  'DELETE /api/documents/:id': { access: OPERATE, note: "only the uploader's own document, unless admin" },
 
-  'GET /api/me': { access: 'any-key', note: 'the caller\'s own user, tenant and roles' },
+  'GET /api/me': { access: 'any-key', note: "the caller's own user, tenant and roles" },
   'POST /api/users': { access: ADMIN },
   'GET /api/users': { access: ADMIN },
   'GET /api/users/:id': { access: ADMIN },
-  'PATCH /api/users/:id': { access: ADMIN, note: 'never the caller\'s own admin role, nor the bootstrap key\'s user' },
-  'DELETE /api/users/:id': { access: ADMIN, note: 'deactivates; never the caller, nor the bootstrap key\'s user' },
+  'PATCH /api/users/:id': { access: ADMIN, note: "never the caller's own admin role, nor the bootstrap key's user" },
+  'DELETE /api/users/:id': { access: ADMIN, note: "deactivates; never the caller, nor the bootstrap key's user" },
   'GET /api/api-keys': { access: ADMIN, note: 'never the key itself' },
   'POST /api/api-keys': { access: ADMIN },
   'DELETE /api/api-keys/:id': { access: ADMIN },

@@ -36,12 +36,19 @@ export function rateLimitBucket(request: FastifyRequest): string | undefined {
 export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
   if (config.rateLimitPerMinute === 0) return;
   await app.register(rateLimit, { global: false });
-  app.addHook('onRequest', app.rateLimit({
-    max: config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (request) => rateLimitBucket(request) ?? 'unlimited',
-    allowList: (request) => rateLimitBucket(request) === undefined,
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(429, 'rate-limited', `More than ${context.max} requests a minute; retry after ${context.after}. Nothing was done.`),
-  }));
+  app.addHook(
+    'onRequest',
+    app.rateLimit({
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => rateLimitBucket(request) ?? 'unlimited',
+      allowList: (request) => rateLimitBucket(request) === undefined,
+      errorResponseBuilder: (_request, context) =>
+        new HttpProblem(
+          429,
+          'rate-limited',
+          `More than ${context.max} requests a minute; retry after ${context.after}. Nothing was done.`,
+        ),
+    }),
+  );
 }

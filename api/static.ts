@@ -27,7 +27,8 @@ export const CONSOLE_ROUTES: readonly string[] = [...CONSOLE_PAGES.map((page) =>
  * may frame it. Inline style attributes are allowed because the graph library positions nodes with them.
  */
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -45,7 +46,9 @@ export async function consoleRoutes(app: FastifyInstance, options: { dist?: stri
     // The build writes flat, hashed names: anything else (a path, `..`) names no asset.
     if (!ASSET_NAME.test(name) || !existsSync(path.join(assets, name))) throw notFound(name);
     // Hashed file names: a file never changes under its name, so browsers may keep it.
-    return reply.header('x-content-type-options', 'nosniff').sendFile(name, assets, { immutable: true, maxAge: '365d' });
+    return reply
+      .header('x-content-type-options', 'nosniff')
+      .sendFile(name, assets, { immutable: true, maxAge: '365d' });
   });
   for (const page of CONSOLE_PAGES) {
     app.get(page, { schema: { hide: true } }, async (_request, reply) => {
@@ -57,5 +60,11 @@ export async function consoleRoutes(app: FastifyInstance, options: { dist?: stri
 }
 
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/;
-const notFound = (name: string) => new HttpProblem(404, 'not-found', `No console asset "${name}". The console may have been rebuilt: reload the page.`);
-const notBuilt = () => new HttpProblem(503, 'console-not-built', 'The console is not built: `npm start` builds it, or run `npm run build:console`. The API under /api works without it.');
+const notFound = (name: string) =>
+  new HttpProblem(404, 'not-found', `No console asset "${name}". The console may have been rebuilt: reload the page.`);
+const notBuilt = () =>
+  new HttpProblem(
+    503,
+    'console-not-built',
+    'The console is not built: `npm start` builds it, or run `npm run build:console`. The API under /api works without it.',
+  );

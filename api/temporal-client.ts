@@ -3,7 +3,13 @@
  * unreachable server stop when it passes, so a Temporal outage answers a 503
  * in about two seconds instead of hanging a request for twenty.
  */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type ConnectionOptions,
+} from '@temporalio/client';
 
 type Interceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 
@@ -20,7 +26,10 @@ const WAITS_FOR_WORKER = /\/(UpdateWorkflowExecution|PollWorkflowExecutionUpdate
  * The SDK's own retry (UNAVAILABLE and friends, with backoff), bounded twice: by the call's
  * deadline, and by a budget of TEMPORAL_CALL_DEADLINE_MS for retrying an unreachable server.
  */
-export function deadlineInterceptor(callDeadlineMs = TEMPORAL_CALL_DEADLINE_MS, workerWaitMs = TEMPORAL_WORKER_WAIT_DEADLINE_MS): Interceptor {
+export function deadlineInterceptor(
+  callDeadlineMs = TEMPORAL_CALL_DEADLINE_MS,
+  workerWaitMs = TEMPORAL_WORKER_WAIT_DEADLINE_MS,
+): Interceptor {
   const retry = defaultGrpcRetryOptions();
   return (options, nextCall) => {
     const started = Date.now();
@@ -41,7 +50,10 @@ export function deadlineInterceptor(callDeadlineMs = TEMPORAL_CALL_DEADLINE_MS, 
 }
 
 /** Connects the API's client; the connection reconnects by itself after the server comes back. */
-export async function connectTemporalClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
+export async function connectTemporalClient(
+  address: string,
+  namespace: string,
+): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address, interceptors: [deadlineInterceptor()] });
   return { client: new Client({ connection, namespace }), connection };
 }

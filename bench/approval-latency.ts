@@ -35,20 +35,47 @@ export async function approvalLatencyBench(): Promise<void> {
       { id: 'e4', source: 'next', target: 'e' },
     ],
   };
-  const workflowId = (await app.inject({ method: 'POST', url: '/api/workflows', headers: auth, payload: { name: 'Approval bench', definition } })).json().id as string;
+  const workflowId = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/workflows',
+      headers: auth,
+      payload: { name: 'Approval bench', definition },
+    })
+  ).json().id as string;
   await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/publish`, headers: auth });
-  const manager = (await app.inject({ method: 'POST', url: '/api/users', headers: auth, payload: { email: 'manager@bench.local', name: 'M', roles: ['manager'] } })).json();
-  const managerKey = (await app.inject({ method: 'POST', url: '/api/api-keys', headers: auth, payload: { userId: manager.id } })).json().key as string;
+  const manager = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: auth,
+      payload: { email: 'manager@bench.local', name: 'M', roles: ['manager'] },
+    })
+  ).json();
+  const managerKey = (
+    await app.inject({ method: 'POST', url: '/api/api-keys', headers: auth, payload: { userId: manager.id } })
+  ).json().key as string;
   const asManager = { authorization: `Bearer ${managerKey}` };
 
   // Every run waits on its approval before the clock starts.
   const waitingRuns = async () => {
     const runs: string[] = [];
-    for (let i = 0; i < N; i++) runs.push((await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers: auth, payload: { input: {} } })).json().runId);
+    for (let i = 0; i < N; i++)
+      runs.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: `/api/workflows/${workflowId}/runs`,
+            headers: auth,
+            payload: { input: {} },
+          })
+        ).json().runId,
+      );
     const approvals: string[] = [];
     for (const runId of runs) {
       for (;;) {
-        const item = (await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth })).json().items[0];
+        const item = (await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth })).json()
+          .items[0];
         if (item) {
           approvals.push(item.id);
           break;
@@ -62,7 +89,13 @@ export async function approvalLatencyBench(): Promise<void> {
   const direct = await waitingRuns();
   const nextStarted = async (runId: string) => {
     for (;;) {
-      const at = (await database.db.select({ at: workflowExecutions.startedAt }).from(workflowExecutions).where(and(eq(workflowExecutions.instanceId, runId), eq(workflowExecutions.nodeId, 'next'))).limit(1))[0]?.at;
+      const at = (
+        await database.db
+          .select({ at: workflowExecutions.startedAt })
+          .from(workflowExecutions)
+          .where(and(eq(workflowExecutions.instanceId, runId), eq(workflowExecutions.nodeId, 'next')))
+          .limit(1)
+      )[0]?.at;
       if (at) return at.getTime();
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -79,12 +112,27 @@ export async function approvalLatencyBench(): Promise<void> {
   const base: number[] = [];
   for (let i = 0; i < N; i++) {
     const t0 = Date.now();
-    const res = await app.inject({ method: 'POST', url: `/api/approvals/${approvals[i]}/decision`, headers: asManager, payload: { decision: 'approve' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/approvals/${approvals[i]}/decision`,
+      headers: asManager,
+      payload: { decision: 'approve' },
+    });
     if (res.statusCode !== 200) throw new Error(`decision failed: ${res.body}`);
     ours.push((await nextStarted(runs[i]!)) - t0);
 
     const e0 = Date.now();
-    await client.workflow.getHandle(direct.runs[i]!).executeUpdate(decideUpdate, { args: [{ approvalId: direct.approvals[i]!, decision: 'approve', actor: { userId: manager.id, email: manager.email, roles: ['manager'] } }] });
+    await client.workflow
+      .getHandle(direct.runs[i]!)
+      .executeUpdate(decideUpdate, {
+        args: [
+          {
+            approvalId: direct.approvals[i]!,
+            decision: 'approve',
+            actor: { userId: manager.id, email: manager.email, roles: ['manager'] },
+          },
+        ],
+      });
     engine.push((await nextStarted(direct.runs[i]!)) - e0);
 
     const b0 = Date.now();
@@ -92,10 +140,13 @@ export async function approvalLatencyBench(): Promise<void> {
     await handle.executeUpdate(bareDecide, { args: ['approve'] });
     base.push((await handle.result()) - b0);
   }
-  report(`approval-latency: ${N} approvals, decision request → next node starts (${database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`, [
-    ['decision via API + runGraph', ours],
-    ['executeUpdate on runGraph (no API)', engine],
-    ['bare executeUpdate, hand-written workflow', base],
-  ]);
+  report(
+    `approval-latency: ${N} approvals, decision request → next node starts (${database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`,
+    [
+      ['decision via API + runGraph', ours],
+      ['executeUpdate on runGraph (no API)', engine],
+      ['bare executeUpdate, hand-written workflow', base],
+    ],
+  );
   await env.close();
 }

@@ -42,13 +42,25 @@ export async function startBenchEnvironment(env: Record<string, string> = {}): P
   installTemporalRuntime('error');
   const server = await startDevServer({ port: await freePort(), headless: true });
   const taskQueue = `bench-${randomUUID()}`;
-  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', HTTP_ALLOW_PRIVATE: 'true', ...env });
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'error',
+    HTTP_ALLOW_PRIVATE: 'true',
+    ...env,
+  });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, embeddedDir: 'memory://' });
   await database.migrate();
   const adminKey = `bench-admin-${randomUUID()}`;
   await ensureBootstrapAdmin(database.db, adminKey);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({ config, database, connection: nativeConnection, workflowsPath: path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows.ts') });
+  const worker = await createWorker({
+    config,
+    database,
+    connection: nativeConnection,
+    workflowsPath: path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows.ts'),
+  });
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -81,11 +93,15 @@ export function report(title: string, rows: Array<[string, number[]]>, unit = 'm
   console.log(`\n${title}`);
   const sorted = rows.map(([name, xs]) => [name, [...xs].sort((a, b) => a - b)] as const);
   for (const [name, xs] of sorted) {
-    console.log(`${name.padEnd(40)} p50 ${percentile(xs, 50).toFixed(1).padStart(8)} ${unit}   p95 ${percentile(xs, 95).toFixed(1).padStart(8)} ${unit}   p99 ${percentile(xs, 99).toFixed(1).padStart(8)} ${unit}   n=${xs.length}`);
+    console.log(
+      `${name.padEnd(40)} p50 ${percentile(xs, 50).toFixed(1).padStart(8)} ${unit}   p95 ${percentile(xs, 95).toFixed(1).padStart(8)} ${unit}   p99 ${percentile(xs, 99).toFixed(1).padStart(8)} ${unit}   n=${xs.length}`,
+    );
   }
   const base = sorted.at(-1)![1];
   for (const [name, xs] of sorted.slice(0, -1)) {
     const label = sorted.length === 2 ? 'ratio (ours / baseline)' : `ratio: ${name}`;
-    console.log(`${label.slice(0, 40).padEnd(40)} p50 ${(percentile(xs, 50) / percentile(base, 50)).toFixed(2).padStart(7)}x   p95 ${(percentile(xs, 95) / percentile(base, 95)).toFixed(2).padStart(7)}x`);
+    console.log(
+      `${label.slice(0, 40).padEnd(40)} p50 ${(percentile(xs, 50) / percentile(base, 50)).toFixed(2).padStart(7)}x   p95 ${(percentile(xs, 95) / percentile(base, 95)).toFixed(2).padStart(7)}x`,
+    );
   }
 }

@@ -53,7 +53,14 @@ async function timedStart(env: Record<string, string>): Promise<{ started: Start
 export async function footprintBench(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'graphflow-footprint-'));
   const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { DATA_DIR: dataDir, PORT: String(apiPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn' };
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(apiPort),
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'warn',
+  };
   let started: StartedMain | undefined;
   try {
     const cold = await timedStart(env);
@@ -76,30 +83,42 @@ export async function footprintBench(): Promise<void> {
           { id: 'wait', type: 'delay', data: { duration: '100ms' } },
           { id: 'e', type: 'end', data: { output: { n: '{{ input.n }}' } } },
         ],
-        edges: [{ id: 'e1', source: 't', target: 'wait' }, { id: 'e2', source: 'wait', target: 'e' }],
+        edges: [
+          { id: 'e1', source: 't', target: 'wait' },
+          { id: 'e2', source: 'wait', target: 'e' },
+        ],
       },
     });
     const workflowId = created.json.id as string;
     await call('POST', `/api/workflows/${workflowId}/publish`);
     const runIds: string[] = [];
-    for (let i = 0; i < RUNS; i++) runIds.push((await call('POST', `/api/workflows/${workflowId}/runs`, { input: { n: i } })).json.runId as string);
+    for (let i = 0; i < RUNS; i++)
+      runIds.push((await call('POST', `/api/workflows/${workflowId}/runs`, { input: { n: i } })).json.runId as string);
     for (const runId of runIds) {
-      while ((await call('GET', `/api/runs/${runId}`)).json.status !== 'completed') await new Promise((r) => setTimeout(r, 100));
+      while ((await call('GET', `/api/runs/${runId}`)).json.status !== 'completed')
+        await new Promise((r) => setTimeout(r, 100));
     }
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 
     const processes = tree(started.process.pid!);
     // The supervisor keeps the dev server's pid in temporal.pid; else (an older main) it is the `temporal` child.
     const pidFile = path.join(dataDir, 'temporal.pid');
-    const devServerPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : processes.find((p) => p.command === 'temporal')!.pid;
+    const devServerPid = existsSync(pidFile)
+      ? Number(readFileSync(pidFile, 'utf8'))
+      : processes.find((p) => p.command === 'temporal')!.pid;
     const devServer = memory(devServerPid);
-    const main = processes.filter((p) => p.pid !== devServerPid && !tree(devServerPid).some((d) => d.pid === p.pid)).map((p) => ({ ...p, ...memory(p.pid) }));
+    const main = processes
+      .filter((p) => p.pid !== devServerPid && !tree(devServerPid).some((d) => d.pid === p.pid))
+      .map((p) => ({ ...p, ...memory(p.pid) }));
     const mainRss = main.reduce((sum, p) => sum + p.rss, 0);
     const mb = (n: number) => `${n.toFixed(0).padStart(5)} MB`;
-    console.log(`\nfootprint: npm start with the embedded database, ${RUNS} runs done, ${SETTLE_MS / 1000} s at rest${QUICK ? ' (quick)' : ''}`);
+    console.log(
+      `\nfootprint: npm start with the embedded database, ${RUNS} runs done, ${SETTLE_MS / 1000} s at rest${QUICK ? ' (quick)' : ''}`,
+    );
     console.log(`${'start-up, cold (fresh data directory)'.padEnd(44)} ${cold.seconds.toFixed(1).padStart(5)} s`);
     console.log(`${'start-up, warm'.padEnd(44)} ${warm.map((s) => `${s.toFixed(1)} s`).join(', ')}`);
-    for (const p of main) console.log(`${`RSS ${p.command} (pid ${p.pid})`.slice(0, 44).padEnd(44)} ${mb(p.rss)}   peak ${mb(p.peak)}`);
+    for (const p of main)
+      console.log(`${`RSS ${p.command} (pid ${p.pid})`.slice(0, 44).padEnd(44)} ${mb(p.rss)}   peak ${mb(p.peak)}`);
     console.log(`${'RSS Temporal dev server'.padEnd(44)} ${mb(devServer.rss)}   peak ${mb(devServer.peak)}`);
     console.log(`${'RSS total at rest'.padEnd(44)} ${mb(mainRss + devServer.rss)}   (budget 500 MB)`);
     await stopMain(started);

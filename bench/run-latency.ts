@@ -31,12 +31,22 @@ export async function runLatencyBench(): Promise<void> {
   const env = await startBenchEnvironment();
   const { app, client, auth } = env;
 
-  const created = await app.inject({ method: 'POST', url: '/api/workflows', headers: auth, payload: { name: 'Bench', definition: scoringDefinition(targetUrl) } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/workflows',
+    headers: auth,
+    payload: { name: 'Bench', definition: scoringDefinition(targetUrl) },
+  });
   const workflowId = created.json().id as string;
   await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/publish`, headers: auth });
 
   const startRun = async (i: number) => {
-    const res = await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers: auth, payload: { input: { level: i % 2 ? 'high' : 'low' } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/workflows/${workflowId}/runs`,
+      headers: auth,
+      payload: { input: { level: i % 2 ? 'high' : 'low' } },
+    });
     if (res.statusCode >= 300) throw new Error(`starting a run answered ${res.statusCode}: ${res.body}`);
     const runId = res.json().runId as string;
     await client.workflow
@@ -53,16 +63,28 @@ export async function runLatencyBench(): Promise<void> {
     return performance.now() - t0;
   };
 
-  // The ledger records the baseline's calls too: against a real tenant and run (one of ours), each under a key of its own.
+  // The ledger records the baseline's calls too: against a real tenant and run (one of ours), each under a key of its
+  // own.
   const probeRunId = await startRun(0);
-  const tenantId = (await env.database.db.select({ tenantId: workflowInstances.tenantId }).from(workflowInstances).where(eq(workflowInstances.id, probeRunId)).limit(1))[0]?.tenantId;
+  const tenantId = (
+    await env.database.db
+      .select({ tenantId: workflowInstances.tenantId })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.id, probeRunId))
+      .limit(1)
+  )[0]?.tenantId;
   if (!tenantId) throw new Error(`run ${probeRunId} has no workflow_instances row`);
   const baseline = async (i: number) => {
     const workflowId = `base-${randomUUID()}`;
     const scope: LedgerScope = { tenantId, runId: probeRunId, idempotencyKey: `${workflowId}:http` };
     const t0 = performance.now();
     await client.workflow
-      .execute('handWritten', { taskQueue: env.taskQueue, workflowId, args: [targetUrl, i % 2 ? 'high' : 'low', scope], workflowExecutionTimeout: '2 minutes' })
+      .execute('handWritten', {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [targetUrl, i % 2 ? 'high' : 'low', scope],
+        workflowExecutionTimeout: '2 minutes',
+      })
       .catch((error: unknown) => {
         throw new Error(`the hand-written baseline failed: ${failureMessage(error)}`);
       });
@@ -79,10 +101,13 @@ export async function runLatencyBench(): Promise<void> {
     ours.push(await platform(i));
     base.push(await baseline(i));
   }
-  report(`run-latency: ${RUNS} sequential runs each, start → result (${env.database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`, [
-    ['graph via API + runGraph', ours],
-    ['hand-written workflow, bare client', base],
-  ]);
+  report(
+    `run-latency: ${RUNS} sequential runs each, start → result (${env.database.kind} PostgreSQL)${QUICK ? ' (quick)' : ''}`,
+    [
+      ['graph via API + runGraph', ours],
+      ['hand-written workflow, bare client', base],
+    ],
+  );
   await env.close();
   target.close();
 }

@@ -8,7 +8,10 @@ import type { Activities } from '../activities';
 export { runGraph } from '../workflows';
 
 // Bounded, so a baseline that cannot succeed fails its run in seconds instead of retrying for ever.
-const { httpRequest } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '200 ms', maximumInterval: '1 second' } });
+const { httpRequest } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '200 ms', maximumInterval: '1 second' },
+});
 
 /** Where the baseline's call is recorded: the intent ledger keys every non-GET call by a real tenant and run. */
 export interface LedgerScope {

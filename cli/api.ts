@@ -20,14 +20,25 @@ export function connect(credentials: Credentials = loadCredentials()): Connectio
       return await fetch(request);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach graphflow at ${credentials.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, ['check the URL given to graphflow login (or GRAPHFLOW_URL) and that the server is running']);
+      throw new CliError(
+        `cannot reach graphflow at ${credentials.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+        ['check the URL given to graphflow login (or GRAPHFLOW_URL) and that the server is running'],
+      );
     }
   };
-  return { api: createGraphflowClient(credentials.url, credentials.key, { fetch: fetchOrExplain }), url: credentials.url };
+  return {
+    api: createGraphflowClient(credentials.url, credentials.key, { fetch: fetchOrExplain }),
+    url: credentials.url,
+  };
 }
 
 function isProblem(value: unknown): value is Problem {
-  return typeof value === 'object' && value !== null && typeof (value as Problem).title === 'string' && typeof (value as Problem).status === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Problem).title === 'string' &&
+    typeof (value as Problem).status === 'number'
+  );
 }
 
 /** The lines that tell a person what the API refused and why: title, detail, then every listed problem. */
@@ -37,8 +48,13 @@ export function problemError(response: Response, body: unknown, doing: string): 
     return new CliError(`${doing} failed: HTTP ${response.status} ${response.statusText}${text}`);
   }
   const details = (body.errors ?? []).map((entry) => `${entry.path || '(root)'}: ${entry.message}`);
-  const warnings = Array.isArray(body.warnings) ? (body.warnings as Array<{ path?: string; message?: string }>).map((w) => `warning ${w.path ?? ''}: ${w.message ?? ''}`) : [];
-  if (response.status === 401) details.push('the key was refused: run graphflow login again (or check GRAPHFLOW_API_KEY)');
+  const warnings = Array.isArray(body.warnings)
+    ? (body.warnings as Array<{ path?: string; message?: string }>).map(
+        (w) => `warning ${w.path ?? ''}: ${w.message ?? ''}`,
+      )
+    : [];
+  if (response.status === 401)
+    details.push('the key was refused: run graphflow login again (or check GRAPHFLOW_API_KEY)');
   return new CliError(`${doing} failed: ${body.status} ${body.title}: ${body.detail}`, [...details, ...warnings]);
 }
 

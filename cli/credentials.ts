@@ -24,10 +24,12 @@ export function serverUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new CliError(`"${text}" is not a URL`, ['give the server\'s root, e.g. --url http://127.0.0.1:3000']);
+    throw new CliError(`"${text}" is not a URL`, ["give the server's root, e.g. --url http://127.0.0.1:3000"]);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`"${text}" is not an http or https URL`);
-  if (url.username || url.password) throw new CliError('the URL must not carry a user name or password: give the API key with --key');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`"${text}" is not an http or https URL`);
+  if (url.username || url.password)
+    throw new CliError('the URL must not carry a user name or password: give the API key with --key');
   return url.toString().replace(/\/+$/, '');
 }
 
@@ -41,7 +43,10 @@ function storedCredentials(file: string): Partial<Credentials> {
   }
   try {
     const parsed = JSON.parse(text) as Partial<Credentials>;
-    return { ...(typeof parsed.url === 'string' ? { url: parsed.url } : {}), ...(typeof parsed.key === 'string' ? { key: parsed.key } : {}) };
+    return {
+      ...(typeof parsed.url === 'string' ? { url: parsed.url } : {}),
+      ...(typeof parsed.key === 'string' ? { key: parsed.key } : {}),
+    };
   } catch {
     throw new CliError(`${file} is not valid JSON`, ['run graphflow login again to rewrite it']);
   }
@@ -53,7 +58,9 @@ export function loadCredentials(env: NodeJS.ProcessEnv = process.env): Credentia
   const url = env.GRAPHFLOW_URL || stored.url;
   const key = env.GRAPHFLOW_API_KEY || stored.key;
   if (!url || !key) {
-    throw new CliError('not logged in', ['run graphflow login --url URL --key KEY, or set GRAPHFLOW_URL and GRAPHFLOW_API_KEY']);
+    throw new CliError('not logged in', [
+      'run graphflow login --url URL --key KEY, or set GRAPHFLOW_URL and GRAPHFLOW_API_KEY',
+    ]);
   }
   return { url: serverUrl(url), key };
 }

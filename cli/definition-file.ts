@@ -33,7 +33,17 @@ export interface FileProblem {
 
 const DEFINITION_EXTENSIONS = ['.json', '.yaml', '.yml'];
 /** Fields of the file that describe the workflow rather than its graph. */
-const METADATA = ['id', 'name', 'description', 'category', 'tags', 'isTemplate', 'format', 'exportedVersion', 'versions'] as const;
+const METADATA = [
+  'id',
+  'name',
+  'description',
+  'category',
+  'tags',
+  'isTemplate',
+  'format',
+  'exportedVersion',
+  'versions',
+] as const;
 
 export function isDefinitionFile(file: string): boolean {
   return DEFINITION_EXTENSIONS.includes(path.extname(file).toLowerCase());
@@ -48,7 +58,10 @@ export function definitionFiles(target: string): string[] {
     throw new CliError(`${target}: no such file or folder`);
   }
   if (!stats.isDirectory()) return [target];
-  const files = readdirSync(target).filter(isDefinitionFile).sort().map((name) => path.join(target, name));
+  const files = readdirSync(target)
+    .filter(isDefinitionFile)
+    .sort()
+    .map((name) => path.join(target, name));
   if (!files.length) throw new CliError(`${target} holds no .json, .yaml or .yml files`);
   return files;
 }
@@ -71,31 +84,44 @@ export function readDataFile(file: string): unknown {
   // YAML is a superset of JSON, so a file named otherwise (an input.txt, a pipe) is read as YAML.
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length) {
-    throw new CliError(`${file} is not valid YAML`, document.errors.map((e) => e.message.split('\n')[0]!));
+    throw new CliError(
+      `${file} is not valid YAML`,
+      document.errors.map((e) => e.message.split('\n')[0]!),
+    );
   }
   return document.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Reads a definition file into its workflow fields and graph, or lists every problem of its shape. */
 export function readWorkflowFile(file: string): { workflow?: WorkflowFile; problems: FileProblem[] } {
   const content = readDataFile(file);
-  if (!isObject(content)) return { problems: [{ path: '(root)', message: 'a definition file holds one object (name, nodes, edges, …)' }] };
+  if (!isObject(content))
+    return { problems: [{ path: '(root)', message: 'a definition file holds one object (name, nodes, edges, …)' }] };
   const problems: FileProblem[] = [];
   const { name, id, description, category, tags, isTemplate } = content;
   if (typeof name !== 'string' || !name.trim()) problems.push({ path: 'name', message: 'every workflow needs a name' });
-  if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id))) problems.push({ path: 'id', message: 'id, when given, is the workflow\'s UUID on the server' });
-  if (description !== undefined && description !== null && typeof description !== 'string') problems.push({ path: 'description', message: 'description is text' });
-  if (category !== undefined && typeof category !== 'string') problems.push({ path: 'category', message: 'category is text' });
-  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) problems.push({ path: 'tags', message: 'tags is a list of texts' });
-  if (isTemplate !== undefined && typeof isTemplate !== 'boolean') problems.push({ path: 'isTemplate', message: 'isTemplate is true or false' });
+  if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)))
+    problems.push({ path: 'id', message: "id, when given, is the workflow's UUID on the server" });
+  if (description !== undefined && description !== null && typeof description !== 'string')
+    problems.push({ path: 'description', message: 'description is text' });
+  if (category !== undefined && typeof category !== 'string')
+    problems.push({ path: 'category', message: 'category is text' });
+  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')))
+    problems.push({ path: 'tags', message: 'tags is a list of texts' });
+  if (isTemplate !== undefined && typeof isTemplate !== 'boolean')
+    problems.push({ path: 'isTemplate', message: 'isTemplate is true or false' });
 
   const nested = 'definition' in content;
-  if (nested && !isObject(content.definition)) problems.push({ path: 'definition', message: 'definition is an object holding nodes and edges' });
+  if (nested && !isObject(content.definition))
+    problems.push({ path: 'definition', message: 'definition is an object holding nodes and edges' });
   if (problems.length) return { problems };
 
-  const definition = nested ? (content.definition as Record<string, unknown>) : Object.fromEntries(Object.entries(content).filter(([key]) => !(METADATA as readonly string[]).includes(key)));
+  const definition = nested
+    ? (content.definition as Record<string, unknown>)
+    : Object.fromEntries(Object.entries(content).filter(([key]) => !(METADATA as readonly string[]).includes(key)));
   return {
     problems,
     workflow: {
@@ -115,6 +141,10 @@ export function readWorkflowFile(file: string): { workflow?: WorkflowFile; probl
 /** The file's workflow, or a CliError listing every problem of its shape. */
 export function loadWorkflowFile(file: string): WorkflowFile {
   const { workflow, problems } = readWorkflowFile(file);
-  if (!workflow) throw new CliError(`${file} is not a workflow definition`, problems.map((p) => `${p.path}: ${p.message}`));
+  if (!workflow)
+    throw new CliError(
+      `${file} is not a workflow definition`,
+      problems.map((p) => `${p.path}: ${p.message}`),
+    );
   return workflow;
 }

@@ -14,7 +14,13 @@ const graph = {
 
 describe('diffDefinitions', () => {
   it('finds nothing between a definition and itself with its keys in another order', () => {
-    const reordered = { edges: graph.edges, tags: [], category: 'finance', nodes: graph.nodes.map((n) => ({ data: n.data, type: n.type, id: n.id })), name: 'Purchase' };
+    const reordered = {
+      edges: graph.edges,
+      tags: [],
+      category: 'finance',
+      nodes: graph.nodes.map((n) => ({ data: n.data, type: n.type, id: n.id })),
+      name: 'Purchase',
+    };
     expect(isEmptyDiff(diffDefinitions(graph, reordered))).toBe(true);
     expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
   });
@@ -23,7 +29,11 @@ describe('diffDefinitions', () => {
     const after = {
       ...graph,
       inputSchema: { type: 'object' },
-      nodes: [graph.nodes[0], { id: 'ask', type: 'approval', data: { approverRoles: ['cfo'] } }, { id: 'done', type: 'end', data: {} }],
+      nodes: [
+        graph.nodes[0],
+        { id: 'ask', type: 'approval', data: { approverRoles: ['cfo'] } },
+        { id: 'done', type: 'end', data: {} },
+      ],
       edges: [{ id: 'e2', source: 'ask', target: 'done', sourceHandle: 'approved' }],
     };
     const diff = diffDefinitions(graph, after);

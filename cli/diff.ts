@@ -23,7 +23,9 @@ export interface DefinitionDiff {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -32,8 +34,10 @@ function canonical(value: unknown): string {
 export const sameJson = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 type Item = Record<string, unknown>;
-const asItems = (value: unknown): Item[] => (Array.isArray(value) ? value.filter((v): v is Item => typeof v === 'object' && v !== null) : []);
-const asObject = (value: unknown): Item => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Item) : {});
+const asItems = (value: unknown): Item[] =>
+  Array.isArray(value) ? value.filter((v): v is Item => typeof v === 'object' && v !== null) : [];
+const asObject = (value: unknown): Item =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Item) : {};
 
 /** The fields of two items that differ, one level into `data` (where a node's settings live). */
 function changedFields(before: Item, after: Item): string[] {
@@ -43,7 +47,8 @@ function changedFields(before: Item, after: Item): string[] {
     if (key === 'data') {
       const a = asObject(before.data);
       const b = asObject(after.data);
-      for (const inner of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) if (!sameJson(a[inner], b[inner])) fields.push(`data.${inner}`);
+      for (const inner of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        if (!sameJson(a[inner], b[inner])) fields.push(`data.${inner}`);
     } else {
       fields.push(key);
     }
@@ -60,19 +65,23 @@ function diffItems(before: unknown, after: unknown, describe: (item: Item) => st
     seen.add(id);
     const previous = old.get(id);
     if (!previous) changes.push({ id, kind: '+', summary: describe(item), fields: [] });
-    else if (!sameJson(previous, item)) changes.push({ id, kind: '~', summary: describe(item), fields: changedFields(previous, item) });
+    else if (!sameJson(previous, item))
+      changes.push({ id, kind: '~', summary: describe(item), fields: changedFields(previous, item) });
   }
   for (const [id, item] of old) if (!seen.has(id)) changes.push({ id, kind: '-', summary: describe(item), fields: [] });
   return changes;
 }
 
 const describeNode = (node: Item) => `${String(node.id)} (${String(node.type)})`;
-const describeEdge = (edge: Item) => `${String(edge.id)}: ${String(edge.source)} -> ${String(edge.target)}${edge.sourceHandle ? ` [${String(edge.sourceHandle)}]` : ''}`;
+const describeEdge = (edge: Item) =>
+  `${String(edge.id)}: ${String(edge.source)} -> ${String(edge.target)}${edge.sourceHandle ? ` [${String(edge.sourceHandle)}]` : ''}`;
 
 /** `before` is undefined for a workflow with no published version: everything is new. */
 export function diffDefinitions(before: unknown, after: Record<string, unknown>): DefinitionDiff {
   const old = asObject(before);
-  const keys = [...new Set([...Object.keys(old), ...Object.keys(after)])].filter((k) => k !== 'nodes' && k !== 'edges').sort();
+  const keys = [...new Set([...Object.keys(old), ...Object.keys(after)])]
+    .filter((k) => k !== 'nodes' && k !== 'edges')
+    .sort();
   return {
     nodes: diffItems(old.nodes, after.nodes, describeNode),
     edges: diffItems(old.edges, after.edges, describeEdge),
@@ -88,7 +97,8 @@ export function renderDiff(diff: DefinitionDiff): string[] {
   const section = (title: string, changes: ItemChange[]) => {
     if (!changes.length) return;
     lines.push(`  ${title}:`);
-    for (const c of changes) lines.push(`    ${c.kind} ${c.summary}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`);
+    for (const c of changes)
+      lines.push(`    ${c.kind} ${c.summary}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`);
   };
   section('nodes', diff.nodes);
   section('edges', diff.edges);

@@ -26,7 +26,10 @@ export class CliError extends Error {
   }
 }
 
-/** A command that ran to its end but whose outcome is not success (a failed run, an invalid file): nothing more to print. */
+/**
+ * A command that ran to its end but whose outcome is not success (a failed run, an invalid file): nothing more to
+ * print.
+ */
 export class ExitWith extends Error {
   constructor(readonly exitCode: number) {
     super(`exit ${exitCode}`);

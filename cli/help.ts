@@ -2,7 +2,8 @@
 import { credentialsFile } from './credentials';
 import { EXIT } from './errors';
 
-export const OVERVIEW = 'Drive graphflow from a terminal or CI: keep workflow definitions as JSON or YAML files, validate and publish them, start and watch runs, decide approvals, export and import workflows.';
+export const OVERVIEW =
+  'Drive graphflow from a terminal or CI: keep workflow definitions as JSON or YAML files, validate and publish them, start and watch runs, decide approvals, export and import workflows.';
 
 export function helpEpilogue(): string {
   return `

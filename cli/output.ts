@@ -1,4 +1,7 @@
-/** Where a command writes: results to stdout, problems to stderr; plain lines, so pipes and logs read them as well as people. */
+/**
+ * Where a command writes: results to stdout, problems to stderr; plain lines, so pipes and logs read them as well as
+ * people.
+ */
 export interface Output {
   line(text: string): void;
   error(text: string): void;
@@ -12,7 +15,11 @@ export const consoleOutput: Output = {
 /** Rows as aligned columns under a header. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const format = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...rows.map(format)];
 }
 

@@ -5,7 +5,11 @@ export type Confirm = (question: string) => Promise<boolean>;
 
 export const confirmOnStdin: Confirm = (question) =>
   new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stderr,
+      terminal: process.stdin.isTTY === true,
+    });
     let answered = false;
     rl.on('close', () => {
       // No answer at all (stdin closed, or not a terminal and empty) is a no.

@@ -19,7 +19,13 @@ export interface TransferDocument {
   isTemplate: boolean;
   status: Workflow['status'];
   definition: Record<string, unknown>;
-  versions: Array<{ version: number; changeDescription: string | null; isRollbackVersion: boolean; createdAt: string; definition: Record<string, unknown> }>;
+  versions: Array<{
+    version: number;
+    changeDescription: string | null;
+    isRollbackVersion: boolean;
+    createdAt: string;
+    definition: Record<string, unknown>;
+  }>;
 }
 
 export function transferDocument(workflow: Workflow, versions: Version[]): TransferDocument {
@@ -43,20 +49,23 @@ export function transferDocument(workflow: Workflow, versions: Version[]): Trans
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The document's problems of shape, each with its path; none when it can be imported. */
 export function transferProblems(value: unknown): string[] {
   if (!isObject(value)) return ['(root): not an object'];
   const problems: string[] = [];
-  if (value.format !== TRANSFER_FORMAT) problems.push(`format: expected "${TRANSFER_FORMAT}" (a file graphflow export wrote)`);
+  if (value.format !== TRANSFER_FORMAT)
+    problems.push(`format: expected "${TRANSFER_FORMAT}" (a file graphflow export wrote)`);
   if (typeof value.name !== 'string' || !value.name.trim()) problems.push('name: every workflow needs a name');
-  if (typeof value.id !== 'string') problems.push('id: the exported workflow\'s id is missing');
+  if (typeof value.id !== 'string') problems.push("id: the exported workflow's id is missing");
   if (!isObject(value.definition)) problems.push('definition: the draft is missing');
   if (!Array.isArray(value.versions)) problems.push('versions: the list of published versions is missing');
-  else value.versions.forEach((v, i) => {
-    if (!isObject(v) || !isObject(v.definition)) problems.push(`versions[${i}].definition: missing`);
-  });
+  else
+    value.versions.forEach((v, i) => {
+      if (!isObject(v) || !isObject(v.definition)) problems.push(`versions[${i}].definition: missing`);
+    });
   return problems;
 }
 
@@ -73,12 +82,21 @@ export function calledWorkflowIds(document: TransferDocument): Set<string> {
 }
 
 /** A graph whose subworkflow nodes call the workflows by their ids in the tenant imported into. */
-export function withCalledIds(graph: Record<string, unknown>, newIds: ReadonlyMap<string, string>): Record<string, unknown> {
+export function withCalledIds(
+  graph: Record<string, unknown>,
+  newIds: ReadonlyMap<string, string>,
+): Record<string, unknown> {
   if (!Array.isArray(graph.nodes)) return graph;
   return {
     ...graph,
     nodes: graph.nodes.map((node: unknown) => {
-      if (!isObject(node) || node.type !== 'subworkflow' || !isObject(node.data) || typeof node.data.workflowId !== 'string') return node;
+      if (
+        !isObject(node) ||
+        node.type !== 'subworkflow' ||
+        !isObject(node.data) ||
+        typeof node.data.workflowId !== 'string'
+      )
+        return node;
       const id = newIds.get(node.data.workflowId);
       return id ? { ...node, data: { ...node.data, workflowId: id } } : node;
     }),

@@ -42,8 +42,12 @@ function stepLine(step: Step): string | undefined {
 }
 
 function approvalLine(approval: RunApproval): string {
-  const roles = Array.isArray(approval.approverRoles) && approval.approverRoles.length ? ` by ${(approval.approverRoles as string[]).join(' or ')}` : '';
-  if (approval.status === 'pending') return `  ? approval awaited at ${approval.nodeId}${roles}: graphflow approve ${approval.id} --decision approved|rejected`;
+  const roles =
+    Array.isArray(approval.approverRoles) && approval.approverRoles.length
+      ? ` by ${(approval.approverRoles as string[]).join(' or ')}`
+      : '';
+  if (approval.status === 'pending')
+    return `  ? approval awaited at ${approval.nodeId}${roles}: graphflow approve ${approval.id} --decision approved|rejected`;
   const outcome = typeof approval.outcome === 'string' ? approval.outcome : approval.status;
   return `  ! approval at ${approval.nodeId} ${approval.status === 'expired' ? 'expired' : `decided: ${outcome}`}`;
 }
@@ -75,6 +79,7 @@ export async function watchRun({ api }: Connection, runId: string, out: Output, 
     await sleep(intervalMs);
   }
   if (run.status === 'completed') out.line(`output: ${JSON.stringify(run.output ?? null, null, 2)}`);
-  else if (run.error !== null && run.error !== undefined) out.line(`error: ${typeof run.error === 'string' ? run.error : JSON.stringify(run.error, null, 2)}`);
+  else if (run.error !== null && run.error !== undefined)
+    out.line(`error: ${typeof run.error === 'string' ? run.error : JSON.stringify(run.error, null, 2)}`);
   return exitCodeOf(run.status);
 }

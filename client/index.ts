@@ -14,6 +14,10 @@ export type { components, operations, paths } from './schema';
 export type GraphflowClient = Client<paths>;
 
 /** `baseUrl` is the server's root (not /api); `key` an API key (or a bearer JWT where sign-in is configured). */
-export function createGraphflowClient(baseUrl: string, key: string, options: Omit<ClientOptions, 'baseUrl' | 'headers'> = {}): GraphflowClient {
+export function createGraphflowClient(
+  baseUrl: string,
+  key: string,
+  options: Omit<ClientOptions, 'baseUrl' | 'headers'> = {},
+): GraphflowClient {
   return createClient<paths>({ ...options, baseUrl, headers: { authorization: `Bearer ${key}` } });
 }

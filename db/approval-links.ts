@@ -22,7 +22,10 @@ let cached: { db: Db; key: Buffer } | undefined;
 
 async function signingKey(db: Db): Promise<Buffer> {
   if (cached?.db === db) return cached.key;
-  await db.insert(platformSettings).values({ key: KEY_NAME, value: randomBytes(32).toString('base64') }).onConflictDoNothing();
+  await db
+    .insert(platformSettings)
+    .values({ key: KEY_NAME, value: randomBytes(32).toString('base64') })
+    .onConflictDoNothing();
   const row = (await db.select().from(platformSettings).where(eq(platformSettings.key, KEY_NAME)).limit(1))[0]!;
   cached = { db, key: Buffer.from(row.value, 'base64') };
   return cached.key;
@@ -31,7 +34,9 @@ async function signingKey(db: Db): Promise<Buffer> {
 const mac = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
 
 export async function signApprovalLink(db: Db, claims: LinkClaims): Promise<string> {
-  const payload = Buffer.from(JSON.stringify([claims.tenantId, claims.runId, claims.approvalId, claims.userId])).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify([claims.tenantId, claims.runId, claims.approvalId, claims.userId]),
+  ).toString('base64url');
   return `${payload}.${mac(await signingKey(db), payload)}`;
 }
 
@@ -52,7 +57,8 @@ export async function verifyApprovalLink(db: Db, token: string): Promise<LinkCla
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(claims) || claims.length !== 4 || !claims.every((c) => typeof c === 'string' && c.length > 0)) return undefined;
+    if (!Array.isArray(claims) || claims.length !== 4 || !claims.every((c) => typeof c === 'string' && c.length > 0))
+      return undefined;
     const [tenantId, runId, approvalId, userId] = claims as string[];
     return { tenantId: tenantId!, runId: runId!, approvalId: approvalId!, userId: userId! };
   } catch {

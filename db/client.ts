@@ -28,11 +28,17 @@ export interface Database {
    * Calls `onMessage` with each NOTIFY payload sent on `channel` (PostgreSQL: on a connection of its own, outside
    * the pool; `onLost` when it drops). Resolves to a function that stops listening.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onLost: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
-/** PGlite's own start parameters (single-user mode and its settings), which `startParams` replaces rather than extends. */
+/**
+ * PGlite's own start parameters (single-user mode and its settings), which `startParams` replaces rather than extends.
+ */
 const PGLITE_START_PARAMS = PGlite.defaultStartParams;
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -58,9 +64,18 @@ export const DATABASE_QUERY_TIMEOUT_MS = 5000;
 /** A channel name safe to quote: LISTEN takes no bind parameters. */
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-async function listenOnPostgres(databaseUrl: string, channel: string, onMessage: (payload: string) => void, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+async function listenOnPostgres(
+  databaseUrl: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onLost: (error: Error) => void,
+): Promise<() => Promise<void>> {
   if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid channel name "${channel}"`);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, keepAlive: true });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
   let done = false;
   const lost = (error: Error) => {
     if (done) return;
@@ -105,7 +120,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       kind: 'postgres',
       async migrate() {
-        // A client of its own, without the pool's timeouts: waiting for another process's migration, or running a long one, is fine here.
+        // A client of its own, without the pool's timeouts: waiting for another process's migration, or running a long
+        // one, is fine here.
         const client = new pg.Client({ connectionString: options.databaseUrl });
         client.on('error', () => {});
         await client.connect();

@@ -19,17 +19,31 @@ export interface PayloadRef {
 const PREFIX = 'payload:';
 
 export function isRef(value: unknown): value is PayloadRef {
-  return !!value && typeof value === 'object' && typeof (value as PayloadRef).$ref === 'string' && (value as PayloadRef).$ref.startsWith(PREFIX) && Object.keys(value).length === 2;
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    typeof (value as PayloadRef).$ref === 'string' &&
+    (value as PayloadRef).$ref.startsWith(PREFIX) &&
+    Object.keys(value).length === 2
+  );
 }
 
 /** Stores `value` if it is too large to travel through history, and returns what should travel instead. */
-export async function offload(db: Db, scope: { tenantId: string; runId: string; key: string }, value: unknown, limit: number): Promise<unknown> {
+export async function offload(
+  db: Db,
+  scope: { tenantId: string; runId: string; key: string },
+  value: unknown,
+  limit: number,
+): Promise<unknown> {
   if (value === undefined) return value;
   const json = JSON.stringify(value);
   const bytes = Buffer.byteLength(json);
   if (bytes <= limit) return value;
   const id = createHash('sha256').update(`${scope.runId}\u0000${scope.key}`).digest('hex').slice(0, 40);
-  await db.insert(largePayloads).values({ id, tenantId: scope.tenantId, instanceId: scope.runId, body: value as object }).onConflictDoNothing();
+  await db
+    .insert(largePayloads)
+    .values({ id, tenantId: scope.tenantId, instanceId: scope.runId, body: value as object })
+    .onConflictDoNothing();
   return { $ref: `${PREFIX}${id}`, bytes } satisfies PayloadRef;
 }
 
@@ -43,7 +57,10 @@ export async function expand(db: Db, tenantId: string, value: unknown): Promise<
   };
   collect(value);
   if (ids.size === 0) return value;
-  const rows = await db.select().from(largePayloads).where(and(eq(largePayloads.tenantId, tenantId), inArray(largePayloads.id, [...ids])));
+  const rows = await db
+    .select()
+    .from(largePayloads)
+    .where(and(eq(largePayloads.tenantId, tenantId), inArray(largePayloads.id, [...ids])));
   const bodies = new Map(rows.map((r) => [r.id, r.body]));
   const replace = (v: unknown): unknown => {
     if (isRef(v)) return bodies.get(v.$ref.slice(PREFIX.length)) ?? v;

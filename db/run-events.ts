@@ -21,7 +21,9 @@ export interface RunChange {
   kind: RunChangeKind;
 }
 
-/** What a subscriber receives: a change, or `resync` when changes may have been missed (the LISTEN connection was lost). */
+/**
+ * What a subscriber receives: a change, or `resync` when changes may have been missed (the LISTEN connection was lost).
+ */
 export type RunEvent = { kind: RunChangeKind; runId: string } | { kind: 'resync' };
 
 const KINDS: readonly string[] = ['run', 'step', 'approval'];
@@ -38,14 +40,22 @@ export async function notifyRunChange(db: Db, change: RunChange): Promise<void> 
 /** Announces a change of an approval, whose run the caller may not know: read from the approval's row. */
 export async function notifyApprovalChange(db: Db, tenantId: string, approvalId: string): Promise<void> {
   await db
-    .execute(sql`select pg_notify(${RUN_EVENTS_CHANNEL}, json_build_object('tenantId', tenant_id, 'runId', instance_id, 'kind', 'approval')::text) from workflow_approvals where id = ${approvalId} and tenant_id = ${tenantId}`)
+    .execute(
+      sql`select pg_notify(${RUN_EVENTS_CHANNEL}, json_build_object('tenantId', tenant_id, 'runId', instance_id, 'kind', 'approval')::text) from workflow_approvals where id = ${approvalId} and tenant_id = ${tenantId}`,
+    )
     .catch(() => {});
 }
 
 function parseChange(payload: string): RunChange | undefined {
   try {
     const value = JSON.parse(payload) as Partial<RunChange>;
-    if (typeof value.tenantId === 'string' && typeof value.runId === 'string' && typeof value.kind === 'string' && KINDS.includes(value.kind)) return value as RunChange;
+    if (
+      typeof value.tenantId === 'string' &&
+      typeof value.runId === 'string' &&
+      typeof value.kind === 'string' &&
+      KINDS.includes(value.kind)
+    )
+      return value as RunChange;
   } catch {
     // Not ours (another program on the channel): ignored.
   }
@@ -72,7 +82,10 @@ export class RunEventHub {
   private reconnecting = false;
   private closed = false;
 
-  constructor(private readonly database: Pick<Database, 'listen'>, private readonly log: (message: string, error?: unknown) => void = () => {}) {}
+  constructor(
+    private readonly database: Pick<Database, 'listen'>,
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+  ) {}
 
   /** Starts delivering; the returned function stops it (call it when the stream closes). */
   subscribe(subscription: RunSubscription): () => void {
@@ -82,7 +95,8 @@ export class RunEventHub {
     this.ensureListening();
     return () => {
       set.delete(subscription);
-      if (set.size === 0 && this.byTenant.get(subscription.tenantId) === set) this.byTenant.delete(subscription.tenantId);
+      if (set.size === 0 && this.byTenant.get(subscription.tenantId) === set)
+        this.byTenant.delete(subscription.tenantId);
     };
   }
 
@@ -109,7 +123,11 @@ export class RunEventHub {
   private ensureListening(): void {
     if (this.listening || this.closed || this.retryTimer) return;
     this.listening = this.database
-      .listen(RUN_EVENTS_CHANNEL, (payload) => this.dispatch(payload), (error) => this.lost(error))
+      .listen(
+        RUN_EVENTS_CHANNEL,
+        (payload) => this.dispatch(payload),
+        (error) => this.lost(error),
+      )
       .then((stop) => {
         this.stop = stop;
         this.retryDelay = RECONNECT_MIN_MS;
@@ -137,7 +155,8 @@ export class RunEventHub {
   }
 
   private resyncAll(): void {
-    for (const set of this.byTenant.values()) for (const subscription of [...set]) subscription.deliver({ kind: 'resync' });
+    for (const set of this.byTenant.values())
+      for (const subscription of [...set]) subscription.deliver({ kind: 'resync' });
   }
 
   private dispatch(payload: string): void {

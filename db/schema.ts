@@ -55,279 +55,397 @@ export type Priority = (typeof PRIORITIES)[number];
 const oneOf = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
 
-export const tenants = pgTable('tenants', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull(),
-  isDefault: boolean('is_default').notNull().default(false),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('tenants_one_default').on(t.isDefault).where(sql`${t.isDefault}`)]);
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('tenants_one_default')
+      .on(t.isDefault)
+      .where(sql`${t.isDefault}`),
+  ],
+);
 
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  email: text('email').notNull(),
-  name: text('name').notNull(),
-  roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
-  createdAt: createdAt(),
-  /** Set when an admin deactivates the user: every key of theirs fails at once. */
-  deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
-}, (t) => [uniqueIndex('users_tenant_email').on(t.tenantId, t.email)]);
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    roles: text('roles')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    /** Set when an admin deactivates the user: every key of theirs fails at once. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('users_tenant_email').on(t.tenantId, t.email)],
+);
 
-export const apiKeys = pgTable('api_keys', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  name: text('name'),
-  /** SHA-256 of the key, hex. The key itself is shown once and never stored. */
-  keyHash: text('key_hash').notNull(),
-  /** The first characters of the key, so people can tell their keys apart. */
-  prefix: text('prefix').notNull(),
-  /** The key given as ADMIN_API_KEY: it alone may create tenants. */
-  isBootstrap: boolean('is_bootstrap').notNull().default(false),
-  createdAt: createdAt(),
-  /** Written at most once a minute per key (api/auth.ts), so a busy key costs no write per request. */
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  /** Past this moment the key fails with 401; null keys do not expire. */
-  expiresAt: timestamp('expires_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
-}, (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_tenant').on(t.tenantId)]);
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    /** SHA-256 of the key, hex. The key itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull(),
+    /** The first characters of the key, so people can tell their keys apart. */
+    prefix: text('prefix').notNull(),
+    /** The key given as ADMIN_API_KEY: it alone may create tenants. */
+    isBootstrap: boolean('is_bootstrap').notNull().default(false),
+    createdAt: createdAt(),
+    /** Written at most once a minute per key (api/auth.ts), so a busy key costs no write per request. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    /** Past this moment the key fails with 401; null keys do not expire. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_tenant').on(t.tenantId)],
+);
 
-export const workflows = pgTable('workflows', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  name: text('name').notNull(),
-  description: text('description'),
-  category: text('category').notNull().default('custom'),
-  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
-  status: text('status', { enum: DEFINITION_STATUSES }).notNull().default('draft'),
-  /** The draft definition (definition-format.md). */
-  workflowData: jsonb('workflow_data').notNull(),
-  isTemplate: boolean('is_template').notNull().default(false),
-  latestVersion: integer('latest_version'),
-  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  index('workflows_tenant_status').on(t.tenantId, t.status, t.updatedAt),
-  check('workflows_status_check', oneOf('status', DEFINITION_STATUSES)),
-]);
+export const workflows = pgTable(
+  'workflows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    description: text('description'),
+    category: text('category').notNull().default('custom'),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    status: text('status', { enum: DEFINITION_STATUSES }).notNull().default('draft'),
+    /** The draft definition (definition-format.md). */
+    workflowData: jsonb('workflow_data').notNull(),
+    isTemplate: boolean('is_template').notNull().default(false),
+    latestVersion: integer('latest_version'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('workflows_tenant_status').on(t.tenantId, t.status, t.updatedAt),
+    check('workflows_status_check', oneOf('status', DEFINITION_STATUSES)),
+  ],
+);
 
-export const workflowVersions = pgTable('workflow_versions', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
-  version: integer('version').notNull(),
-  /** The published definition: immutable once written, and valid when it was (so its shape is the structural one). */
-  workflowData: jsonb('workflow_data').$type<Definition>().notNull(),
-  /** SHA-256 of the canonical JSON of workflowData. */
-  contentHash: text('content_hash').notNull(),
-  changeDescription: text('change_description'),
-  isRollbackVersion: boolean('is_rollback_version').notNull().default(false),
-  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
-  createdAt: createdAt(),
-}, (t) => [
-  uniqueIndex('workflow_versions_number').on(t.workflowId, t.version),
-  check('workflow_versions_positive', sql`version > 0`),
-]);
+export const workflowVersions = pgTable(
+  'workflow_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** The published definition: immutable once written, and valid when it was (so its shape is the structural one). */
+    workflowData: jsonb('workflow_data').$type<Definition>().notNull(),
+    /** SHA-256 of the canonical JSON of workflowData. */
+    contentHash: text('content_hash').notNull(),
+    changeDescription: text('change_description'),
+    isRollbackVersion: boolean('is_rollback_version').notNull().default(false),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_versions_number').on(t.workflowId, t.version),
+    check('workflow_versions_positive', sql`version > 0`),
+  ],
+);
 
-export const workflowNodes = pgTable('workflow_nodes', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
-  nodeId: text('node_id').notNull(),
-  nodeType: text('node_type').notNull(),
-  label: text('label'),
-  config: jsonb('config').notNull(),
-  position: jsonb('position'),
-}, (t) => [uniqueIndex('workflow_nodes_version_node').on(t.workflowVersionId, t.nodeId)]);
+export const workflowNodes = pgTable(
+  'workflow_nodes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    workflowVersionId: uuid('workflow_version_id')
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    nodeType: text('node_type').notNull(),
+    label: text('label'),
+    config: jsonb('config').notNull(),
+    position: jsonb('position'),
+  },
+  (t) => [uniqueIndex('workflow_nodes_version_node').on(t.workflowVersionId, t.nodeId)],
+);
 
-export const workflowEdges = pgTable('workflow_edges', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
-  edgeId: text('edge_id').notNull(),
-  sourceNodeId: text('source_node_id').notNull(),
-  targetNodeId: text('target_node_id').notNull(),
-  sourceHandle: text('source_handle'),
-  condition: jsonb('condition'),
-  isDefault: boolean('is_default').notNull().default(false),
-  position: integer('position').notNull(),
-}, (t) => [uniqueIndex('workflow_edges_version_edge').on(t.workflowVersionId, t.edgeId)]);
+export const workflowEdges = pgTable(
+  'workflow_edges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    workflowVersionId: uuid('workflow_version_id')
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: 'cascade' }),
+    edgeId: text('edge_id').notNull(),
+    sourceNodeId: text('source_node_id').notNull(),
+    targetNodeId: text('target_node_id').notNull(),
+    sourceHandle: text('source_handle'),
+    condition: jsonb('condition'),
+    isDefault: boolean('is_default').notNull().default(false),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('workflow_edges_version_edge').on(t.workflowVersionId, t.edgeId)],
+);
 
-export const workflowTriggers = pgTable('workflow_triggers', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
-  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id, { onDelete: 'cascade' }),
-  nodeId: text('node_id').notNull(),
-  triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
-  config: jsonb('config').notNull(),
-  /** Webhook path, unique among the tenant's active triggers: the public URL is /hooks/<tenant id>/<path>. */
-  path: text('path'),
-  eventName: text('event_name'),
-  isActive: boolean('is_active').notNull().default(true),
-  lastTriggered: timestamp('last_triggered', { withTimezone: true }),
-  triggerCount: integer('trigger_count').notNull().default(0),
-  /** Deliveries refused (bad or missing signature): counted, not stored one by one, so strangers cannot fill the database. */
-  rejectedCount: integer('rejected_count').notNull().default(0),
-  lastRejectedAt: timestamp('last_rejected_at', { withTimezone: true }),
-  lastRejectionReason: text('last_rejection_reason'),
-  createdAt: createdAt(),
-}, (t) => [
-  uniqueIndex('workflow_triggers_active_tenant_path').on(t.tenantId, t.path).where(sql`${t.isActive} and ${t.path} is not null`),
-  index('workflow_triggers_event').on(t.tenantId, t.eventName),
-  check('workflow_triggers_type_check', oneOf('trigger_type', TRIGGER_TYPES)),
-]);
+export const workflowTriggers = pgTable(
+  'workflow_triggers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    workflowVersionId: uuid('workflow_version_id')
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    triggerType: text('trigger_type', { enum: TRIGGER_TYPES }).notNull(),
+    config: jsonb('config').notNull(),
+    /** Webhook path, unique among the tenant's active triggers: the public URL is /hooks/<tenant id>/<path>. */
+    path: text('path'),
+    eventName: text('event_name'),
+    isActive: boolean('is_active').notNull().default(true),
+    lastTriggered: timestamp('last_triggered', { withTimezone: true }),
+    triggerCount: integer('trigger_count').notNull().default(0),
+    /**
+     * Deliveries refused (bad or missing signature): counted, not stored one by one, so strangers cannot fill the
+     * database.
+     */
+    rejectedCount: integer('rejected_count').notNull().default(0),
+    lastRejectedAt: timestamp('last_rejected_at', { withTimezone: true }),
+    lastRejectionReason: text('last_rejection_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_triggers_active_tenant_path')
+      .on(t.tenantId, t.path)
+      .where(sql`${t.isActive} and ${t.path} is not null`),
+    index('workflow_triggers_event').on(t.tenantId, t.eventName),
+    check('workflow_triggers_type_check', oneOf('trigger_type', TRIGGER_TYPES)),
+  ],
+);
 
-export const workflowInstances = pgTable('workflow_instances', {
-  /** The Temporal workflow id: a run found here is found under the same id in the Web UI. */
-  id: text('id').primaryKey(),
-  tenantId: tenantId(),
-  workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
-  workflowVersionId: uuid('workflow_version_id').notNull().references(() => workflowVersions.id),
-  version: integer('version').notNull(),
-  status: text('status', { enum: RUN_STATUSES }).notNull().default('pending'),
-  priority: text('priority', { enum: PRIORITIES }).notNull().default('normal'),
-  progress: integer('progress').notNull().default(0),
-  currentSteps: text('current_steps').array().notNull().default(sql`'{}'::text[]`),
-  /**
-   * When `progress` and `currentSteps` were written (workflow time in ms, then a count within the run): projection
-   * writes may land out of order, and an older one must not overwrite a newer.
-   */
-  progressAt: bigint('progress_at', { mode: 'number' }).notNull().default(0),
-  progressCount: integer('progress_count').notNull().default(0),
-  input: jsonb('input'),
-  output: jsonb('output'),
-  error: jsonb('error'),
-  triggeredBy: text('triggered_by'),
-  triggerSource: text('trigger_source', { enum: TRIGGER_TYPES }).notNull().default('manual'),
-  startedAt: timestamp('started_at', { withTimezone: true }),
-  completedAt: timestamp('completed_at', { withTimezone: true }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  index('workflow_instances_tenant_created').on(t.tenantId, t.createdAt),
-  index('workflow_instances_tenant_status').on(t.tenantId, t.status, t.createdAt),
-  index('workflow_instances_workflow').on(t.workflowId, t.createdAt),
-  check('workflow_instances_status_check', oneOf('status', RUN_STATUSES)),
-  check('workflow_instances_priority_check', oneOf('priority', PRIORITIES)),
-  check('workflow_instances_trigger_source_check', oneOf('trigger_source', TRIGGER_TYPES)),
-  check('workflow_instances_progress_check', sql`progress between 0 and 100`),
-]);
+export const workflowInstances = pgTable(
+  'workflow_instances',
+  {
+    /** The Temporal workflow id: a run found here is found under the same id in the Web UI. */
+    id: text('id').primaryKey(),
+    tenantId: tenantId(),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    workflowVersionId: uuid('workflow_version_id')
+      .notNull()
+      .references(() => workflowVersions.id),
+    version: integer('version').notNull(),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('pending'),
+    priority: text('priority', { enum: PRIORITIES }).notNull().default('normal'),
+    progress: integer('progress').notNull().default(0),
+    currentSteps: text('current_steps')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /**
+     * When `progress` and `currentSteps` were written (workflow time in ms, then a count within the run): projection
+     * writes may land out of order, and an older one must not overwrite a newer.
+     */
+    progressAt: bigint('progress_at', { mode: 'number' }).notNull().default(0),
+    progressCount: integer('progress_count').notNull().default(0),
+    input: jsonb('input'),
+    output: jsonb('output'),
+    error: jsonb('error'),
+    triggeredBy: text('triggered_by'),
+    triggerSource: text('trigger_source', { enum: TRIGGER_TYPES }).notNull().default('manual'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('workflow_instances_tenant_created').on(t.tenantId, t.createdAt),
+    index('workflow_instances_tenant_status').on(t.tenantId, t.status, t.createdAt),
+    index('workflow_instances_workflow').on(t.workflowId, t.createdAt),
+    check('workflow_instances_status_check', oneOf('status', RUN_STATUSES)),
+    check('workflow_instances_priority_check', oneOf('priority', PRIORITIES)),
+    check('workflow_instances_trigger_source_check', oneOf('trigger_source', TRIGGER_TYPES)),
+    check('workflow_instances_progress_check', sql`progress between 0 and 100`),
+  ],
+);
 
-export const workflowExecutions = pgTable('workflow_executions', {
-  /** `<runId>:<nodeId>:<visit>`: stable across activity retries, so a retried write updates, never duplicates. */
-  id: text('id').primaryKey(),
-  tenantId: tenantId(),
-  instanceId: text('instance_id').notNull().references(() => workflowInstances.id, { onDelete: 'cascade' }),
-  nodeId: text('node_id').notNull(),
-  nodeType: text('node_type').notNull(),
-  label: text('label'),
-  visit: integer('visit').notNull().default(1),
-  /** Order of entry into the run's nodes: steps started in the same instant still list in the order they ran. */
-  seq: integer('seq').notNull().default(0),
-  status: text('status', { enum: STEP_STATUSES }).notNull(),
-  handle: text('handle'),
-  input: jsonb('input'),
-  output: jsonb('output'),
-  error: jsonb('error'),
-  attempt: integer('attempt').notNull().default(1),
-  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
-  completedAt: timestamp('completed_at', { withTimezone: true }),
-  durationMs: integer('duration_ms'),
-}, (t) => [
-  index('workflow_executions_instance').on(t.instanceId, t.startedAt),
-  index('workflow_executions_tenant_node').on(t.tenantId, t.nodeId),
-  check('workflow_executions_status_check', oneOf('status', STEP_STATUSES)),
-  check('workflow_executions_attempt_check', sql`attempt >= 1`),
-]);
+export const workflowExecutions = pgTable(
+  'workflow_executions',
+  {
+    /** `<runId>:<nodeId>:<visit>`: stable across activity retries, so a retried write updates, never duplicates. */
+    id: text('id').primaryKey(),
+    tenantId: tenantId(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => workflowInstances.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    nodeType: text('node_type').notNull(),
+    label: text('label'),
+    visit: integer('visit').notNull().default(1),
+    /** Order of entry into the run's nodes: steps started in the same instant still list in the order they ran. */
+    seq: integer('seq').notNull().default(0),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    handle: text('handle'),
+    input: jsonb('input'),
+    output: jsonb('output'),
+    error: jsonb('error'),
+    attempt: integer('attempt').notNull().default(1),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [
+    index('workflow_executions_instance').on(t.instanceId, t.startedAt),
+    index('workflow_executions_tenant_node').on(t.tenantId, t.nodeId),
+    check('workflow_executions_status_check', oneOf('status', STEP_STATUSES)),
+    check('workflow_executions_attempt_check', sql`attempt >= 1`),
+  ],
+);
 
-export const workflowApprovals = pgTable('workflow_approvals', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  instanceId: text('instance_id').notNull().references(() => workflowInstances.id, { onDelete: 'cascade' }),
-  executionId: text('execution_id').references(() => workflowExecutions.id, { onDelete: 'set null' }),
-  nodeId: text('node_id').notNull(),
-  approverRoles: text('approver_roles').array().notNull().default(sql`'{}'::text[]`),
-  approverUsers: text('approver_users').array().notNull().default(sql`'{}'::text[]`),
-  quorum: integer('quorum').notNull().default(1),
-  /** The node's outcomes (approval links offer them as buttons). */
-  outcomes: text('outcomes').array().notNull().default(sql`'{approved,rejected}'::text[]`),
-  status: text('status').notNull().default('pending'),
-  outcome: text('outcome'),
-  message: text('message'),
-  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
-  respondedAt: timestamp('responded_at', { withTimezone: true }),
-  expiresAt: timestamp('expires_at', { withTimezone: true }),
-  decidedBy: text('decided_by'),
-  rejectionReason: text('rejection_reason'),
-  votes: jsonb('votes').notNull().default(sql`'[]'::jsonb`),
-  notificationsSent: integer('notifications_sent').notNull().default(0),
-}, (t) => [
-  index('workflow_approvals_tenant_status').on(t.tenantId, t.status, t.requestedAt),
-  index('workflow_approvals_instance').on(t.instanceId),
-  check('workflow_approvals_status_check', sql.raw(`status ~ '${APPROVAL_STATUS_PATTERN}'`)),
-  check('workflow_approvals_quorum_check', sql`quorum >= 1`),
-]);
+export const workflowApprovals = pgTable(
+  'workflow_approvals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => workflowInstances.id, { onDelete: 'cascade' }),
+    executionId: text('execution_id').references(() => workflowExecutions.id, { onDelete: 'set null' }),
+    nodeId: text('node_id').notNull(),
+    approverRoles: text('approver_roles')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    approverUsers: text('approver_users')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    quorum: integer('quorum').notNull().default(1),
+    /** The node's outcomes (approval links offer them as buttons). */
+    outcomes: text('outcomes')
+      .array()
+      .notNull()
+      .default(sql`'{approved,rejected}'::text[]`),
+    status: text('status').notNull().default('pending'),
+    outcome: text('outcome'),
+    message: text('message'),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    respondedAt: timestamp('responded_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    rejectionReason: text('rejection_reason'),
+    votes: jsonb('votes')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    notificationsSent: integer('notifications_sent').notNull().default(0),
+  },
+  (t) => [
+    index('workflow_approvals_tenant_status').on(t.tenantId, t.status, t.requestedAt),
+    index('workflow_approvals_instance').on(t.instanceId),
+    check('workflow_approvals_status_check', sql.raw(`status ~ '${APPROVAL_STATUS_PATTERN}'`)),
+    check('workflow_approvals_quorum_check', sql`quorum >= 1`),
+  ],
+);
 
-export const workflowNotifications = pgTable('workflow_notifications', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  instanceId: text('instance_id').references(() => workflowInstances.id, { onDelete: 'cascade' }),
-  nodeId: text('node_id'),
-  /** workflow id + node id + visit: one message per intent. */
-  idempotencyKey: text('idempotency_key').notNull(),
-  type: text('type').notNull(),
-  channel: text('channel').notNull(),
-  recipients: jsonb('recipients').notNull(),
-  subject: text('subject'),
-  message: text('message'),
-  status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
-  sentAt: timestamp('sent_at', { withTimezone: true }),
-  error: text('error'),
-  retryCount: integer('retry_count').notNull().default(0),
-  /** What the send returned (an HTTP response), handed back to a retried activity that finds the intent already sent. */
-  result: jsonb('result'),
-  createdAt: createdAt(),
-}, (t) => [
-  uniqueIndex('workflow_notifications_key').on(t.tenantId, t.idempotencyKey),
-  index('workflow_notifications_instance').on(t.instanceId),
-  check('workflow_notifications_status_check', oneOf('status', NOTIFICATION_STATUSES)),
-]);
+export const workflowNotifications = pgTable(
+  'workflow_notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    instanceId: text('instance_id').references(() => workflowInstances.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id'),
+    /** workflow id + node id + visit: one message per intent. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    type: text('type').notNull(),
+    channel: text('channel').notNull(),
+    recipients: jsonb('recipients').notNull(),
+    subject: text('subject'),
+    message: text('message'),
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    error: text('error'),
+    retryCount: integer('retry_count').notNull().default(0),
+    /**
+     * What the send returned (an HTTP response), handed back to a retried activity that finds the intent already sent.
+     */
+    result: jsonb('result'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_notifications_key').on(t.tenantId, t.idempotencyKey),
+    index('workflow_notifications_instance').on(t.instanceId),
+    check('workflow_notifications_status_check', oneOf('status', NOTIFICATION_STATUSES)),
+  ],
+);
 
-export const webhookDeliveries = pgTable('webhook_deliveries', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  triggerId: uuid('trigger_id').notNull().references(() => workflowTriggers.id, { onDelete: 'cascade' }),
-  deliveryId: text('delivery_id').notNull(),
-  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-  verified: boolean('verified').notNull().default(false),
-  runId: text('run_id'),
-  status: text('status').notNull(),
-  error: text('error'),
-}, (t) => [uniqueIndex('webhook_deliveries_trigger_delivery').on(t.triggerId, t.deliveryId)]);
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => workflowTriggers.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    verified: boolean('verified').notNull().default(false),
+    runId: text('run_id'),
+    status: text('status').notNull(),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_trigger_delivery').on(t.triggerId, t.deliveryId)],
+);
 
 /**
  * Every verified signature a trigger accepted, with the run it answered: a delivery id outside the signature can
  * be swapped, so a signature seen again is the same delivery whatever id it carries. Kept for IDEMPOTENCY_TTL.
  */
-export const webhookSignatures = pgTable('webhook_signatures', {
-  triggerId: uuid('trigger_id').notNull().references(() => workflowTriggers.id, { onDelete: 'cascade' }),
-  tenantId: tenantId(),
-  /** SHA-256 of the preset and the signature that verified (which covers the body, and the timestamp where there is one). */
-  signatureHash: text('signature_hash').notNull(),
-  runId: text('run_id').notNull(),
-  seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.triggerId, t.signatureHash] }), index('webhook_signatures_seen').on(t.seenAt)]);
+export const webhookSignatures = pgTable(
+  'webhook_signatures',
+  {
+    triggerId: uuid('trigger_id')
+      .notNull()
+      .references(() => workflowTriggers.id, { onDelete: 'cascade' }),
+    tenantId: tenantId(),
+    /**
+     * SHA-256 of the preset and the signature that verified (which covers the body, and the timestamp where there is
+     * one).
+     */
+    signatureHash: text('signature_hash').notNull(),
+    runId: text('run_id').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.triggerId, t.signatureHash] }), index('webhook_signatures_seen').on(t.seenAt)],
+);
 
 /** Stored node outputs too large to carry in Temporal history; referenced as `{ $ref: id }`. */
-export const largePayloads = pgTable('large_payloads', {
-  id: text('id').notNull(),
-  tenantId: tenantId(),
-  instanceId: text('instance_id').notNull(),
-  body: jsonb('body').notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.tenantId, t.id] })]);
+export const largePayloads = pgTable(
+  'large_payloads',
+  {
+    id: text('id').notNull(),
+    tenantId: tenantId(),
+    instanceId: text('instance_id').notNull(),
+    body: jsonb('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
 
 export const VARIABLE_TYPES = ['string', 'number', 'boolean', 'json', 'secret'] as const;
 
@@ -335,21 +453,25 @@ export const VARIABLE_TYPES = ['string', 'number', 'boolean', 'json', 'secret'] 
  * Per-tenant variables (`{{ vars.NAME }}`) and secrets (`{{ secrets.NAME }}`). A secret's value is stored only
  * encrypted (AES-256-GCM under SECRETS_KEY, with the key's id for rotation) and never returned by the API.
  */
-export const workflowVariables = pgTable('workflow_variables', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  key: text('key').notNull(),
-  type: text('type', { enum: VARIABLE_TYPES }).notNull(),
-  value: jsonb('value'),
-  encrypted: text('encrypted'),
-  keyId: text('key_id'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  uniqueIndex('workflow_variables_tenant_key').on(t.tenantId, t.key),
-  check('workflow_variables_type_check', oneOf('type', VARIABLE_TYPES)),
-  check('workflow_variables_secret_encrypted', sql`(type = 'secret') = (encrypted is not null)`),
-]);
+export const workflowVariables = pgTable(
+  'workflow_variables',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    key: text('key').notNull(),
+    type: text('type', { enum: VARIABLE_TYPES }).notNull(),
+    value: jsonb('value'),
+    encrypted: text('encrypted'),
+    keyId: text('key_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_variables_tenant_key').on(t.tenantId, t.key),
+    check('workflow_variables_type_check', oneOf('type', VARIABLE_TYPES)),
+    check('workflow_variables_secret_encrypted', sql`(type = 'secret') = (encrypted is not null)`),
+  ],
+);
 
 /** Platform-wide settings, such as the key that signs approval links (made once, shared by every API process). */
 export const platformSettings = pgTable('platform_settings', {
@@ -359,15 +481,19 @@ export const platformSettings = pgTable('platform_settings', {
 });
 
 /** Idempotency-Key records for POSTs that create something (api-contract.md). */
-export const idempotencyKeys = pgTable('idempotency_keys', {
-  tenantId: tenantId(),
-  key: text('key').notNull(),
-  route: text('route').notNull(),
-  requestHash: text('request_hash').notNull(),
-  statusCode: integer('status_code'),
-  response: jsonb('response'),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] }), index('idempotency_keys_created').on(t.createdAt)]);
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: tenantId(),
+    key: text('key').notNull(),
+    route: text('route').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    response: jsonb('response'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.route, t.key] }), index('idempotency_keys_created').on(t.createdAt)],
+);
 
 /** One row per run: step counts and duration (db/migrations, hand-written). */
 export const executionSummary = pgView('vw_workflow_execution_summary', {
@@ -409,14 +535,18 @@ const bytes = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 });
 
 /** Stored documents (`POST /api/documents`): what an email node attaches by `documentId`. */
-export const documents = pgTable('documents', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: tenantId(),
-  filename: text('filename').notNull(),
-  contentType: text('content_type').notNull(),
-  size: integer('size').notNull(),
-  sha256: text('sha256').notNull(),
-  content: bytes('content').notNull(),
-  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
-  createdAt: createdAt(),
-}, (t) => [index('documents_tenant').on(t.tenantId, t.createdAt)]);
+export const documents = pgTable(
+  'documents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantId(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    content: bytes('content').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('documents_tenant').on(t.tenantId, t.createdAt)],
+);

@@ -24,7 +24,10 @@ export interface SecretKeys {
 export function parseKey(base64: string | undefined, name: string): Buffer | undefined {
   if (!base64) return undefined;
   const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new Error(`${name} must be 32 bytes, base64-encoded (e.g. \`openssl rand -base64 32\`); it decodes to ${key.length}`);
+  if (key.length !== 32)
+    throw new Error(
+      `${name} must be 32 bytes, base64-encoded (e.g. \`openssl rand -base64 32\`); it decodes to ${key.length}`,
+    );
   return key;
 }
 
@@ -40,7 +43,8 @@ export function seal(keys: SecretKeys, plaintext: string): { encrypted: string; 
 
 export function open(keys: SecretKeys, encrypted: string, keyId: string | null): string {
   const key = [keys.current, keys.previous].find((k) => k && keyIdOf(k) === keyId);
-  if (!key) throw new Error(`the key that sealed this secret (${keyId}) is neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS`);
+  if (!key)
+    throw new Error(`the key that sealed this secret (${keyId}) is neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS`);
   const raw = Buffer.from(encrypted, 'base64');
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
@@ -48,8 +52,25 @@ export function open(keys: SecretKeys, encrypted: string, keyId: string | null):
 }
 
 /** A tenant's secret by name, or undefined. */
-export async function readSecret(db: Db, keys: SecretKeys, tenantId: string, name: string): Promise<string | undefined> {
-  const row = (await db.select().from(workflowVariables).where(and(eq(workflowVariables.tenantId, tenantId), eq(workflowVariables.key, name), eq(workflowVariables.type, 'secret'))).limit(1))[0];
+export async function readSecret(
+  db: Db,
+  keys: SecretKeys,
+  tenantId: string,
+  name: string,
+): Promise<string | undefined> {
+  const row = (
+    await db
+      .select()
+      .from(workflowVariables)
+      .where(
+        and(
+          eq(workflowVariables.tenantId, tenantId),
+          eq(workflowVariables.key, name),
+          eq(workflowVariables.type, 'secret'),
+        ),
+      )
+      .limit(1)
+  )[0];
   return row?.encrypted ? open(keys, row.encrypted, row.keyId) : undefined;
 }
 
@@ -58,7 +79,12 @@ export async function readSecret(db: Db, keys: SecretKeys, tenantId: string, nam
  * only, the process environment, but only names the operator listed in ENV_SECRETS (so no tenant can sign with
  * ADMIN_API_KEY, HOME or another tenant's deployment secret). Undefined when neither has it.
  */
-export async function findSecret(db: Db, keys: SecretKeys, tenantId: string, name: string | undefined): Promise<string | undefined> {
+export async function findSecret(
+  db: Db,
+  keys: SecretKeys,
+  tenantId: string,
+  name: string | undefined,
+): Promise<string | undefined> {
   if (!name) return undefined;
   const stored = await readSecret(db, keys, tenantId, name).catch(() => undefined);
   if (stored !== undefined) return stored;
@@ -67,7 +93,9 @@ export async function findSecret(db: Db, keys: SecretKeys, tenantId: string, nam
 }
 
 async function isDefaultTenant(db: Db, tenantId: string): Promise<boolean> {
-  const row = (await db.select({ isDefault: tenants.isDefault }).from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0];
+  const row = (
+    await db.select({ isDefault: tenants.isDefault }).from(tenants).where(eq(tenants.id, tenantId)).limit(1)
+  )[0];
   return row?.isDefault === true;
 }
 
@@ -93,7 +121,8 @@ export async function fillSecrets<T>(db: Db, keys: SecretKeys, tenantId: string,
   const found = new Map<string, string>();
   for (const name of names) {
     const secret = await readSecret(db, keys, tenantId, name);
-    if (secret === undefined) throw new Error(`secret "${name}" is not set for this tenant (PUT /api/variables/${name} with type "secret")`);
+    if (secret === undefined)
+      throw new Error(`secret "${name}" is not set for this tenant (PUT /api/variables/${name} with type "secret")`);
     found.set(name, secret);
   }
   const replace = (v: unknown): unknown => {

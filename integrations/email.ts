@@ -3,8 +3,20 @@ import { z } from 'zod';
 import { recipients, template } from './fields';
 
 const attachment = z.union([
-  z.object({ documentId: template.describe('a stored document (POST /api/documents); a template'), filename: z.string().optional(), contentType: z.string().optional() }).strict(),
-  z.object({ url: template.describe('fetched when sending, through the same address guard as HTTP calls; a template'), filename: z.string().optional(), contentType: z.string().optional() }).strict(),
+  z
+    .object({
+      documentId: template.describe('a stored document (POST /api/documents); a template'),
+      filename: z.string().optional(),
+      contentType: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      url: template.describe('fetched when sending, through the same address guard as HTTP calls; a template'),
+      filename: z.string().optional(),
+      contentType: z.string().optional(),
+    })
+    .strict(),
 ]);
 
 export const emailConfig = z

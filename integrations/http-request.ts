@@ -1,4 +1,7 @@
-/** The HTTP provider's config (file named for its action, `request`: the lint on interpreter imports refuses a module named `http`). */
+/**
+ * The HTTP provider's config (file named for its action, `request`: the lint on interpreter imports refuses a module
+ * named `http`).
+ */
 import { z } from 'zod';
 import { httpMethod, template } from './fields';
 

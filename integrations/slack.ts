@@ -13,4 +13,9 @@ export const slackConfig = z
 
 export type SlackConfig = z.infer<typeof slackConfig>;
 
-export const slackProvider = { provider: 'slack', label: 'Slack message', action: 'postMessage', config: slackConfig } as const;
+export const slackProvider = {
+  provider: 'slack',
+  label: 'Slack message',
+  action: 'postMessage',
+  config: slackConfig,
+} as const;

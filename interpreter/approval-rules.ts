@@ -36,7 +36,8 @@ export interface OpenApproval {
 export type ClosedHow = 'decided' | 'expired' | 'cancelled';
 
 /** Why a decision is refused; the workflow turns each into a named failure the API maps to 403 or 409. */
-export type RefusalKind = 'notAllowed' | 'alreadyDecided' | 'alreadyVoted' | 'expired' | 'cancelled' | 'unknown' | 'badDecision';
+export type RefusalKind =
+  'notAllowed' | 'alreadyDecided' | 'alreadyVoted' | 'expired' | 'cancelled' | 'unknown' | 'badDecision';
 
 export interface Refusal {
   kind: RefusalKind;
@@ -63,12 +64,21 @@ export interface DecisionAttempt {
  * Why `attempt` may not be recorded on `open` (undefined: it may). `closed` says how the approval ended when it no
  * longer waits; `requester` is who started the run (who may not approve their own request unless allowed).
  */
-export function refusalOf(open: OpenApproval | undefined, closed: ClosedHow | undefined, attempt: DecisionAttempt, requester: string | null): Refusal | undefined {
-  if (!open) return closed ? CLOSED_REFUSALS[closed] : { kind: 'unknown', message: 'This run has no such approval waiting.' };
+export function refusalOf(
+  open: OpenApproval | undefined,
+  closed: ClosedHow | undefined,
+  attempt: DecisionAttempt,
+  requester: string | null,
+): Refusal | undefined {
+  if (!open)
+    return closed ? CLOSED_REFUSALS[closed] : { kind: 'unknown', message: 'This run has no such approval waiting.' };
   const { request } = open;
   const decision = normalizeDecision(attempt.decision);
   if (!request.outcomes.includes(decision)) {
-    return { kind: 'badDecision', message: `"${attempt.decision}" is not an outcome of this approval; one of ${request.outcomes.join(', ')}.` };
+    return {
+      kind: 'badDecision',
+      message: `"${attempt.decision}" is not an outcome of this approval; one of ${request.outcomes.join(', ')}.`,
+    };
   }
   const { actor } = attempt;
   const byRole = request.approverRoles.some((role) => actor.roles.includes(role));
@@ -77,7 +87,8 @@ export function refusalOf(open: OpenApproval | undefined, closed: ClosedHow | un
   if (!request.allowSelfApproval && requester && actor.userId === requester) {
     return { kind: 'notAllowed', message: 'The requester of a run may not decide its approvals.' };
   }
-  if (open.votes.some((vote) => vote.userId === actor.userId)) return { kind: 'alreadyVoted', message: 'You have already voted on this approval.' };
+  if (open.votes.some((vote) => vote.userId === actor.userId))
+    return { kind: 'alreadyVoted', message: 'You have already voted on this approval.' };
   return undefined;
 }
 
@@ -94,7 +105,12 @@ export function castVote(open: OpenApproval, vote: Vote): ApprovalResult | undef
 }
 
 /** The result of an approval nobody decided in time. */
-export const expiredResult = (open: OpenApproval): ApprovalResult => ({ outcome: 'expired', decidedBy: null, comment: null, votes: open.votes });
+export const expiredResult = (open: OpenApproval): ApprovalResult => ({
+  outcome: 'expired',
+  decidedBy: null,
+  comment: null,
+  votes: open.votes,
+});
 
 /** The moments an open approval waits for, worked out once per wait so the same figures decide what fell due. */
 export interface WaitPlan {
@@ -110,7 +126,10 @@ export interface WaitPlan {
 /** `followUp` is false for runs from before approvers were reminded and escalated to (they replay as they ran). */
 export function planWait(open: OpenApproval, followUp: boolean, now: number): WaitPlan {
   const { request } = open;
-  const remindAt = followUp && request.reminderEveryMs ? (open.requestedAt ?? now) + ((open.reminders ?? 0) + 1) * request.reminderEveryMs : null;
+  const remindAt =
+    followUp && request.reminderEveryMs
+      ? (open.requestedAt ?? now) + ((open.reminders ?? 0) + 1) * request.reminderEveryMs
+      : null;
   const escalateAt = followUp && request.escalation && !open.escalated ? request.escalation.at : null;
   const deadlines = [request.expiresAt, remindAt, escalateAt].filter((d): d is number => d !== null);
   const next = deadlines.length ? Math.min(...deadlines) : null;
@@ -121,7 +140,11 @@ export function planWait(open: OpenApproval, followUp: boolean, now: number): Wa
 /** What fell due when the planned timer fired at `now`. An expiry ends the wait; nothing else is done then. */
 export function dueAt(plan: WaitPlan, now: number): { expired: boolean; escalate: boolean; remind: boolean } {
   if (plan.expiresAt !== null && now >= plan.expiresAt) return { expired: true, escalate: false, remind: false };
-  return { expired: false, escalate: plan.escalateAt !== null && now >= plan.escalateAt, remind: plan.remindAt !== null && now >= plan.remindAt };
+  return {
+    expired: false,
+    escalate: plan.escalateAt !== null && now >= plan.escalateAt,
+    remind: plan.remindAt !== null && now >= plan.remindAt,
+  };
 }
 
 /** The approver roles after an escalation: the escalation's roles join those asked before. */
@@ -131,6 +154,10 @@ export function escalatedRoles(request: ApprovalRequest): string[] {
 
 /** What the Web UI's "waiting on" search attribute lists for the approvals a run waits on. */
 export function waitingOn(open: Iterable<OpenApproval>): string[] {
-  const names = [...open].flatMap(({ request }) => [`node:${request.nodeId}`, ...request.approverRoles.map((r) => `role:${r}`), ...request.approverUsers.map((u) => `user:${u}`)]);
+  const names = [...open].flatMap(({ request }) => [
+    `node:${request.nodeId}`,
+    ...request.approverRoles.map((r) => `role:${r}`),
+    ...request.approverUsers.map((u) => `user:${u}`),
+  ]);
   return [...new Set(names)];
 }

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { checkCondition, evaluateCondition, OPERATORS, type Condition } from './conditions';
 
-const ctx = { input: { score: 7.5, asset: 'db-01', crit: 'high', tags: ['pci', 'prod'], empty: '', owner: { name: 'x' }, limit: '8' } };
-const c = (field: string, operator: string, value?: unknown) => ({ field, operator, ...(value === undefined ? {} : { value }) }) as Condition;
+const ctx = {
+  input: {
+    score: 7.5,
+    asset: 'db-01',
+    crit: 'high',
+    tags: ['pci', 'prod'],
+    empty: '',
+    owner: { name: 'x' },
+    limit: '8',
+  },
+};
+const c = (field: string, operator: string, value?: unknown) =>
+  ({ field, operator, ...(value === undefined ? {} : { value }) }) as Condition;
 
 describe('conditions', () => {
   it.each([
@@ -33,7 +44,27 @@ describe('conditions', () => {
   });
 
   it('covers every documented operator', () => {
-    expect([...OPERATORS].sort()).toEqual(['contains', 'ends_with', 'equals', 'exists', 'greater_than', 'greater_than_or_equal', 'in', 'is_empty', 'is_not_empty', 'less_than', 'less_than_or_equal', 'matches', 'not_contains', 'not_equals', 'not_exists', 'not_in', 'starts_with'].sort());
+    expect([...OPERATORS].sort()).toEqual(
+      [
+        'contains',
+        'ends_with',
+        'equals',
+        'exists',
+        'greater_than',
+        'greater_than_or_equal',
+        'in',
+        'is_empty',
+        'is_not_empty',
+        'less_than',
+        'less_than_or_equal',
+        'matches',
+        'not_contains',
+        'not_equals',
+        'not_exists',
+        'not_in',
+        'starts_with',
+      ].sort(),
+    );
   });
 
   it('matches in linear time a pattern that backtracks catastrophically elsewhere', () => {
@@ -43,8 +74,26 @@ describe('conditions', () => {
   });
 
   it('reports every problem of a malformed condition with its path', () => {
-    const problems = checkCondition({ all: [{ field: 'input.x', operator: 'bigger', value: 1 }, { field: 'input.y', operator: 'equals' }, { field: 'in put', operator: 'matches', value: '(' }, { any: [] }] }, 'c');
-    expect(problems.map((p) => p.path)).toEqual(['c.all[0].operator', 'c.all[1].value', 'c.all[2].field', 'c.all[2].value', 'c.all[3].any']);
-    expect(checkCondition({ field: 'input.s', operator: 'matches', value: 'a'.repeat(600) }, 'c')[0]!.message).toContain('longer than');
+    const problems = checkCondition(
+      {
+        all: [
+          { field: 'input.x', operator: 'bigger', value: 1 },
+          { field: 'input.y', operator: 'equals' },
+          { field: 'in put', operator: 'matches', value: '(' },
+          { any: [] },
+        ],
+      },
+      'c',
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      'c.all[0].operator',
+      'c.all[1].value',
+      'c.all[2].field',
+      'c.all[2].value',
+      'c.all[3].any',
+    ]);
+    expect(
+      checkCondition({ field: 'input.s', operator: 'matches', value: 'a'.repeat(600) }, 'c')[0]!.message,
+    ).toContain('longer than');
   });
 });

@@ -8,9 +8,23 @@ import { parsePath, getPath } from './paths';
 import { renderString } from './templates';
 
 export const OPERATORS = [
-  'equals', 'not_equals', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal',
-  'contains', 'not_contains', 'in', 'not_in', 'starts_with', 'ends_with', 'matches',
-  'exists', 'not_exists', 'is_empty', 'is_not_empty',
+  'equals',
+  'not_equals',
+  'greater_than',
+  'greater_than_or_equal',
+  'less_than',
+  'less_than_or_equal',
+  'contains',
+  'not_contains',
+  'in',
+  'not_in',
+  'starts_with',
+  'ends_with',
+  'matches',
+  'exists',
+  'not_exists',
+  'is_empty',
+  'is_not_empty',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 const OPERATOR_NAMES: ReadonlySet<string> = new Set(OPERATORS);
@@ -37,13 +51,16 @@ export class ConditionError extends Error {
 const patternCache = new Map<string, RE2JS>();
 
 export function compilePattern(pattern: string): RE2JS {
-  if (pattern.length > MAX_PATTERN_LENGTH) throw new ConditionError(`regular expression longer than ${MAX_PATTERN_LENGTH} characters`);
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    throw new ConditionError(`regular expression longer than ${MAX_PATTERN_LENGTH} characters`);
   let compiled = patternCache.get(pattern);
   if (!compiled) {
     try {
       compiled = RE2JS.compile(pattern);
     } catch (error) {
-      throw new ConditionError(`invalid regular expression /${pattern}/: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConditionError(
+        `invalid regular expression /${pattern}/: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (patternCache.size > 500) patternCache.clear();
     patternCache.set(pattern, compiled);
@@ -58,7 +75,8 @@ function isNumeric(v: unknown): v is number | string {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (!isRecord(a) || !isRecord(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
@@ -92,7 +110,8 @@ function isEmpty(v: unknown): boolean {
 function contains(haystack: unknown, needle: unknown): boolean {
   if (typeof haystack === 'string') return needle !== undefined && needle !== null && haystack.includes(String(needle));
   if (Array.isArray(haystack)) return haystack.some((x) => looselyEqual(x, needle));
-  if (haystack && typeof haystack === 'object') return typeof needle === 'string' && Object.prototype.hasOwnProperty.call(haystack, needle);
+  if (haystack && typeof haystack === 'object')
+    return typeof needle === 'string' && Object.prototype.hasOwnProperty.call(haystack, needle);
   return false;
 }
 
@@ -104,27 +123,51 @@ function renderValue(value: unknown, context: unknown): unknown {
 
 function applyOperator(operator: Operator, field: unknown, value: unknown): boolean {
   switch (operator) {
-    case 'equals': return looselyEqual(field, value);
-    case 'not_equals': return !looselyEqual(field, value);
-    case 'greater_than': { const c = compare(field, value); return c !== undefined && c > 0; }
-    case 'greater_than_or_equal': { const c = compare(field, value); return c !== undefined && c >= 0; }
-    case 'less_than': { const c = compare(field, value); return c !== undefined && c < 0; }
-    case 'less_than_or_equal': { const c = compare(field, value); return c !== undefined && c <= 0; }
-    case 'contains': return contains(field, value);
-    case 'not_contains': return !contains(field, value);
-    case 'in': return Array.isArray(value) ? value.some((x) => looselyEqual(field, x)) : contains(value, field);
-    case 'not_in': return !(Array.isArray(value) ? value.some((x) => looselyEqual(field, x)) : contains(value, field));
-    case 'starts_with': return typeof field === 'string' && typeof value === 'string' && field.startsWith(value);
-    case 'ends_with': return typeof field === 'string' && typeof value === 'string' && field.endsWith(value);
+    case 'equals':
+      return looselyEqual(field, value);
+    case 'not_equals':
+      return !looselyEqual(field, value);
+    case 'greater_than': {
+      const c = compare(field, value);
+      return c !== undefined && c > 0;
+    }
+    case 'greater_than_or_equal': {
+      const c = compare(field, value);
+      return c !== undefined && c >= 0;
+    }
+    case 'less_than': {
+      const c = compare(field, value);
+      return c !== undefined && c < 0;
+    }
+    case 'less_than_or_equal': {
+      const c = compare(field, value);
+      return c !== undefined && c <= 0;
+    }
+    case 'contains':
+      return contains(field, value);
+    case 'not_contains':
+      return !contains(field, value);
+    case 'in':
+      return Array.isArray(value) ? value.some((x) => looselyEqual(field, x)) : contains(value, field);
+    case 'not_in':
+      return !(Array.isArray(value) ? value.some((x) => looselyEqual(field, x)) : contains(value, field));
+    case 'starts_with':
+      return typeof field === 'string' && typeof value === 'string' && field.startsWith(value);
+    case 'ends_with':
+      return typeof field === 'string' && typeof value === 'string' && field.endsWith(value);
     case 'matches': {
       if (typeof value !== 'string') throw new ConditionError('`matches` needs a pattern string as value');
       if (field === undefined || field === null || typeof field === 'object') return false;
       return compilePattern(value).test(String(field).slice(0, MAX_MATCH_INPUT));
     }
-    case 'exists': return field !== undefined && field !== null;
-    case 'not_exists': return field === undefined || field === null;
-    case 'is_empty': return isEmpty(field);
-    case 'is_not_empty': return !isEmpty(field);
+    case 'exists':
+      return field !== undefined && field !== null;
+    case 'not_exists':
+      return field === undefined || field === null;
+    case 'is_empty':
+      return isEmpty(field);
+    case 'is_not_empty':
+      return !isEmpty(field);
   }
 }
 
@@ -142,25 +185,36 @@ export function checkCondition(condition: unknown, at: string): Array<{ path: st
   const problems: Array<{ path: string; message: string }> = [];
   const walk = (c: unknown, where: string, depth: number) => {
     if (depth > 32) return problems.push({ path: where, message: 'condition nested more than 32 levels deep' });
-    if (!isRecord(c)) return problems.push({ path: where, message: 'a condition is an object: { field, operator, value }, { all }, { any } or { not }' });
+    if (!isRecord(c))
+      return problems.push({
+        path: where,
+        message: 'a condition is an object: { field, operator, value }, { all }, { any } or { not }',
+      });
     const o = c;
     const kinds = ['all', 'any', 'not', 'field'].filter((k) => k in o);
-    if (kinds.length !== 1) return problems.push({ path: where, message: 'a condition has exactly one of field, all, any, not' });
+    if (kinds.length !== 1)
+      return problems.push({ path: where, message: 'a condition has exactly one of field, all, any, not' });
     if ('all' in o || 'any' in o) {
       const key = 'all' in o ? 'all' : 'any';
       const list = o[key];
-      if (!Array.isArray(list) || list.length === 0) return problems.push({ path: `${where}.${key}`, message: `${key} needs a non-empty list of conditions` });
+      if (!Array.isArray(list) || list.length === 0)
+        return problems.push({ path: `${where}.${key}`, message: `${key} needs a non-empty list of conditions` });
       list.forEach((x, i) => walk(x, `${where}.${key}[${i}]`, depth + 1));
       return;
     }
     if ('not' in o) return walk(o.not, `${where}.not`, depth + 1);
-    if (typeof o.field !== 'string' || !parsePath(o.field)) problems.push({ path: `${where}.field`, message: 'field must be a context path such as input.amount' });
+    if (typeof o.field !== 'string' || !parsePath(o.field))
+      problems.push({ path: `${where}.field`, message: 'field must be a context path such as input.amount' });
     if (typeof o.operator !== 'string' || !isOperator(o.operator)) {
-      problems.push({ path: `${where}.operator`, message: `unknown operator ${JSON.stringify(o.operator)}; one of ${OPERATORS.join(', ')}` });
+      problems.push({
+        path: `${where}.operator`,
+        message: `unknown operator ${JSON.stringify(o.operator)}; one of ${OPERATORS.join(', ')}`,
+      });
     } else if (!UNARY.has(o.operator) && !('value' in o)) {
       problems.push({ path: `${where}.value`, message: `operator ${o.operator} needs a value` });
     } else if (o.operator === 'matches') {
-      if (typeof o.value !== 'string') problems.push({ path: `${where}.value`, message: 'matches needs a regular expression string' });
+      if (typeof o.value !== 'string')
+        problems.push({ path: `${where}.value`, message: 'matches needs a regular expression string' });
       else if (!o.value.includes('{{')) {
         try {
           compilePattern(o.value);
@@ -168,7 +222,11 @@ export function checkCondition(condition: unknown, at: string): Array<{ path: st
           problems.push({ path: `${where}.value`, message: error instanceof Error ? error.message : String(error) });
         }
       }
-    } else if ((o.operator === 'in' || o.operator === 'not_in') && !Array.isArray(o.value) && typeof o.value !== 'string') {
+    } else if (
+      (o.operator === 'in' || o.operator === 'not_in') &&
+      !Array.isArray(o.value) &&
+      typeof o.value !== 'string'
+    ) {
       problems.push({ path: `${where}.value`, message: `${o.operator} needs a list (or a template naming one)` });
     }
   };

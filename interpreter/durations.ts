@@ -4,13 +4,21 @@
  */
 
 const SHORT = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
-const ISO = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const ISO =
+  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
-const UNIT_MS: ReadonlyMap<string, number> = new Map([['ms', 1], ['s', SECOND], ['m', MINUTE], ['h', HOUR], ['d', DAY], ['w', WEEK]]);
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ms', 1],
+  ['s', SECOND],
+  ['m', MINUTE],
+  ['h', HOUR],
+  ['d', DAY],
+  ['w', WEEK],
+]);
 
 /** Milliseconds of a duration, or undefined when the text is not a duration. */
 export function parseDuration(text: unknown): number | undefined {

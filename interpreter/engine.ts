@@ -36,7 +36,13 @@ export type {
   WorkRequest,
   WorkResult,
 } from './port';
-export { DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_NODE_VISITS, DEFAULT_RETRY, DEFAULT_WORK_TIMEOUT_MS, retryFor } from './limits';
+export {
+  DEFAULT_MAX_ITERATIONS,
+  DEFAULT_MAX_NODE_VISITS,
+  DEFAULT_RETRY,
+  DEFAULT_WORK_TIMEOUT_MS,
+  retryFor,
+} from './limits';
 export { RunFailure } from './failures';
 
 /**
@@ -47,9 +53,16 @@ export { RunFailure } from './failures';
 export function startRun(start: RunStart, port: EnginePort): RunHandle {
   const parsed = parseGraph(start.definition);
   if (!parsed.ok) {
-    const run = new GraphRun(start, { nodes: new Map(), triggers: [], outgoing: new Map(), incoming: new Map(), retry: {}, maxNodeVisits: 0 }, port);
+    const run = new GraphRun(
+      start,
+      { nodes: new Map(), triggers: [], outgoing: new Map(), incoming: new Map(), retry: {}, maxNodeVisits: 0 },
+      port,
+    );
     const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    return { outcome: run.refuse(new RunFailure(`the definition does not parse: ${problems}`)), snapshot: () => run.snapshot() };
+    return {
+      outcome: run.refuse(new RunFailure(`the definition does not parse: ${problems}`)),
+      snapshot: () => run.snapshot(),
+    };
   }
   const run = new GraphRun(start, parsed.graph, port);
   return { outcome: run.execute(), snapshot: () => run.snapshot() };

@@ -3,7 +3,15 @@
  * as told, time is a counter, sleeps return at once, approvals are decided by
  * a function, children by another.
  */
-import type { ApprovalRequest, ApprovalResult, ChildRequest, EnginePort, StepRecord, WorkRequest, WorkResult } from './port';
+import type {
+  ApprovalRequest,
+  ApprovalResult,
+  ChildRequest,
+  EnginePort,
+  StepRecord,
+  WorkRequest,
+  WorkResult,
+} from './port';
 
 export interface FakePortOptions {
   work?: (request: WorkRequest) => WorkResult | Promise<WorkResult>;
@@ -33,7 +41,9 @@ export function fakePort(options: FakePortOptions = {}) {
     },
     awaitApproval: async (request) => {
       approvals.push(request);
-      return options.approve ? options.approve(request) : { outcome: request.outcomes[0] ?? 'approved', decidedBy: 'u1', comment: null, votes: [] };
+      return options.approve
+        ? options.approve(request)
+        : { outcome: request.outcomes[0] ?? 'approved', decidedBy: 'u1', comment: null, votes: [] };
     },
     runChild: async (request) => {
       children.push(request);

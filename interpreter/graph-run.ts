@@ -10,13 +10,25 @@ import type { TypedGraph } from './graph';
 import { completeIteration, type LoopHost, reachableFromBody, runLoop, type Scope } from './loops';
 import { describeNode, type NodeOf, type TypedEdge, type TypedNode } from './node-model';
 import { type NodeExecution, type NodeResult, type RecordBegun, runNode, type RunnerHost } from './node-runners';
-import type { EnginePort, NodeState, RunContext, RunOutcome, RunProgress, RunSnapshot, RunStart, StepRecord } from './port';
+import type {
+  EnginePort,
+  NodeState,
+  RunContext,
+  RunOutcome,
+  RunProgress,
+  RunSnapshot,
+  RunStart,
+  StepRecord,
+} from './port';
 import { route } from './route';
 
 const NO_EDGES: readonly TypedEdge[] = [];
 
 export class GraphRun implements RunnerHost, LoopHost {
-  /** For each loop: the nodes reachable from its body handle (an edge from one of them back to the loop ends an iteration). */
+  /**
+   * For each loop: the nodes reachable from its body handle (an edge from one of them back to the loop ends an
+   * iteration).
+   */
   private readonly loopBodies = new Map<string, Set<string>>();
   private readonly context: RunContext;
   private readonly visits: Record<string, number> = {};
@@ -32,8 +44,18 @@ export class GraphRun implements RunnerHost, LoopHost {
   private settle: (outcome: RunOutcome) => void = () => undefined;
   private crash: (error: unknown) => void = () => undefined;
 
-  constructor(readonly start: RunStart, readonly graph: TypedGraph, readonly port: EnginePort) {
-    this.context = { input: start.input, trigger: start.trigger, vars: { ...start.variables }, nodes: {}, run: start.run };
+  constructor(
+    readonly start: RunStart,
+    readonly graph: TypedGraph,
+    readonly port: EnginePort,
+  ) {
+    this.context = {
+      input: start.input,
+      trigger: start.trigger,
+      vars: { ...start.variables },
+      nodes: {},
+      run: start.run,
+    };
     this.done = new Promise<RunOutcome>((resolve, reject) => {
       this.settle = resolve;
       this.crash = reject;
@@ -54,13 +76,30 @@ export class GraphRun implements RunnerHost, LoopHost {
   }
 
   snapshot(): RunSnapshot {
-    return { activeNodes: [...this.current.keys()].sort(), visits: { ...this.visits }, progress: this.progress().progress, finished: this.outcome !== undefined };
+    return {
+      activeNodes: [...this.current.keys()].sort(),
+      visits: { ...this.visits },
+      progress: this.progress().progress,
+      finished: this.outcome !== undefined,
+    };
   }
 
   // The hosts' side (RunnerHost, LoopHost): arrow functions, so runners can call them detached.
 
   readonly recordBegun: RecordBegun = (execution, status, input) =>
-    this.port.recordStep({ ...this.stepBase(execution), status, handle: null, input, output: null, error: null, attempt: 1, completedAt: null }, this.progress());
+    this.port.recordStep(
+      {
+        ...this.stepBase(execution),
+        status,
+        handle: null,
+        input,
+        output: null,
+        error: null,
+        attempt: 1,
+        completedAt: null,
+      },
+      this.progress(),
+    );
 
   setVariables(vars: Record<string, unknown>): void {
     Object.assign(this.context.vars, vars);
@@ -70,7 +109,14 @@ export class GraphRun implements RunnerHost, LoopHost {
     this.lastEndOutput = output;
     const { status } = node.data;
     if (status === 'completed') return;
-    this.finish({ status, output, error: status === 'failed' ? { message: `the run ended at ${describeNode(node)} with status failed`, type: 'EndFailed' } : null });
+    this.finish({
+      status,
+      output,
+      error:
+        status === 'failed'
+          ? { message: `the run ended at ${describeNode(node)} with status failed`, type: 'EndFailed' }
+          : null,
+    });
   }
 
   runLoop(execution: NodeExecution<NodeOf<'loop'>>): Promise<NodeResult> {
@@ -121,7 +167,8 @@ export class GraphRun implements RunnerHost, LoopHost {
           scope.branches--;
           if (scope.branches === 0) completeIteration(scope, this);
         }
-        if (this.active === 0 && !this.outcome) this.finish({ status: 'completed', output: this.lastEndOutput, error: null });
+        if (this.active === 0 && !this.outcome)
+          this.finish({ status: 'completed', output: this.lastEndOutput, error: null });
       },
       (error: unknown) => {
         this.active--;
@@ -141,7 +188,11 @@ export class GraphRun implements RunnerHost, LoopHost {
 
   private fail(error: Error): RunOutcome {
     const nodeId = error instanceof RunFailure ? error.nodeId : undefined;
-    return this.finish({ status: 'failed', output: null, error: { message: error.message, type: error.name, ...(nodeId ? { nodeId } : {}) } });
+    return this.finish({
+      status: 'failed',
+      output: null,
+      error: { message: error.message, type: error.name, ...(nodeId ? { nodeId } : {}) },
+    });
   }
 
   private progress(): RunProgress {
@@ -166,11 +217,21 @@ export class GraphRun implements RunnerHost, LoopHost {
     const visit = (this.visits[visitKey] = (this.visits[visitKey] ?? 0) + 1);
     const { maxNodeVisits } = this.graph;
     if (visit > maxNodeVisits) {
-      throw new RunFailure(`node ${describeNode(node)} was entered more than ${maxNodeVisits} times (configuration.maxNodeVisits); is a cycle missing its way out?`, nodeId);
+      throw new RunFailure(
+        `node ${describeNode(node)} was entered more than ${maxNodeVisits} times (configuration.maxNodeVisits); is a cycle missing its way out?`,
+        nodeId,
+      );
     }
     const stepKey = `${visitKey}:${visit}`;
     this.seqOf.set(stepKey, ++this.entered);
-    const execution: NodeExecution = { node, visit, stepKey, startedAt: this.port.now(), scope, context: this.contextFor(scope) };
+    const execution: NodeExecution = {
+      node,
+      visit,
+      stepKey,
+      startedAt: this.port.now(),
+      scope,
+      context: this.contextFor(scope),
+    };
     this.current.set(nodeId, (this.current.get(nodeId) ?? 0) + 1);
     let result: NodeResult;
     try {
@@ -185,14 +246,27 @@ export class GraphRun implements RunnerHost, LoopHost {
     }
     if (this.outcome && node.type !== 'end') return;
     this.finishedNodes.add(nodeId);
-    const state: NodeState = { output: result.output, outcome: result.handle, ...(result.error ? { error: result.error } : {}) };
+    const state: NodeState = {
+      output: result.output,
+      outcome: result.handle,
+      ...(result.error ? { error: result.error } : {}),
+    };
     this.context.nodes[nodeId] = state;
     if (scope) {
       scope.nodes[nodeId] = state;
       scope.lastOutput = result.output;
     }
     await this.port.recordStep(
-      { ...this.stepBase(execution), status: result.error ? 'failed' : 'completed', handle: result.handle, input: result.input ?? null, output: result.output ?? null, error: result.error ?? null, attempt: result.attempt ?? 1, completedAt: this.port.now() },
+      {
+        ...this.stepBase(execution),
+        status: result.error ? 'failed' : 'completed',
+        handle: result.handle,
+        input: result.input ?? null,
+        output: result.output ?? null,
+        error: result.error ?? null,
+        attempt: result.attempt ?? 1,
+        completedAt: this.port.now(),
+      },
       this.progress(),
     );
     if (node.type === 'end' || this.outcome) return;
@@ -210,8 +284,21 @@ export class GraphRun implements RunnerHost, LoopHost {
     for (const edge of next.edges) this.spawn(edge, scope);
   }
 
-  private stepBase({ node, stepKey, visit, startedAt }: NodeExecution): Pick<StepRecord, 'seq' | 'nodeId' | 'nodeType' | 'label' | 'stepKey' | 'visit' | 'startedAt'> {
-    return { seq: this.seqOf.get(stepKey) ?? 0, nodeId: node.id, nodeType: node.type, label: node.data.label ?? null, stepKey, visit, startedAt };
+  private stepBase({
+    node,
+    stepKey,
+    visit,
+    startedAt,
+  }: NodeExecution): Pick<StepRecord, 'seq' | 'nodeId' | 'nodeType' | 'label' | 'stepKey' | 'visit' | 'startedAt'> {
+    return {
+      seq: this.seqOf.get(stepKey) ?? 0,
+      nodeId: node.id,
+      nodeType: node.type,
+      label: node.data.label ?? null,
+      stepKey,
+      visit,
+      startedAt,
+    };
   }
 
   /** A join `all` lets the branch through once every incoming edge has delivered; `any` at the first. */

@@ -33,11 +33,21 @@ describe('graph work', () => {
   it('counts a cycle at maxNodeVisits, in every iteration of the loop around it', () => {
     const cycle: Definition = {
       configuration: { maxNodeVisits: 50 },
-      nodes: [trigger, { id: 'poll', type: 'action', data: { action: 'http', url: 'http://127.0.0.1/poll' } }, { id: 'ready', type: 'condition', data: {} }, end],
+      nodes: [
+        trigger,
+        { id: 'poll', type: 'action', data: { action: 'http', url: 'http://127.0.0.1/poll' } },
+        { id: 'ready', type: 'condition', data: {} },
+        end,
+      ],
       edges: [
         { id: 'a', source: 't', target: 'poll' },
         { id: 'b', source: 'poll', target: 'ready' },
-        { id: 'c', source: 'ready', target: 'poll', condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false } },
+        {
+          id: 'c',
+          source: 'ready',
+          target: 'poll',
+          condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
+        },
         { id: 'd', source: 'ready', target: 'end', isDefault: true },
       ],
     };
@@ -47,7 +57,11 @@ describe('graph work', () => {
 
     const inLoop: Definition = {
       configuration: { maxNodeVisits: 50 },
-      nodes: [trigger, { id: 'each', type: 'loop', data: { forEach: 'input.items', maxIterations: 20 } }, ...cycle.nodes.slice(1)],
+      nodes: [
+        trigger,
+        { id: 'each', type: 'loop', data: { forEach: 'input.items', maxIterations: 20 } },
+        ...cycle.nodes.slice(1),
+      ],
       edges: [
         { id: 'a', source: 't', target: 'each' },
         { id: 'b', source: 'each', sourceHandle: 'body', target: 'poll' },
@@ -64,8 +78,12 @@ describe('graph work', () => {
     const fork: Definition = {
       nodes: [trigger, set('a'), set('b'), set('c'), { id: 'all', type: 'join', data: { mode: 'all' } }, end],
       edges: [
-        { id: '1', source: 't', target: 'a' }, { id: '2', source: 't', target: 'b' }, { id: '3', source: 't', target: 'c' },
-        { id: '4', source: 'a', target: 'all' }, { id: '5', source: 'b', target: 'all' }, { id: '6', source: 'c', target: 'all' },
+        { id: '1', source: 't', target: 'a' },
+        { id: '2', source: 't', target: 'b' },
+        { id: '3', source: 't', target: 'c' },
+        { id: '4', source: 'a', target: 'all' },
+        { id: '5', source: 'b', target: 'all' },
+        { id: '6', source: 'c', target: 'all' },
         { id: '7', source: 'all', target: 'end' },
       ],
     };
@@ -74,7 +92,12 @@ describe('graph work', () => {
 
   it('takes a loop that starts again inside its own iteration as unbounded: each start nests one level deeper', () => {
     const nesting: Definition = {
-      nodes: [trigger, { id: 'each', type: 'loop', data: { forEach: 'input.items', maxIterations: 2 } }, set('work'), end],
+      nodes: [
+        trigger,
+        { id: 'each', type: 'loop', data: { forEach: 'input.items', maxIterations: 2 } },
+        set('work'),
+        end,
+      ],
       edges: [
         { id: 'a', source: 't', target: 'each' },
         { id: 'b', source: 'each', sourceHandle: 'body', target: 'work' },
@@ -107,34 +130,58 @@ describe('graph work', () => {
     expect(validateDefinition(heavy).errors).toEqual([]);
     const refused = validateDefinition(heavy, { maxGraphWork: 50_000 });
     expect(refused.valid).toBe(false);
-    expect(refused.errors).toEqual([{ path: 'nodes[3]', message: expect.stringContaining('nodes.l1 (maxIterations 300) > nodes.l2 (maxIterations 300) > nodes.work') }]);
+    expect(refused.errors).toEqual([
+      {
+        path: 'nodes[3]',
+        message: expect.stringContaining('nodes.l1 (maxIterations 300) > nodes.l2 (maxIterations 300) > nodes.work'),
+      },
+    ]);
   });
 
   it('accepts every example within the default limit', () => {
     const dir = path.resolve(__dirname, '../examples');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-      expect(graphWork(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))).total, file).toBeLessThan(DEFAULT_MAX_GRAPH_WORK);
+      expect(graphWork(JSON.parse(readFileSync(path.join(dir, file), 'utf8'))).total, file).toBeLessThan(
+        DEFAULT_MAX_GRAPH_WORK,
+      );
     }
   });
 
   it('is an upper bound on what the interpreter does, for random graphs of loops, cycles, forks and joins', async () => {
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(arbitraryLoopGraph, fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }), async (graph, items) => {
-        const validation = validateDefinition(graph, { maxGraphWork: Number.MAX_SAFE_INTEGER });
-        // Unbounded is right for some (a loop restarted from its own iteration nests without end): those are not run.
-        const bound = graphWork(graph).total;
-        if (!validation.valid || bound > 100_000) return;
-        runs++;
-        const outcome = await interpret(
-          { definition: graph, input: { items, x: items.length }, trigger: { type: 'manual' }, run: { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' } },
-          fakePort().port,
-        );
-        // An entry past maxNodeVisits is counted, then refused (failing the run): it runs nothing.
-        const max = graph.configuration!.maxNodeVisits!;
-        const ran = Object.values(outcome.visits).reduce((sum, visits) => sum + Math.min(visits, max), 0);
-        expect(ran).toBeLessThanOrEqual(bound);
-      }),
+      fc.asyncProperty(
+        arbitraryLoopGraph,
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+        async (graph, items) => {
+          const validation = validateDefinition(graph, { maxGraphWork: Number.MAX_SAFE_INTEGER });
+          // Unbounded is right for some (a loop restarted from its own iteration nests without end): those are not run.
+          const bound = graphWork(graph).total;
+          if (!validation.valid || bound > 100_000) return;
+          runs++;
+          const outcome = await interpret(
+            {
+              definition: graph,
+              input: { items, x: items.length },
+              trigger: { type: 'manual' },
+              run: {
+                id: 'r',
+                workflowId: 'w',
+                workflowName: 'w',
+                version: 1,
+                startedAt: '2026-01-01T00:00:00Z',
+                triggeredBy: null,
+                priority: 'normal',
+              },
+            },
+            fakePort().port,
+          );
+          // An entry past maxNodeVisits is counted, then refused (failing the run): it runs nothing.
+          const max = graph.configuration!.maxNodeVisits!;
+          const ran = Object.values(outcome.visits).reduce((sum, visits) => sum + Math.min(visits, max), 0);
+          expect(ran).toBeLessThanOrEqual(bound);
+        },
+      ),
       { numRuns: 1500 },
     );
     expect(runs).toBeGreaterThan(200);
@@ -147,8 +194,23 @@ describe('graph work', () => {
 const kinds = ['set', 'split', 'join', 'loop', 'loop'] as const;
 const arbitraryLoopGraph = fc
   .record({
-    spine: fc.array(fc.record({ kind: fc.constantFrom(...kinds), bodyLength: fc.integer({ min: 0, max: 2 }), max: fc.integer({ min: 3, max: 4 }) }), { minLength: 1, maxLength: 5 }),
-    extra: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), conditional: fc.boolean(), loopHandle: fc.constantFrom('done', 'body', null) }), { maxLength: 3 }),
+    spine: fc.array(
+      fc.record({
+        kind: fc.constantFrom(...kinds),
+        bodyLength: fc.integer({ min: 0, max: 2 }),
+        max: fc.integer({ min: 3, max: 4 }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+    extra: fc.array(
+      fc.record({
+        from: fc.nat(),
+        to: fc.nat(),
+        conditional: fc.boolean(),
+        loopHandle: fc.constantFrom('done', 'body', null),
+      }),
+      { maxLength: 3 },
+    ),
     maxNodeVisits: fc.integer({ min: 1, max: 4 }),
   })
   .map(({ spine, extra, maxNodeVisits }): Definition => {
@@ -156,14 +218,25 @@ const arbitraryLoopGraph = fc
     const edges: Definition['edges'] = [];
     let previous = 't';
     let handle: string | null = null;
-    const link = (source: string, target: string, sourceHandle: string | null = null, extraFields: Record<string, unknown> = {}) =>
+    const link = (
+      source: string,
+      target: string,
+      sourceHandle: string | null = null,
+      extraFields: Record<string, unknown> = {},
+    ) =>
       edges.push({ id: `e${edges.length}`, source, target, ...(sourceHandle ? { sourceHandle } : {}), ...extraFields });
     spine.forEach((step, i) => {
       const id = `n${i}`;
       if (step.kind === 'set') nodes.push(set(id));
-      if (step.kind === 'split') nodes.push({ id, type: 'condition', data: { condition: { field: 'input.x', operator: 'greater_than', value: i % 3 } } });
+      if (step.kind === 'split')
+        nodes.push({
+          id,
+          type: 'condition',
+          data: { condition: { field: 'input.x', operator: 'greater_than', value: i % 3 } },
+        });
       if (step.kind === 'join') nodes.push({ id, type: 'join', data: { mode: i % 2 ? 'any' : 'all' } });
-      if (step.kind === 'loop') nodes.push({ id, type: 'loop', data: { forEach: 'input.items', maxIterations: step.max } });
+      if (step.kind === 'loop')
+        nodes.push({ id, type: 'loop', data: { forEach: 'input.items', maxIterations: step.max } });
       link(previous, id, handle);
       if (handle === 'true') link(previous, id, 'false');
       if (step.kind === 'loop') {
@@ -187,7 +260,8 @@ const arbitraryLoopGraph = fc
       const target = ids[1 + (e.to % (ids.length - 1))]!;
       const node = nodes.find((n) => n.id === source)!;
       const sourceHandle = node.type === 'condition' ? 'true' : node.type === 'loop' ? e.loopHandle : null;
-      if (e.conditional) link(source, target, sourceHandle, { condition: { field: 'index', operator: 'less_than', value: 2 } });
+      if (e.conditional)
+        link(source, target, sourceHandle, { condition: { field: 'index', operator: 'less_than', value: 2 } });
       else link(source, target, sourceHandle);
     }
     return { configuration: { maxNodeVisits }, nodes, edges };

@@ -40,11 +40,20 @@ interface Loop {
   /** Nodes that may run inside one iteration (reached from the loop's `body` edges, and from edges with no handle). */
   scope: Uint8Array;
   scopeSize: number;
-  /** The engine's own body set (edges whose handle is `body`): an edge from one of these into the loop ends an iteration. */
+  /**
+   * The engine's own body set (edges whose handle is `body`): an edge from one of these into the loop ends an
+   * iteration.
+   */
   body: Uint8Array;
-  /** Nodes that may run outside the loop's iterations (worked out when needed): an edge from one into the loop starts it again. */
+  /**
+   * Nodes that may run outside the loop's iterations (worked out when needed): an edge from one into the loop starts it
+   * again.
+   */
   outside?: Uint8Array;
-  /** The loop can start again inside its own iteration, each time one level deeper: the engine's visit count never stops it. */
+  /**
+   * The loop can start again inside its own iteration, each time one level deeper: the engine's visit count never stops
+   * it.
+   */
   nests?: boolean;
 }
 
@@ -85,11 +94,29 @@ export function graphWork(definition: Definition): GraphWork {
     if (type !== 'loop') return;
     const max = at(datas, i).maxIterations;
     const leaving = at(outgoing, i);
-    const body = reach(n, leaving.filter((e) => e.handle === 'body').map((e) => e.to), i, outgoing);
+    const body = reach(
+      n,
+      leaving.filter((e) => e.handle === 'body').map((e) => e.to),
+      i,
+      outgoing,
+    );
     // An edge with no handle leaves by `body` too (route.ts), so what it reaches runs in the iteration's scope.
     const plain = leaving.filter((e) => e.handle === null);
-    const scope = plain.length ? reach(n, leaving.filter((e) => e.handle === 'body' || e.handle === null).map((e) => e.to), i, outgoing) : body;
-    loops.set(i, { node: i, maxIterations: typeof max === 'number' && max >= 1 ? max : DEFAULT_MAX_ITERATIONS, scope, scopeSize: count(scope), body });
+    const scope = plain.length
+      ? reach(
+          n,
+          leaving.filter((e) => e.handle === 'body' || e.handle === null).map((e) => e.to),
+          i,
+          outgoing,
+        )
+      : body;
+    loops.set(i, {
+      node: i,
+      maxIterations: typeof max === 'number' && max >= 1 ? max : DEFAULT_MAX_ITERATIONS,
+      scope,
+      scopeSize: count(scope),
+      body,
+    });
   });
   /** For each node, the loops it may run inside, outermost (largest scope) first. */
   const enclosing: Loop[][] = Array.from({ length: n }, () => []);
@@ -97,7 +124,9 @@ export function graphWork(definition: Definition): GraphWork {
     for (let v = 0; v < n; v++) if (loop.scope[v]) at(enclosing, v).push(loop);
   }
 
-  /** The engine takes an edge from the body into its loop as the end of an iteration, unless it comes from outside one. */
+  /**
+   * The engine takes an edge from the body into its loop as the end of an iteration, unless it comes from outside one.
+   */
   const isReturn = (e: Edge) => {
     const loop = loops.get(e.to);
     if (!loop || !loop.body[e.from]) return false;
@@ -107,7 +136,8 @@ export function graphWork(definition: Definition): GraphWork {
   const counted = edges.filter((e) => !isReturn(e));
   for (const e of counted) {
     const loop = loops.get(e.to);
-    if (loop && ((e.from === e.to && e.handle !== 'done') || (loop.scope[e.from] && !loop.body[e.from]))) loop.nests = true;
+    if (loop && ((e.from === e.to && e.handle !== 'done') || (loop.scope[e.from] && !loop.body[e.from])))
+      loop.nests = true;
   }
   const components = stronglyConnected(n, counted);
   const cyclic = new Uint8Array(n);
@@ -120,7 +150,8 @@ export function graphWork(definition: Definition): GraphWork {
 
   const work = new Float64Array(n);
   const known = new Uint8Array(n);
-  // Unknown yet means a loop that encloses a node without coming before it (only in contrived graphs): assume the worst.
+  // Unknown yet means a loop that encloses a node without coming before it (only in contrived graphs): assume the
+  // worst.
   const workOf = (v: number) => (known[v] ? at(work, v) : Infinity);
   const settle = (v: number, w: number) => {
     work[v] = w > 0 && loops.get(v)?.nests ? Infinity : w;
@@ -135,8 +166,12 @@ export function graphWork(definition: Definition): GraphWork {
     if (e.handle === null) return runs * (loop.maxIterations + 1);
     return runs;
   };
-  /** The scopes a node can run in: the run's, and each iteration of each loop enclosing it (the engine counts visits per scope). */
-  const scopes = (v: number): number => at(enclosing, v).reduce((sum, loop) => sum + workOf(loop.node) * loop.maxIterations, topLevel[v] ? 1 : 0);
+  /**
+   * The scopes a node can run in: the run's, and each iteration of each loop enclosing it (the engine counts visits per
+   * scope).
+   */
+  const scopes = (v: number): number =>
+    at(enclosing, v).reduce((sum, loop) => sum + workOf(loop.node) * loop.maxIterations, topLevel[v] ? 1 : 0);
 
   // Tarjan's algorithm yields components sinks first: walk them sources first.
   for (const component of [...components].reverse()) {
@@ -147,12 +182,15 @@ export function graphWork(definition: Definition): GraphWork {
       const mode = types[v] === 'join' ? (at(datas, v).mode === 'any' ? 'any' : 'all') : undefined;
       const inScopes = scopes(v);
       // A join `all` goes on once every incoming edge has delivered; `any` once per scope.
-      const runs = mode === 'all' && arrivals.length ? Math.min(...arrivals) : mode === 'any' ? Math.min(sum, inScopes) : sum;
+      const runs =
+        mode === 'all' && arrivals.length ? Math.min(...arrivals) : mode === 'any' ? Math.min(sum, inScopes) : sum;
       settle(v, Math.min(maxVisits * inScopes, runs));
       continue;
     }
     const inside = new Set(component);
-    const reached = component.some((v) => isTrigger(v) || at(incoming, v).some((e) => !inside.has(e.from) && taken(e) > 0));
+    const reached = component.some(
+      (v) => isTrigger(v) || at(incoming, v).some((e) => !inside.has(e.from) && taken(e) > 0),
+    );
     // Loops first: the scopes of the other members may depend on them.
     const ordered = [...component].sort((a, b) => Number(loops.has(b)) - Number(loops.has(a)));
     for (const v of ordered) settle(v, reached ? maxVisits * scopes(v) : 0);
@@ -163,12 +201,18 @@ export function graphWork(definition: Definition): GraphWork {
   for (let v = 0; v < n; v++) {
     total += at(work, v);
     // Ties go to the more deeply nested node: its nesting is the clearer explanation.
-    if (top < 0 || at(work, v) > at(work, top) || (work[v] === work[top] && at(enclosing, v).length > at(enclosing, top).length)) top = v;
+    if (
+      top < 0 ||
+      at(work, v) > at(work, top) ||
+      (work[v] === work[top] && at(enclosing, v).length > at(enclosing, top).length)
+    )
+      top = v;
   }
   return {
     total,
     heaviest: top < 0 ? null : { nodeId: at(ids, top), index: at(firstIndex, top), work: at(work, top) },
-    nesting: top < 0 ? [] : at(enclosing, top).map((l) => ({ nodeId: at(ids, l.node), maxIterations: l.maxIterations })),
+    nesting:
+      top < 0 ? [] : at(enclosing, top).map((l) => ({ nodeId: at(ids, l.node), maxIterations: l.maxIterations })),
     onCycle: top >= 0 && cyclic[top] === 1,
   };
 }
@@ -189,8 +233,17 @@ function count(set: Uint8Array): number {
   return size;
 }
 
-/** Nodes reached from `start` along the edges `follow` allows, without passing through `stop` (the engine's `reachableFromBody`). */
-function reach(n: number, start: number[], stop: number, outgoing: Edge[][], follow?: (e: Edge) => boolean): Uint8Array {
+/**
+ * Nodes reached from `start` along the edges `follow` allows, without passing through `stop` (the engine's
+ * `reachableFromBody`).
+ */
+function reach(
+  n: number,
+  start: number[],
+  stop: number,
+  outgoing: Edge[][],
+  follow?: (e: Edge) => boolean,
+): Uint8Array {
   const seen = new Uint8Array(n);
   const stack = [...start];
   for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
@@ -252,19 +305,30 @@ function stronglyConnected(n: number, edges: Edge[]): number[][] {
 }
 
 /** The problem publish reports when a graph's worst case is over the limit; none when it is within. */
-export function checkGraphWork(definition: Definition, limit: number = DEFAULT_MAX_GRAPH_WORK): Array<{ path: string; message: string }> {
+export function checkGraphWork(
+  definition: Definition,
+  limit: number = DEFAULT_MAX_GRAPH_WORK,
+): Array<{ path: string; message: string }> {
   const work = graphWork(definition);
   if (work.total <= limit || !work.heaviest) return [];
-  const chain = [...work.nesting.map((l) => `nodes.${l.nodeId} (maxIterations ${l.maxIterations})`), `nodes.${work.heaviest.nodeId}`];
-  const shown = chain.length > 12 ? [...chain.slice(0, 8), `… ${chain.length - 11} more loops …`, ...chain.slice(-3)] : chain;
-  const cycle = work.onCycle ? `, on a cycle of up to ${definition.configuration?.maxNodeVisits ?? DEFAULT_MAX_NODE_VISITS} visits (maxNodeVisits)` : '';
-  return [{
-    path: `nodes[${work.heaviest.index}]`,
-    message:
-      `a run could make ${amount(work.total)} node runs, more than MAX_GRAPH_WORK (${amount(limit)}); ` +
-      `the heaviest node runs ${amount(work.heaviest.work)} times: ${shown.join(' > ')}${cycle}. ` +
-      `Lower maxIterations (a loop without it allows ${amount(DEFAULT_MAX_ITERATIONS)}) or maxNodeVisits, or move the inner work into a subworkflow.`,
-  }];
+  const chain = [
+    ...work.nesting.map((l) => `nodes.${l.nodeId} (maxIterations ${l.maxIterations})`),
+    `nodes.${work.heaviest.nodeId}`,
+  ];
+  const shown =
+    chain.length > 12 ? [...chain.slice(0, 8), `… ${chain.length - 11} more loops …`, ...chain.slice(-3)] : chain;
+  const cycle = work.onCycle
+    ? `, on a cycle of up to ${definition.configuration?.maxNodeVisits ?? DEFAULT_MAX_NODE_VISITS} visits (maxNodeVisits)`
+    : '';
+  return [
+    {
+      path: `nodes[${work.heaviest.index}]`,
+      message:
+        `a run could make ${amount(work.total)} node runs, more than MAX_GRAPH_WORK (${amount(limit)}); ` +
+        `the heaviest node runs ${amount(work.heaviest.work)} times: ${shown.join(' > ')}${cycle}. ` +
+        `Lower maxIterations (a loop without it allows ${amount(DEFAULT_MAX_ITERATIONS)}) or maxNodeVisits, or move the inner work into a subworkflow.`,
+    },
+  ];
 }
 
 function amount(n: number): string {

@@ -31,13 +31,17 @@ export function parseGraph(definition: Definition): GraphParse {
   definition.nodes.forEach((node, i) => {
     const parsed = TypedNodeSchema.safeParse(node);
     if (parsed.success) nodes.push(parsed.data);
-    else for (const issue of parsed.error.issues) problems.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
+    else
+      for (const issue of parsed.error.issues)
+        problems.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
   });
   const edges: TypedEdge[] = [];
   definition.edges.forEach((edge, i) => {
     const parsed = TypedEdgeSchema.safeParse(edge);
     if (parsed.success) edges.push(parsed.data);
-    else for (const issue of parsed.error.issues) problems.push({ path: formatPath(['edges', i, ...issue.path]), message: issue.message });
+    else
+      for (const issue of parsed.error.issues)
+        problems.push({ path: formatPath(['edges', i, ...issue.path]), message: issue.message });
   });
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, graph: indexGraph(definition, nodes, edges) };

@@ -7,7 +7,8 @@ import { MAX_JSON_DEPTH, tooDeepAt, walkJson } from './json-walk';
 import { validateDefinition } from './validate';
 
 const EXAMPLES = ['purchase-order', 'employee-onboarding', 'bug-report-triage', 'vulnerability-remediation'];
-const load = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../examples', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const load = (name: string) =>
+  JSON.parse(readFileSync(path.resolve(__dirname, '../examples', `${name}.json`), 'utf8')) as Record<string, unknown>;
 
 /** A copy of `value` with the value at `at` replaced. */
 function replaced(value: unknown, at: ReadonlyArray<string | number>, by: unknown): unknown {
@@ -55,7 +56,10 @@ describe('validation of hostile definitions', () => {
       for (const at of paths) {
         for (const by of [null, [null], 'x', 2 ** 31, {}]) {
           const mutated = replaced(definition, at, by);
-          expect(() => validateDefinition(mutated, { selfId: 'self', knownWorkflowIds: new Set() }), `${name} ${at.join('.')} = ${JSON.stringify(by)}`).not.toThrow();
+          expect(
+            () => validateDefinition(mutated, { selfId: 'self', knownWorkflowIds: new Set() }),
+            `${name} ${at.join('.')} = ${JSON.stringify(by)}`,
+          ).not.toThrow();
           tried++;
         }
       }
@@ -70,7 +74,10 @@ describe('validation of hostile definitions', () => {
   });
 
   it('refuses a definition nested 100,000 levels deep with the path, without overflowing the stack', () => {
-    const definition = { nodes: [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' }, deep: deepList(100_000) } }], edges: [] };
+    const definition = {
+      nodes: [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' }, deep: deepList(100_000) } }],
+      edges: [],
+    };
     const result = validateDefinition(definition);
     expect(result.valid).toBe(false);
     expect(result.errors[0]!.path).toMatch(/^nodes\[0\]\.data\.deep(\[0\])+$/);
@@ -85,11 +92,19 @@ describe('validation of hostile definitions', () => {
         { id: 'c', type: 'condition', data: { condition } },
         { id: 'e', type: 'end', data: {} },
       ],
-      edges: [{ id: 'e1', source: 't', target: 'c' }, { id: 'e2', source: 'c', sourceHandle: 'true', target: 'e' }, { id: 'e3', source: 'c', sourceHandle: 'false', target: 'e' }],
+      edges: [
+        { id: 'e1', source: 't', target: 'c' },
+        { id: 'e2', source: 'c', sourceHandle: 'true', target: 'e' },
+        { id: 'e3', source: 'c', sourceHandle: 'false', target: 'e' },
+      ],
     };
     const result = validateDefinition(definition);
     expect(result.valid).toBe(false);
-    expect(result.errors.some((e) => e.path.startsWith('nodes[1].data.condition.all[0]') && e.message.includes('levels deep'))).toBe(true);
+    expect(
+      result.errors.some(
+        (e) => e.path.startsWith('nodes[1].data.condition.all[0]') && e.message.includes('levels deep'),
+      ),
+    ).toBe(true);
     const problems = checkCondition(condition, 'c');
     expect(problems).toHaveLength(1);
     expect(problems[0]!.message).toContain('nested more than 32 levels');

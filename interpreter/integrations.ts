@@ -22,7 +22,12 @@ export interface IntegrationEntry {
 }
 
 /** In the order the catalogue lists them. */
-export const INTEGRATIONS = [httpProvider, webhookProvider, emailProvider, slackProvider] as const satisfies readonly IntegrationEntry[];
+export const INTEGRATIONS = [
+  httpProvider,
+  webhookProvider,
+  emailProvider,
+  slackProvider,
+] as const satisfies readonly IntegrationEntry[];
 
 export type Provider = (typeof INTEGRATIONS)[number]['provider'];
 export const PROVIDERS: readonly Provider[] = INTEGRATIONS.map((entry) => entry.provider);

@@ -25,23 +25,28 @@ export class JsonPlace {
   private static pathOf(place: JsonPlace): JsonPath {
     // Only the root (the place without a parent) has no key.
     const segments: Array<string | number> = [];
-    for (let at: JsonPlace | undefined = place; at?.parent; at = at.parent) if (at.key !== undefined) segments.push(at.key);
+    for (let at: JsonPlace | undefined = place; at?.parent; at = at.parent)
+      if (at.key !== undefined) segments.push(at.key);
     return segments.reverse();
   }
 }
 
 /** Visits every value in document order. `visit` returns false to skip what is inside the value. */
 export function walkJson(root: unknown, visit: (value: unknown, place: JsonPlace) => boolean | void): void {
-  const stack: Array<{ value: unknown; place: JsonPlace }> = [{ value: root, place: new JsonPlace(undefined, 0, undefined) }];
+  const stack: Array<{ value: unknown; place: JsonPlace }> = [
+    { value: root, place: new JsonPlace(undefined, 0, undefined) },
+  ];
   for (let next = stack.pop(); next; next = stack.pop()) {
     const { value, place } = next;
     if (visit(value, place) === false || !value || typeof value !== 'object') continue;
     const depth = place.depth + 1;
     // Pushed last-first, so they are popped (and reported) in document order.
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], place: new JsonPlace(i, depth, place) });
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], place: new JsonPlace(i, depth, place) });
     } else {
-      for (const [key, item] of Object.entries(value).reverse()) stack.push({ value: item, place: new JsonPlace(key, depth, place) });
+      for (const [key, item] of Object.entries(value).reverse())
+        stack.push({ value: item, place: new JsonPlace(key, depth, place) });
     }
   }
 }

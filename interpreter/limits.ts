@@ -17,7 +17,12 @@ export interface RetryPolicy {
 /** What one layer (the workflow's `configuration.retry`, or a node's `retry`) changes of the policy below it. */
 export type RetryOverrides = Partial<RetryPolicy>;
 
-export const DEFAULT_RETRY: RetryPolicy = { maximumAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maximumAttempts: 3,
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 60_000,
+};
 export const DEFAULT_MAX_NODE_VISITS = 1000;
 export const DEFAULT_WORK_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_ITERATIONS = 10_000;

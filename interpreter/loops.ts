@@ -61,27 +61,35 @@ export async function runLoop(execution: NodeExecution<LoopNode>, host: LoopHost
   const { node, context } = execution;
   const { forEach, maxIterations } = node.data;
   const list = getPath(context, forEach);
-  if (!Array.isArray(list)) throw new RunFailure(`node ${describeNode(node)}: forEach "${forEach}" is not a list (it is ${list === undefined ? 'missing' : typeof list})`, node.id);
-  if (list.length > maxIterations) throw new RunFailure(`node ${describeNode(node)}: the list has ${list.length} items, more than maxIterations (${maxIterations})`, node.id);
+  if (!Array.isArray(list))
+    throw new RunFailure(
+      `node ${describeNode(node)}: forEach "${forEach}" is not a list (it is ${list === undefined ? 'missing' : typeof list})`,
+      node.id,
+    );
+  if (list.length > maxIterations)
+    throw new RunFailure(
+      `node ${describeNode(node)}: the list has ${list.length} items, more than maxIterations (${maxIterations})`,
+      node.id,
+    );
   const input = { count: list.length };
   await host.recordBegun(execution, 'running', input);
   const results =
     list.length === 0
       ? []
       : await new Promise<unknown[]>((resolve, reject) => {
-        const loop: LoopState = {
-          node,
-          scope: execution.scope,
-          items: list,
-          next: 0,
-          running: 0,
-          finished: 0,
-          results: new Array<unknown>(list.length).fill(null),
-          settle: resolve,
-          abort: reject,
-        };
-        startIterations(loop, host);
-      });
+          const loop: LoopState = {
+            node,
+            scope: execution.scope,
+            items: list,
+            next: 0,
+            running: 0,
+            finished: 0,
+            results: new Array<unknown>(list.length).fill(null),
+            settle: resolve,
+            abort: reject,
+          };
+          startIterations(loop, host);
+        });
   return { handle: 'done', output: results, input };
 }
 
@@ -111,7 +119,8 @@ function startIterations(loop: LoopState, host: LoopHost): void {
     if (body.kind === 'dead-end') {
       // A loop without a body: the iteration is over at once, with nothing.
       scope.done = true;
-      // This loop starts the next iteration: asking iterationDone to would recurse once per item (10,000 overflow the stack).
+      // This loop starts the next iteration: asking iterationDone to would recurse once per item (10,000 overflow the
+      // stack).
       iterationDone(loop, index, null, host, false);
       continue;
     }
@@ -119,7 +128,8 @@ function startIterations(loop: LoopState, host: LoopHost): void {
   }
 }
 
-type BodyRoute = { kind: 'targets'; edges: TypedEdge[] } | { kind: 'dead-end' } | { kind: 'failed'; failure: RunFailure };
+type BodyRoute =
+  { kind: 'targets'; edges: TypedEdge[] } | { kind: 'dead-end' } | { kind: 'failed'; failure: RunFailure };
 
 function routeBody(loop: LoopState, scope: Scope, host: LoopHost): BodyRoute {
   const { node } = loop;
@@ -154,7 +164,9 @@ function iterationDone(loop: LoopState, index: number, output: unknown, host: Lo
 /** The nodes reachable from a loop's body handle: an edge from one of them back to the loop ends an iteration. */
 export function reachableFromBody(loopId: string, outgoing: (nodeId: string) => readonly TypedEdge[]): Set<string> {
   const seen = new Set<string>();
-  const queue = outgoing(loopId).filter((e) => e.sourceHandle === 'body').map((e) => e.target);
+  const queue = outgoing(loopId)
+    .filter((e) => e.sourceHandle === 'body')
+    .map((e) => e.target);
   for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
     if (id === loopId || seen.has(id)) continue;
     seen.add(id);

@@ -21,7 +21,10 @@ const NodeTypeSchema = z.enum(NODE_TYPES);
 export const CONDITION_ISSUE = 'conditionShape';
 
 /** A condition as the engine evaluates it; its detailed problems come from checkCondition, with a path each. */
-const ConditionSchema = z.custom<Condition>((value) => checkCondition(value, '').length === 0, { error: 'not a valid condition', params: { [CONDITION_ISSUE]: true } });
+const ConditionSchema = z.custom<Condition>((value) => checkCondition(value, '').length === 0, {
+  error: 'not a valid condition',
+  params: { [CONDITION_ISSUE]: true },
+});
 
 const DURATION_HINT = '(e.g. "90s", "15m", "48h", "7d", "P2D")';
 
@@ -72,7 +75,10 @@ export const DEFAULT_APPROVAL_OUTCOMES: readonly string[] = ['approved', 'reject
 const ApprovalOutcomesSchema = z
   .array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'outcomes are lower_snake_case'))
   .min(1)
-  .refine((outcomes) => !outcomes.includes('expired') && !outcomes.includes('error'), '"expired" and "error" are reserved handles, not outcomes')
+  .refine(
+    (outcomes) => !outcomes.includes('expired') && !outcomes.includes('error'),
+    '"expired" and "error" are reserved handles, not outcomes',
+  )
   .refine((outcomes) => new Set(outcomes).size === outcomes.length, 'outcomes must be distinct')
   .default(() => [...DEFAULT_APPROVAL_OUTCOMES]);
 
@@ -82,29 +88,37 @@ const isApprovalChannel = (channel: unknown): channel is ApprovalChannel => chan
 /** How approvers are asked. Never checked at publish, so anything unreadable falls back to email, as it always did. */
 const ApprovalNotifySchema = z
   .object({
-    channels: z.array(z.unknown()).catch(() => ['email']).transform((channels) => channels.filter(isApprovalChannel)),
+    channels: z
+      .array(z.unknown())
+      .catch(() => ['email'])
+      .transform((channels) => channels.filter(isApprovalChannel)),
     slackChannel: template.optional().catch(undefined),
   })
   .catch(() => ({ channels: ['email' as const] }));
 
 const TriggerData = NodeData.extend({
-  trigger: z.object({
-    type: z.enum(['manual', 'webhook', 'schedule', 'event']),
-    path: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a webhook path is letters, digits, ".", "_" and "-"').optional(),
-    secretRef: z.string().optional(),
-    /** The secret before a rotation: both verify until it is removed. */
-    previousSecretRef: z.string().optional(),
-    /** How the sender signs: the platform's own scheme, or GitHub's, Stripe's or Slack's. */
-    preset: z.enum(['generic', 'github', 'stripe', 'slack']).optional(),
-    /** A template over the delivery (`{{ body.id }}`) naming it when the sender gives no delivery id. */
-    idempotencyKey: z.string().optional(),
-    cron: z.string().optional(),
-    timezone: z.string().optional(),
-    input: z.unknown().optional(),
-    event: z.string().optional(),
-    /** An event trigger's filter over the event. */
-    condition: ConditionSchema.optional(),
-  }).loose(),
+  trigger: z
+    .object({
+      type: z.enum(['manual', 'webhook', 'schedule', 'event']),
+      path: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a webhook path is letters, digits, ".", "_" and "-"')
+        .optional(),
+      secretRef: z.string().optional(),
+      /** The secret before a rotation: both verify until it is removed. */
+      previousSecretRef: z.string().optional(),
+      /** How the sender signs: the platform's own scheme, or GitHub's, Stripe's or Slack's. */
+      preset: z.enum(['generic', 'github', 'stripe', 'slack']).optional(),
+      /** A template over the delivery (`{{ body.id }}`) naming it when the sender gives no delivery id. */
+      idempotencyKey: z.string().optional(),
+      cron: z.string().optional(),
+      timezone: z.string().optional(),
+      input: z.unknown().optional(),
+      event: z.string().optional(),
+      /** An event trigger's filter over the event. */
+      condition: ConditionSchema.optional(),
+    })
+    .loose(),
 });
 
 const ActionData = z.discriminatedUnion('action', [
@@ -116,8 +130,15 @@ const ActionData = z.discriminatedUnion('action', [
     body: z.unknown().optional(),
     expectStatus: z.union([z.number().int(), z.array(z.number().int())]).optional(),
   }),
-  WorkData.extend({ action: z.literal('set'), vars: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'variable names are letters, digits, _ and -'), z.unknown()) }),
-  WorkData.extend({ action: z.literal('log'), message: z.unknown().optional(), level: z.enum(['debug', 'info', 'warn', 'error']).optional() }),
+  WorkData.extend({
+    action: z.literal('set'),
+    vars: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'variable names are letters, digits, _ and -'), z.unknown()),
+  }),
+  WorkData.extend({
+    action: z.literal('log'),
+    message: z.unknown().optional(),
+    level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  }),
 ]);
 
 const IntegrationData = WorkData.extend({ provider: z.enum(['email', 'slack', 'http', 'webhook']) });
@@ -163,7 +184,10 @@ const SubworkflowData = WorkData.extend({
   wait: z.boolean().default(true),
 });
 
-const EndData = NodeData.extend({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), output: z.unknown().optional() });
+const EndData = NodeData.extend({
+  status: z.enum(['completed', 'failed', 'cancelled']).default('completed'),
+  output: z.unknown().optional(),
+});
 
 /** The `data` schema of each node type (for checking a node's config elsewhere, e.g. a rendered notification). */
 export const NodeDataSchemas = {
@@ -181,7 +205,8 @@ export const NodeDataSchemas = {
 } satisfies Record<NodeType, z.ZodType>;
 
 // A stored node without `data` has none to read (the structural schema defaults it the same way).
-const typed = <T extends NodeType, D extends z.ZodType>(type: T, data: D) => z.object({ id: z.string(), type: z.literal(type), data: z.preprocess((value) => value ?? {}, data) });
+const typed = <T extends NodeType, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ id: z.string(), type: z.literal(type), data: z.preprocess((value) => value ?? {}, data) });
 
 /** A node with its data parsed; other keys of the stored node (position, an editor's own) are not the engine's. */
 export const TypedNodeSchema = z.discriminatedUnion('type', [
@@ -222,9 +247,12 @@ const FIXED_HANDLES: Record<Exclude<NodeType, 'condition' | 'approval'>, Array<s
 /** Handles a node may leave by. */
 export function handlesOf(node: TypedNode): Array<string | null> {
   switch (node.type) {
-    case 'condition': return node.data.condition === undefined ? [null] : ['true', 'false'];
-    case 'approval': return [...node.data.outcomes, 'expired'];
-    default: return FIXED_HANDLES[node.type];
+    case 'condition':
+      return node.data.condition === undefined ? [null] : ['true', 'false'];
+    case 'approval':
+      return [...node.data.outcomes, 'expired'];
+    default:
+      return FIXED_HANDLES[node.type];
   }
 }
 
@@ -237,12 +265,14 @@ export function handlesOfUnparsed(node: GraphNode): Array<string | null> | undef
   if (!parsed.success) return undefined;
   const type = parsed.data;
   switch (type) {
-    case 'condition': return node.data.condition === undefined ? [null] : ['true', 'false'];
+    case 'condition':
+      return node.data.condition === undefined ? [null] : ['true', 'false'];
     case 'approval': {
       const outcomes = ApprovalOutcomesSchema.safeParse(node.data.outcomes);
       return outcomes.success ? [...outcomes.data, 'expired'] : undefined;
     }
-    default: return FIXED_HANDLES[type];
+    default:
+      return FIXED_HANDLES[type];
   }
 }
 

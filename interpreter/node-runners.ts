@@ -33,7 +33,11 @@ export interface NodeResult {
 }
 
 /** Records a step as begun: running, or waiting for a decision. */
-export type RecordBegun = (execution: NodeExecution, status: 'running' | 'waiting_approval', input: unknown) => Promise<void>;
+export type RecordBegun = (
+  execution: NodeExecution,
+  status: 'running' | 'waiting_approval',
+  input: unknown,
+) => Promise<void>;
 
 /** What node runners ask of the run walking them. */
 export interface RunnerHost {
@@ -118,11 +122,20 @@ async function runAction(execution: NodeExecution<ActionNode>, host: RunnerHost)
       return { handle: null, output: vars };
     }
     case 'log': {
-      const message = typeof data.message === 'string' ? toText(renderString(data.message, context)) : render(data.message ?? null, context);
+      const message =
+        typeof data.message === 'string'
+          ? toText(renderString(data.message, context))
+          : render(data.message ?? null, context);
       return { handle: null, output: { message } };
     }
     case 'http': {
-      const request = { method: data.method, url: data.url, headers: data.headers, body: data.body, expectStatus: data.expectStatus };
+      const request = {
+        method: data.method,
+        url: data.url,
+        headers: data.headers,
+        body: data.body,
+        expectStatus: data.expectStatus,
+      };
       return runWork({ ...execution, node }, 'http', renderRecord(request, context), host);
     }
   }
@@ -130,7 +143,12 @@ async function runAction(execution: NodeExecution<ActionNode>, host: RunnerHost)
 
 type WorkNode = NodeOf<'action' | 'integration' | 'notification'>;
 
-async function runWork(execution: NodeExecution<WorkNode>, kind: WorkRequest['kind'], config: Record<string, unknown>, host: RunnerHost): Promise<NodeResult> {
+async function runWork(
+  execution: NodeExecution<WorkNode>,
+  kind: WorkRequest['kind'],
+  config: Record<string, unknown>,
+  host: RunnerHost,
+): Promise<NodeResult> {
   const { node, stepKey } = execution;
   await host.recordBegun(execution, 'running', config);
   const result = await host.port.runWork({
@@ -158,7 +176,8 @@ async function runDelay(execution: NodeExecution<NodeOf<'delay'>>, host: RunnerH
     const until = renderString(node.data.until ?? '', context);
     // A template may render to a number (ms since epoch) or to text.
     const at = typeof until === 'number' ? until : Date.parse(toText(until));
-    if (!Number.isFinite(at)) throw new RunFailure(`node ${describeNode(node)}: until "${toText(until)}" is not a timestamp`, node.id);
+    if (!Number.isFinite(at))
+      throw new RunFailure(`node ${describeNode(node)}: until "${toText(until)}" is not a timestamp`, node.id);
     ms = Math.max(0, at - host.port.now());
   }
   await host.recordBegun(execution, 'running', { ms });
@@ -186,7 +205,8 @@ async function runApproval(execution: NodeExecution<NodeOf<'approval'>>, host: R
     escalation: data.escalation ? { at: now + data.escalation.after, toRoles: [...data.escalation.toRoles] } : null,
     notify: {
       channels: [...data.notify.channels],
-      slackChannel: data.notify.slackChannel === undefined ? null : toText(renderString(data.notify.slackChannel, context)),
+      slackChannel:
+        data.notify.slackChannel === undefined ? null : toText(renderString(data.notify.slackChannel, context)),
     },
   };
   await host.recordBegun(execution, 'waiting_approval', request);

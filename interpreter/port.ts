@@ -77,7 +77,8 @@ export interface WorkRequest {
   label: string;
 }
 
-export type WorkResult = { ok: true; output: unknown; attempt?: number } | { ok: false; error: NodeError; attempt?: number };
+export type WorkResult =
+  { ok: true; output: unknown; attempt?: number } | { ok: false; error: NodeError; attempt?: number };
 
 export interface ApprovalRequest {
   nodeId: string;
@@ -170,7 +171,6 @@ export interface RunSnapshot {
   progress: number;
   finished: boolean;
 }
-
 
 export interface RunHandle {
   outcome: Promise<RunOutcome>;

@@ -19,24 +19,34 @@ export function onHandle<E extends HandledEdge>(edges: readonly E[], handle: str
 
 /** The edges leaving `nodeId` that count for `handle`. */
 export function edgesFor(definition: Definition, nodeId: string, handle: string | null): Definition['edges'] {
-  return onHandle(definition.edges.filter((e) => e.source === nodeId), handle);
+  return onHandle(
+    definition.edges.filter((e) => e.source === nodeId),
+    handle,
+  );
 }
 
-export const isConditional = (e: HandledEdge) => (e.condition !== undefined && e.condition !== null) || e.isDefault === true;
+export const isConditional = (e: HandledEdge) =>
+  (e.condition !== undefined && e.condition !== null) || e.isDefault === true;
 
 export type RouteResult =
-  | { kind: 'targets'; edges: TypedEdge[] }
-  | { kind: 'dead-end' }
-  | { kind: 'no-route'; message: string };
+  { kind: 'targets'; edges: TypedEdge[] } | { kind: 'dead-end' } | { kind: 'no-route'; message: string };
 
 /** Picks the edges a node takes when it leaves by `handle`, from the node's outgoing edges. */
-export function route(outgoing: readonly TypedEdge[], nodeId: string, handle: string | null, context: unknown): RouteResult {
+export function route(
+  outgoing: readonly TypedEdge[],
+  nodeId: string,
+  handle: string | null,
+  context: unknown,
+): RouteResult {
   const edges = onHandle(outgoing, handle);
   if (edges.length === 0) return { kind: 'dead-end' };
   const conditional = edges.filter(isConditional);
   if (conditional.length === 0) return { kind: 'targets', edges };
   if (conditional.length !== edges.length) {
-    return { kind: 'no-route', message: `node "${nodeId}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}` };
+    return {
+      kind: 'no-route',
+      message: `node "${nodeId}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}`,
+    };
   }
   for (const edge of edges) {
     if (edge.condition !== undefined && edge.condition !== null && evaluateCondition(edge.condition, context)) {
@@ -45,5 +55,8 @@ export function route(outgoing: readonly TypedEdge[], nodeId: string, handle: st
   }
   const fallback = edges.find((e) => e.isDefault === true);
   if (fallback) return { kind: 'targets', edges: [fallback] };
-  return { kind: 'no-route', message: `no route from node "${nodeId}": no edge condition held and there is no default edge` };
+  return {
+    kind: 'no-route',
+    message: `no route from node "${nodeId}": no edge condition held and there is no default edge`,
+  };
 }

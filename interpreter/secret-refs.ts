@@ -65,8 +65,10 @@ export function defuseText(text: string): string {
 
 /** For people reading a step's input: markers shown as the `{{ secrets.NAME }}` the definition wrote. */
 export function showSecretMarkers(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes(OPEN) ? value.replace(SECRET_MARKER, (_, name: string) => `{{ secrets.${name} }}`) : value;
+  if (typeof value === 'string')
+    return value.includes(OPEN) ? value.replace(SECRET_MARKER, (_, name: string) => `{{ secrets.${name} }}`) : value;
   if (Array.isArray(value)) return value.map(showSecretMarkers);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showSecretMarkers(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showSecretMarkers(v)]));
   return value;
 }

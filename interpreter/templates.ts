@@ -68,10 +68,15 @@ export function findExpressions(value: unknown, at: string): Array<{ path: strin
 }
 
 /** Why an expression cannot be read, or undefined when it is a well-formed path with a known root. */
-export function checkExpression(expression: string, nodeIds: ReadonlySet<string>, extraRoots: ReadonlySet<string> = new Set()): string | undefined {
+export function checkExpression(
+  expression: string,
+  nodeIds: ReadonlySet<string>,
+  extraRoots: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (expression === '\u0000unbalanced') return 'unbalanced `{{` or `}}` in template';
   const segments = parsePath(expression);
-  if (!segments) return `\`{{ ${expression} }}\` is not a path (expressions are dotted paths like input.amount; nothing is evaluated)`;
+  if (!segments)
+    return `\`{{ ${expression} }}\` is not a path (expressions are dotted paths like input.amount; nothing is evaluated)`;
   // A path starts with a name (parsePath), never an index.
   const root = String(segments[0]);
   if (!CONTEXT_ROOT_NAMES.has(root) && !extraRoots.has(root)) {

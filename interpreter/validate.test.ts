@@ -47,8 +47,15 @@ describe('validation', () => {
 
   it('warns about an approval outcome with no edge', () => {
     const result = validateDefinition({
-      nodes: [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } }, { id: 'a', type: 'approval', data: { approverRoles: ['manager'] } }, { id: 'e', type: 'end', data: {} }],
-      edges: [{ id: 'e1', source: 't', target: 'a' }, { id: 'e2', source: 'a', sourceHandle: 'approved', target: 'e' }],
+      nodes: [
+        { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+        { id: 'a', type: 'approval', data: { approverRoles: ['manager'] } },
+        { id: 'e', type: 'end', data: {} },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'a' },
+        { id: 'e2', source: 'a', sourceHandle: 'approved', target: 'e' },
+      ],
     });
     expect(result.valid).toBe(true);
     expect(result.warnings.map((w) => w.message).join('\n')).toMatch(/"rejected"[\s\S]*"expired"/);
@@ -71,7 +78,16 @@ const arbitraryGraph = fc
   .record({
     kinds: fc.array(fc.constantFrom(...middleKinds), { minLength: 0, maxLength: 7 }),
     parents: fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
-    extra: fc.array(fc.record({ from: fc.nat(), to: fc.nat(), handle: fc.constantFrom(null, null, 'true', 'false', 'error', 'odd'), cond: fc.option(fc.integer({ min: -5, max: 5 })), isDefault: fc.boolean() }), { maxLength: 4 }),
+    extra: fc.array(
+      fc.record({
+        from: fc.nat(),
+        to: fc.nat(),
+        handle: fc.constantFrom(null, null, 'true', 'false', 'error', 'odd'),
+        cond: fc.option(fc.integer({ min: -5, max: 5 })),
+        isDefault: fc.boolean(),
+      }),
+      { maxLength: 4 },
+    ),
     dupId: fc.boolean(),
   })
   .map(({ kinds, parents, extra, dupId }) => {
@@ -79,15 +95,28 @@ const arbitraryGraph = fc
     const nodes = all.map((kind, i) => {
       const id = dupId && i === 2 && all.length > 3 ? 'n1' : `n${i}`;
       switch (kind) {
-        case 'trigger': return { id, type: 'trigger', data: { trigger: { type: 'manual' } } };
-        case 'set': return { id, type: 'action', data: { action: 'set', vars: { v: '{{ input.x }}' } } };
-        case 'http': return { id, type: 'action', data: { action: 'http', url: 'http://target/{{ input.x }}' } };
-        case 'condition': return { id, type: 'condition', data: { condition: { field: 'input.x', operator: 'greater_than', value: 0 } } };
-        case 'split': return { id, type: 'condition', data: {} };
-        case 'end': return { id, type: 'end', data: { status: 'completed', output: { x: '{{ input.x }}' } } };
-        case 'failEnd': return { id, type: 'end', data: { status: 'failed' } };
-        case 'join': return { id, type: 'join', data: { mode: i % 2 ? 'any' : 'all' } };
-        default: return { id, type: 'bogus', data: {} };
+        case 'trigger':
+          return { id, type: 'trigger', data: { trigger: { type: 'manual' } } };
+        case 'set':
+          return { id, type: 'action', data: { action: 'set', vars: { v: '{{ input.x }}' } } };
+        case 'http':
+          return { id, type: 'action', data: { action: 'http', url: 'http://target/{{ input.x }}' } };
+        case 'condition':
+          return {
+            id,
+            type: 'condition',
+            data: { condition: { field: 'input.x', operator: 'greater_than', value: 0 } },
+          };
+        case 'split':
+          return { id, type: 'condition', data: {} };
+        case 'end':
+          return { id, type: 'end', data: { status: 'completed', output: { x: '{{ input.x }}' } } };
+        case 'failEnd':
+          return { id, type: 'end', data: { status: 'failed' } };
+        case 'join':
+          return { id, type: 'join', data: { mode: i % 2 ? 'any' : 'all' } };
+        default:
+          return { id, type: 'bogus', data: {} };
       }
     });
     const edges: Array<Record<string, unknown>> = [];
@@ -96,13 +125,28 @@ const arbitraryGraph = fc
       const from = (parents[i - 1] ?? 0) % i;
       if (all[from] === 'end' || all[from] === 'failEnd') continue;
       const split = all[from] === 'split';
-      edges.push({ id: `s${i}`, source: `n${from}`, target: `n${i}`, sourceHandle: handleFrom(from), ...(split ? { condition: { field: 'input.x', operator: 'greater_than', value: i - 3 } } : {}) });
+      edges.push({
+        id: `s${i}`,
+        source: `n${from}`,
+        target: `n${i}`,
+        sourceHandle: handleFrom(from),
+        ...(split ? { condition: { field: 'input.x', operator: 'greater_than', value: i - 3 } } : {}),
+      });
     }
     all.forEach((kind, i) => {
       if (kind === 'end' || kind === 'failEnd' || edges.some((e) => e.source === `n${i}`)) return;
       if (kind === 'condition') {
-        edges.push({ id: `t${i}`, source: `n${i}`, target: `n${all.length - 1}`, sourceHandle: 'true' }, { id: `f${i}`, source: `n${i}`, target: `n${all.length - 1}`, sourceHandle: 'false' });
-      } else edges.push({ id: `x${i}`, source: `n${i}`, target: `n${all.length - 1}`, ...(kind === 'split' ? { isDefault: true } : {}) });
+        edges.push(
+          { id: `t${i}`, source: `n${i}`, target: `n${all.length - 1}`, sourceHandle: 'true' },
+          { id: `f${i}`, source: `n${i}`, target: `n${all.length - 1}`, sourceHandle: 'false' },
+        );
+      } else
+        edges.push({
+          id: `x${i}`,
+          source: `n${i}`,
+          target: `n${all.length - 1}`,
+          ...(kind === 'split' ? { isDefault: true } : {}),
+        });
     });
     extra.forEach((e, j) => {
       edges.push({
@@ -132,8 +176,23 @@ describe('validation and interpretation of random graphs', () => {
         }
         accepted++;
         const outcome = await interpret(
-          { definition: result.definition, input: { x }, trigger: { type: 'manual' }, run: { id: 'r', workflowId: 'w', workflowName: 'w', version: 1, startedAt: '2026-01-01T00:00:00Z', triggeredBy: null, priority: 'normal' } },
-          fakePort({ work: () => (httpFails ? { ok: false, error: { message: 'down' } } : { ok: true, output: { status: 200 } }) }).port,
+          {
+            definition: result.definition,
+            input: { x },
+            trigger: { type: 'manual' },
+            run: {
+              id: 'r',
+              workflowId: 'w',
+              workflowName: 'w',
+              version: 1,
+              startedAt: '2026-01-01T00:00:00Z',
+              triggeredBy: null,
+              priority: 'normal',
+            },
+          },
+          fakePort({
+            work: () => (httpFails ? { ok: false, error: { message: 'down' } } : { ok: true, output: { status: 200 } }),
+          }).port,
         );
         expect(['completed', 'failed', 'cancelled']).toContain(outcome.status);
         // What publish accepts, a run parses: the two read the same node model.

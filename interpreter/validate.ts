@@ -73,18 +73,25 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     if (node?.type !== 'loop' || node.data.as === undefined) return;
     const name = node.data.as;
     if (CONTEXT_ROOT_NAMES.has(name) && name !== 'item' && !loopNames.has(name)) {
-      errors.push({ path: `nodes[${i}].data.as`, message: `"${name}" is already a context root; name the element something else` });
+      errors.push({
+        path: `nodes[${i}].data.as`,
+        message: `"${name}" is already a context root; name the element something else`,
+      });
     }
     loopNames.add(name);
   });
 
   const configuration = def.configuration ?? {};
   if (configuration.timeout !== undefined && !isDuration(configuration.timeout)) {
-    errors.push({ path: 'configuration.timeout', message: `"${configuration.timeout}" is not a duration (e.g. "30d", "48h", "P7D")` });
+    errors.push({
+      path: 'configuration.timeout',
+      message: `"${configuration.timeout}" is not a duration (e.g. "30d", "48h", "P7D")`,
+    });
   }
   for (const key of ['initialInterval', 'maximumInterval'] as const) {
     const v = configuration.retry?.[key];
-    if (v !== undefined && !isDuration(v)) errors.push({ path: `configuration.retry.${key}`, message: `"${v}" is not a duration` });
+    if (v !== undefined && !isDuration(v))
+      errors.push({ path: `configuration.retry.${key}`, message: `"${v}" is not a duration` });
   }
 
   const nodeIds = new Set<string>();
@@ -98,8 +105,16 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
   def.edges.forEach((edge, i) => {
     if (edgeIds.has(edge.id)) errors.push({ path: `edges[${i}].id`, message: `duplicate edge id "${edge.id}"` });
     edgeIds.add(edge.id);
-    if (!nodeIds.has(edge.source)) errors.push({ path: `edges[${i}].source`, message: `edge "${edge.id}" starts at node "${edge.source}", which does not exist` });
-    if (!nodeIds.has(edge.target)) errors.push({ path: `edges[${i}].target`, message: `edge "${edge.id}" ends at node "${edge.target}", which does not exist` });
+    if (!nodeIds.has(edge.source))
+      errors.push({
+        path: `edges[${i}].source`,
+        message: `edge "${edge.id}" starts at node "${edge.source}", which does not exist`,
+      });
+    if (!nodeIds.has(edge.target))
+      errors.push({
+        path: `edges[${i}].target`,
+        message: `edge "${edge.id}" ends at node "${edge.target}", which does not exist`,
+      });
     if (edge.condition !== undefined && edge.condition !== null) {
       errors.push(...checkCondition(edge.condition, `edges[${i}].condition`));
     }
@@ -109,7 +124,8 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     }
   });
 
-  if (!def.nodes.some((n) => n.type === 'trigger')) errors.push({ path: 'nodes', message: 'no trigger node: a workflow starts at a node of type "trigger"' });
+  if (!def.nodes.some((n) => n.type === 'trigger'))
+    errors.push({ path: 'nodes', message: 'no trigger node: a workflow starts at a node of type "trigger"' });
 
   def.nodes.forEach((node, i) => {
     const at = `nodes[${i}]`;
@@ -123,21 +139,32 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     if (!typed.success) {
       for (const issue of typed.error.issues) {
         // A condition's problems are reported in detail, each with its path, by checkCondition below.
-        if (!isConditionIssue(issue)) errors.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
+        if (!isConditionIssue(issue))
+          errors.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
       }
     }
     if (type === 'trigger') {
       // A trigger's input mapping reads the delivery (body, headers, query), not the run.
       for (const { path, expression } of findExpressions(data, `${at}.data`)) {
         const root = expression.split(/[.[]/)[0] ?? '';
-        if (expression === '\u0000unbalanced' || !DELIVERY_ROOTS.has(root)) errors.push({ path, message: expression === '\u0000unbalanced' ? 'unbalanced `{{` or `}}` in template' : `\`{{ ${expression} }}\`: a trigger's templates read the delivery: body, headers or query` });
+        if (expression === '\u0000unbalanced' || !DELIVERY_ROOTS.has(root))
+          errors.push({
+            path,
+            message:
+              expression === '\u0000unbalanced'
+                ? 'unbalanced `{{` or `}}` in template'
+                : `\`{{ ${expression} }}\`: a trigger's templates read the delivery: body, headers or query`,
+          });
       }
     } else {
       for (const { path, expression } of findExpressions(data, `${at}.data`)) {
         const why = checkExpression(expression, nodeIds, loopNames);
         if (why) errors.push({ path, message: why });
         else if (expression.trim().startsWith('secrets.') && !WORK_TYPES.has(type)) {
-          errors.push({ path, message: `secrets may only be used in the config of nodes that do work (action http, integration, notification), not in a ${type}` });
+          errors.push({
+            path,
+            message: `secrets may only be used in the config of nodes that do work (action http, integration, notification), not in a ${type}`,
+          });
         }
       }
     }
@@ -147,32 +174,55 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
     const handles = typed.success ? handlesOf(typed.data) : handlesOfUnparsed(node);
     const outgoing = def.edges.map((e, j) => ({ e, j })).filter(({ e }) => e.source === node.id);
     if (type === 'end') {
-      for (const { j } of outgoing) errors.push({ path: `edges[${j}].source`, message: `an end node ("${node.id}") has no way out, so edges may not leave it` });
+      for (const { j } of outgoing)
+        errors.push({
+          path: `edges[${j}].source`,
+          message: `an end node ("${node.id}") has no way out, so edges may not leave it`,
+        });
     } else {
       for (const { e, j } of outgoing) {
         const handle = e.sourceHandle ?? null;
         // Unknown handles (its data says which it has, and that did not parse: reported already) are not checked.
         if (handles && handle !== null && !handles.includes(handle)) {
-          errors.push({ path: `edges[${j}].sourceHandle`, message: `node "${node.id}" (${type}) has no handle "${handle}"; it leaves by ${handles.map((h) => h ?? '(default)').join(', ')}` });
+          errors.push({
+            path: `edges[${j}].sourceHandle`,
+            message: `node "${node.id}" (${type}) has no handle "${handle}"; it leaves by ${handles.map((h) => h ?? '(default)').join(', ')}`,
+          });
         }
       }
       const leavesNormally = outgoing.some(({ e }) => (e.sourceHandle ?? null) !== 'error');
-      if (!leavesNormally) errors.push({ path: at, message: `node "${node.id}" has no way to leave: add an edge from it (only end nodes may stop a branch)` });
+      if (!leavesNormally)
+        errors.push({
+          path: at,
+          message: `node "${node.id}" has no way to leave: add an edge from it (only end nodes may stop a branch)`,
+        });
       for (const handle of handles ?? []) {
         const edges = edgesFor(def, node.id, handle);
         const conditional = edges.filter(isConditional);
         if (conditional.length > 0 && conditional.length !== edges.length) {
-          errors.push({ path: at, message: `node "${node.id}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}` });
+          errors.push({
+            path: at,
+            message: `node "${node.id}" mixes conditional and unconditional edges on handle ${handle ?? '(default)'}`,
+          });
         }
         if (edges.filter((e) => e.isDefault === true).length > 1) {
-          errors.push({ path: at, message: `node "${node.id}" has more than one default edge on handle ${handle ?? '(default)'}` });
+          errors.push({
+            path: at,
+            message: `node "${node.id}" has more than one default edge on handle ${handle ?? '(default)'}`,
+          });
         }
         if (handle !== null && handle !== 'error' && edges.length === 0 && outgoing.length > 0) {
-          warnings.push({ path: at, message: `node "${node.id}" has no edge for outcome "${handle}": a run leaving by it ends that branch` });
+          warnings.push({
+            path: at,
+            message: `node "${node.id}" has no edge for outcome "${handle}": a run leaving by it ends that branch`,
+          });
         }
       }
       if (!WORK_TYPES.has(type) && (data.retry !== undefined || data.timeout !== undefined)) {
-        warnings.push({ path: at, message: `retry and timeout apply to nodes that do work; "${node.id}" (${type}) ignores them` });
+        warnings.push({
+          path: at,
+          message: `retry and timeout apply to nodes that do work; "${node.id}" (${type}) ignores them`,
+        });
       }
     }
   });
@@ -187,11 +237,16 @@ export function validateDefinition(input: unknown, env: ValidationEnvironment = 
   }
   def.edges.forEach((e, j) => {
     const target = def.nodes[nodeIndex.get(e.target) ?? -1];
-    if (target?.type === 'trigger') errors.push({ path: `edges[${j}].target`, message: `edge "${e.id}" leads into trigger "${e.target}"; a trigger only starts a run` });
+    if (target?.type === 'trigger')
+      errors.push({
+        path: `edges[${j}].target`,
+        message: `edge "${e.id}" leads into trigger "${e.target}"; a trigger only starts a run`,
+      });
   });
   if (reached.size > 0) {
     def.nodes.forEach((node, i) => {
-      if (!reached.has(node.id)) errors.push({ path: `nodes[${i}]`, message: `node "${node.id}" cannot be reached from a trigger` });
+      if (!reached.has(node.id))
+        errors.push({ path: `nodes[${i}]`, message: `node "${node.id}" cannot be reached from a trigger` });
     });
   }
   errors.push(...checkGraphWork(def, env.maxGraphWork));
@@ -218,18 +273,39 @@ function asRecord(value: unknown): Record<string, unknown> {
  * Rules across fields of a node's data. They read the data as given, not as typed: a node with one bad field
  * still gets every other problem reported. Single fields (durations, retry, outcomes) are the node model's.
  */
-function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string, errors: Problem[], env: ValidationEnvironment): void {
+function checkNodeData(
+  type: NodeType,
+  data: Record<string, unknown>,
+  at: string,
+  errors: Problem[],
+  env: ValidationEnvironment,
+): void {
   switch (type) {
     case 'trigger': {
       const trigger = asRecord(data.trigger);
-      if (trigger.type === 'webhook' && typeof trigger.path !== 'string') errors.push({ path: `${at}.data.trigger.path`, message: 'a webhook trigger needs a path' });
-      if (trigger.type === 'webhook' && typeof trigger.secretRef !== 'string') errors.push({ path: `${at}.data.trigger.secretRef`, message: 'a webhook trigger needs a secretRef: unsigned deliveries are refused' });
+      if (trigger.type === 'webhook' && typeof trigger.path !== 'string')
+        errors.push({ path: `${at}.data.trigger.path`, message: 'a webhook trigger needs a path' });
+      if (trigger.type === 'webhook' && typeof trigger.secretRef !== 'string')
+        errors.push({
+          path: `${at}.data.trigger.secretRef`,
+          message: 'a webhook trigger needs a secretRef: unsigned deliveries are refused',
+        });
       if (trigger.type === 'schedule') {
-        if (typeof trigger.cron !== 'string') errors.push({ path: `${at}.data.trigger.cron`, message: 'a schedule trigger needs a cron expression or "@every <duration>"' });
-        else if (!isCron(trigger.cron)) errors.push({ path: `${at}.data.trigger.cron`, message: `"${trigger.cron}" is not a cron expression (five fields, or "@every 5m")` });
+        if (typeof trigger.cron !== 'string')
+          errors.push({
+            path: `${at}.data.trigger.cron`,
+            message: 'a schedule trigger needs a cron expression or "@every <duration>"',
+          });
+        else if (!isCron(trigger.cron))
+          errors.push({
+            path: `${at}.data.trigger.cron`,
+            message: `"${trigger.cron}" is not a cron expression (five fields, or "@every 5m")`,
+          });
       }
-      if (trigger.type === 'event' && typeof trigger.event !== 'string') errors.push({ path: `${at}.data.trigger.event`, message: 'an event trigger needs an event name' });
-      if (trigger.condition !== undefined) errors.push(...checkCondition(trigger.condition, `${at}.data.trigger.condition`));
+      if (trigger.type === 'event' && typeof trigger.event !== 'string')
+        errors.push({ path: `${at}.data.trigger.event`, message: 'an event trigger needs an event name' });
+      if (trigger.condition !== undefined)
+        errors.push(...checkCondition(trigger.condition, `${at}.data.trigger.condition`));
       break;
     }
     case 'condition':
@@ -238,25 +314,37 @@ function checkNodeData(type: NodeType, data: Record<string, unknown>, at: string
     case 'integration': {
       const { provider, label: _l, retry: _r, timeout: _t, ...config } = data;
       const parsed = typeof provider === 'string' ? integrationSchema(provider)?.safeParse(config) : undefined;
-      if (parsed && !parsed.success) for (const issue of parsed.error.issues) errors.push({ path: formatPath([at, 'data', ...issue.path]), message: issue.message });
+      if (parsed && !parsed.success)
+        for (const issue of parsed.error.issues)
+          errors.push({ path: formatPath([at, 'data', ...issue.path]), message: issue.message });
       break;
     }
     case 'approval': {
       const roles = Array.isArray(data.approverRoles) ? data.approverRoles : [];
       const users = Array.isArray(data.approverUsers) ? data.approverUsers : [];
-      if (roles.length + users.length === 0) errors.push({ path: `${at}.data`, message: 'an approval needs approvers: approverRoles or approverUsers' });
+      if (roles.length + users.length === 0)
+        errors.push({ path: `${at}.data`, message: 'an approval needs approvers: approverRoles or approverUsers' });
       if (typeof data.quorum === 'number' && users.length > 0 && roles.length === 0 && data.quorum > users.length) {
-        errors.push({ path: `${at}.data.quorum`, message: `quorum ${data.quorum} is more than the ${users.length} named approvers` });
+        errors.push({
+          path: `${at}.data.quorum`,
+          message: `quorum ${data.quorum} is more than the ${users.length} named approvers`,
+        });
       }
       break;
     }
     case 'delay':
-      if ((data.duration === undefined) === (data.until === undefined)) errors.push({ path: `${at}.data`, message: 'a delay needs exactly one of duration or until' });
+      if ((data.duration === undefined) === (data.until === undefined))
+        errors.push({ path: `${at}.data`, message: 'a delay needs exactly one of duration or until' });
       break;
     case 'subworkflow':
       if (typeof data.workflowId === 'string') {
-        if (env.selfId && data.workflowId === env.selfId) errors.push({ path: `${at}.data.workflowId`, message: 'a workflow may not call itself as a subworkflow' });
-        else if (env.knownWorkflowIds && !env.knownWorkflowIds.has(data.workflowId)) errors.push({ path: `${at}.data.workflowId`, message: `workflow "${data.workflowId}" does not exist or has no published version` });
+        if (env.selfId && data.workflowId === env.selfId)
+          errors.push({ path: `${at}.data.workflowId`, message: 'a workflow may not call itself as a subworkflow' });
+        else if (env.knownWorkflowIds && !env.knownWorkflowIds.has(data.workflowId))
+          errors.push({
+            path: `${at}.data.workflowId`,
+            message: `workflow "${data.workflowId}" does not exist or has no published version`,
+          });
       }
       break;
     default:

@@ -6,7 +6,8 @@ export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\u
 const UNPRINTABLE = new RegExp(`[\\u0000-\\u001f]|${LONE_SURROGATE.source}`, 'g');
 
 /** A key as a path shows it: control characters and lone surrogates written as escapes, so the answer is readable. */
-const printable = (key: string) => key.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const printable = (key: string) =>
+  key.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** `body.definition.nodes[3].data.label`, the form validation errors use. */
 export function pathText(root: string, path: JsonPath): string {

@@ -39,7 +39,16 @@ describe('OutageLog', () => {
   it('takes a dependency that flaps while it comes back for one outage: one start line, one end line', async () => {
     const lines: string[] = [];
     let up = false;
-    const outage = new OutageLog({ name: 'temporal', log: (l) => lines.push(l), probe: async () => { if (!up) throw new Error('down'); }, probeEveryMs: 10, summaryEveryMs: 10_000, settleMs: 80 });
+    const outage = new OutageLog({
+      name: 'temporal',
+      log: (l) => lines.push(l),
+      probe: async () => {
+        if (!up) throw new Error('down');
+      },
+      probeEveryMs: 10,
+      summaryEveryMs: 10_000,
+      settleMs: 80,
+    });
     outage.failure(new Error('down'));
     up = true;
     await sleep(30);

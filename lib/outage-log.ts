@@ -43,7 +43,9 @@ export class OutageLog {
   failure(error: unknown): void {
     this.failures++;
     this.upSince = undefined;
-    this.lastError = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 200);
+    this.lastError = String((error as Error)?.message ?? error)
+      .split('\n')[0]!
+      .slice(0, 200);
     if (this.since !== undefined) return;
     this.since = Date.now();
     this.lastSummary = this.since;
@@ -58,7 +60,9 @@ export class OutageLog {
     const now = Date.now();
     this.upSince ??= now;
     if (now - this.upSince < (this.options.settleMs ?? 3000)) return;
-    this.log(`[${this.options.name}] available again after ${seconds(this.upSince - this.since)} (${this.failures} failed call(s) meanwhile)`);
+    this.log(
+      `[${this.options.name}] available again after ${seconds(this.upSince - this.since)} (${this.failures} failed call(s) meanwhile)`,
+    );
     this.reset();
   }
 
@@ -81,11 +85,15 @@ export class OutageLog {
       await this.options.probe();
       this.success();
     } catch (error) {
-      this.lastError = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 200);
+      this.lastError = String((error as Error)?.message ?? error)
+        .split('\n')[0]!
+        .slice(0, 200);
       const now = Date.now();
       if (this.since !== undefined && now - this.lastSummary >= (this.options.summaryEveryMs ?? 30_000)) {
         this.lastSummary = now;
-        this.log(`[${this.options.name}] still unavailable after ${seconds(now - this.since)} (${this.failures} failed call(s)); last error: ${this.lastError}`);
+        this.log(
+          `[${this.options.name}] still unavailable after ${seconds(now - this.since)} (${this.failures} failed call(s)); last error: ${this.lastError}`,
+        );
       }
     } finally {
       this.probing = false;

@@ -47,7 +47,9 @@ export function redactorFor(secrets: ReadonlyMap<string, string>): Redactor {
         type: thrown.type ?? undefined,
         nonRetryable: thrown.nonRetryable === true,
         details: thrown.details ? (walk(thrown.details) as unknown[]) : [],
-        ...(thrown.nextRetryDelay !== undefined && thrown.nextRetryDelay !== null ? { nextRetryDelay: thrown.nextRetryDelay } : {}),
+        ...(thrown.nextRetryDelay !== undefined && thrown.nextRetryDelay !== null
+          ? { nextRetryDelay: thrown.nextRetryDelay }
+          : {}),
       });
     }
     // Not our own failure (a library's error): its message is all that is kept, and no stack that may quote a secret.

@@ -92,7 +92,12 @@ export function verifyWebhook(input: VerifyInput): VerifyResult {
     }
     return undefined;
   };
-  const verified = (signature: string, deliveryId: string | undefined, idSigned: boolean, timestamped: boolean): Verified => ({
+  const verified = (
+    signature: string,
+    deliveryId: string | undefined,
+    idSigned: boolean,
+    timestamped: boolean,
+  ): Verified => ({
     ok: true,
     deliveryId,
     idSigned,
@@ -150,8 +155,15 @@ export function verifyWebhook(input: VerifyInput): VerifyResult {
 }
 
 /** Signs a body the platform's way (for outbound webhooks, and for tests and senders). */
-export function signGeneric(secret: string, body: string | Buffer, timestampSeconds: number): { 'x-signature': string; 'x-timestamp': string } {
-  return { 'x-signature': `sha256=${hmacHex(secret, `${timestampSeconds}.`, body)}`, 'x-timestamp': String(timestampSeconds) };
+export function signGeneric(
+  secret: string,
+  body: string | Buffer,
+  timestampSeconds: number,
+): { 'x-signature': string; 'x-timestamp': string } {
+  return {
+    'x-signature': `sha256=${hmacHex(secret, `${timestampSeconds}.`, body)}`,
+    'x-timestamp': String(timestampSeconds),
+  };
 }
 
 /**

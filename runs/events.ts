@@ -12,7 +12,10 @@ import { render } from '../interpreter/templates';
 import { InvalidInput } from '../lib/domain-errors';
 import { type StartDeps, type Starter, startRun } from './start';
 
-/** The events the platform emits itself (workflows/run-graph.ts); their namespaces `run.` and `approval.` are reserved whole. */
+/**
+ * The events the platform emits itself (workflows/run-graph.ts); their namespaces `run.` and `approval.` are reserved
+ * whole.
+ */
 export const PLATFORM_EVENTS = ['run.completed', 'run.failed', 'approval.expired'] as const;
 const RESERVED_NAMESPACE = /^(run|approval)\./i;
 
@@ -36,12 +39,25 @@ function refusalReason(error: unknown): string {
 const eventRunId = (tenantId: string, workflowId: string, name: string, key: string) =>
   `evt-${createHash('sha256').update(`${tenantId}\u0000${workflowId}\u0000${name}\u0000${key}`).digest('hex').slice(0, 32)}`;
 
-export async function startEventRuns(deps: StartDeps, starter: Starter, name: string, payload: unknown, idempotencyKey: string | undefined): Promise<EventRun[]> {
+export async function startEventRuns(
+  deps: StartDeps,
+  starter: Starter,
+  name: string,
+  payload: unknown,
+  idempotencyKey: string | undefined,
+): Promise<EventRun[]> {
   const rows = await deps.db
     .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
     .from(workflowTriggers)
     .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
-    .where(and(eq(workflowTriggers.tenantId, starter.tenantId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, 'event'), eq(workflowTriggers.eventName, name)));
+    .where(
+      and(
+        eq(workflowTriggers.tenantId, starter.tenantId),
+        eq(workflowTriggers.isActive, true),
+        eq(workflowTriggers.triggerType, 'event'),
+        eq(workflowTriggers.eventName, name),
+      ),
+    );
   const delivery = { body: payload, event: name };
   const results: EventRun[] = [];
   for (const { trigger, workflowName, workflowStatus } of rows) {

@@ -13,7 +13,20 @@ import { walkJson } from '../interpreter/json-walk';
 import type { Problem } from '../lib/domain-errors';
 import { pathText } from '../lib/json-path-text';
 
-const WRAPPERS = new Set(['properties', 'patternProperties', 'items', 'prefixItems', 'allOf', '$ref', 'dependentSchemas', 'if', 'then', 'else', 'additionalItems', 'unevaluatedItems']);
+const WRAPPERS = new Set([
+  'properties',
+  'patternProperties',
+  'items',
+  'prefixItems',
+  'allOf',
+  '$ref',
+  'dependentSchemas',
+  'if',
+  'then',
+  'else',
+  'additionalItems',
+  'unevaluatedItems',
+]);
 const cache = new Map<string, Validator>();
 
 /**
@@ -65,7 +78,11 @@ function validatorFor(schema: object, cacheKey: string): Validator {
 }
 
 function toPath(instanceLocation: string): string {
-  const parts = instanceLocation.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => decodeURIComponent(p.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const parts = instanceLocation
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p.replace(/~1/g, '/').replace(/~0/g, '~')));
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), 'input');
 }
 
@@ -77,7 +94,12 @@ export function checkInput(schema: object | undefined, input: unknown, cacheKey:
     result = linearly(() => validatorFor(schema, cacheKey).validate(input));
   } catch (error) {
     // Only a version published before patterns were checked at publish can hold one RE2 refuses.
-    return [{ path: 'input', message: `the workflow's inputSchema cannot be checked (${(error as Error).message}); publish a version whose patterns RE2 accepts` }];
+    return [
+      {
+        path: 'input',
+        message: `the workflow's inputSchema cannot be checked (${(error as Error).message}); publish a version whose patterns RE2 accepts`,
+      },
+    ];
   }
   if (result.valid) return [];
   const leaves = result.errors.filter((e) => !WRAPPERS.has(e.keyword));
@@ -104,7 +126,10 @@ function patternProblems(schema: object): Problem[] {
     try {
       compileSchemaPattern(pattern);
     } catch (error) {
-      problems.push({ path, message: `${(error as Error).message}; patterns run on RE2 (linear time): no lookaround or backreferences` });
+      problems.push({
+        path,
+        message: `${(error as Error).message}; patterns run on RE2 (linear time): no lookaround or backreferences`,
+      });
     }
   };
   walkJson(schema, (value, place) => {
@@ -115,7 +140,8 @@ function patternProblems(schema: object): Problem[] {
     const { pattern, patternProperties } = value as { pattern?: unknown; patternProperties?: unknown };
     if (typeof pattern === 'string') check(pattern, `${at}.pattern`);
     if (patternProperties && typeof patternProperties === 'object') {
-      for (const key of Object.keys(patternProperties)) check(key, pathText('inputSchema', [...path, 'patternProperties', key]));
+      for (const key of Object.keys(patternProperties))
+        check(key, pathText('inputSchema', [...path, 'patternProperties', key]));
     }
     return true;
   });
@@ -125,7 +151,8 @@ function patternProblems(schema: object): Problem[] {
 /** Problems of the schema itself, found by reading its patterns and using it once (for validation at publish). */
 export function checkSchema(schema: unknown): Problem[] {
   if (schema === undefined) return [];
-  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return [{ path: 'inputSchema', message: 'inputSchema must be a JSON Schema object' }];
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema))
+    return [{ path: 'inputSchema', message: 'inputSchema must be a JSON Schema object' }];
   const patterns = patternProblems(schema);
   if (patterns.length) return patterns;
   try {

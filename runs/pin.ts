@@ -14,11 +14,22 @@ export type VersionRow = typeof workflowVersions.$inferSelect;
 
 /** The tenant's workflow of this id; undefined for another tenant's, as for none. */
 export async function findWorkflow(db: Db, tenantId: string, workflowId: string): Promise<WorkflowRow | undefined> {
-  return (await db.select().from(workflows).where(and(eq(workflows.id, workflowId), eq(workflows.tenantId, tenantId))).limit(1))[0];
+  return (
+    await db
+      .select()
+      .from(workflows)
+      .where(and(eq(workflows.id, workflowId), eq(workflows.tenantId, tenantId)))
+      .limit(1)
+  )[0];
 }
 
 /** The published version `version` of the workflow, or its latest when `version` is undefined. */
-export async function findVersion(db: Db, tenantId: string, workflowId: string, version: number | undefined): Promise<VersionRow | undefined> {
+export async function findVersion(
+  db: Db,
+  tenantId: string,
+  workflowId: string,
+  version: number | undefined,
+): Promise<VersionRow | undefined> {
   const where = and(
     eq(workflowVersions.workflowId, workflowId),
     eq(workflowVersions.tenantId, tenantId),
@@ -29,7 +40,14 @@ export async function findVersion(db: Db, tenantId: string, workflowId: string, 
 
 /** What a run of this version carries: the definition and the names people find it by. */
 export function pinnedDefinition(workflow: WorkflowRow, version: VersionRow): PinnedDefinition {
-  return { workflowId: workflow.id, versionId: version.id, version: version.version, contentHash: version.contentHash, name: workflow.name, graph: version.workflowData };
+  return {
+    workflowId: workflow.id,
+    versionId: version.id,
+    version: version.version,
+    contentHash: version.contentHash,
+    name: workflow.name,
+    graph: version.workflowData,
+  };
 }
 
 export interface Pinned {
@@ -39,10 +57,16 @@ export interface Pinned {
 }
 
 /** Why a workflow starts no run; `workflow` is there when it exists. */
-export type PinRefusal = { reason: 'no-workflow' } | { reason: 'archived' | 'not-published' | 'no-such-version'; workflow: WorkflowRow };
+export type PinRefusal =
+  { reason: 'no-workflow' } | { reason: 'archived' | 'not-published' | 'no-such-version'; workflow: WorkflowRow };
 
 /** Resolves the version a new run starts on, or says why none does (an archived workflow starts no runs). */
-export async function resolvePin(db: Db, tenantId: string, workflowId: string, version: number | undefined): Promise<Pinned | PinRefusal> {
+export async function resolvePin(
+  db: Db,
+  tenantId: string,
+  workflowId: string,
+  version: number | undefined,
+): Promise<Pinned | PinRefusal> {
   const workflow = await findWorkflow(db, tenantId, workflowId);
   if (!workflow) return { reason: 'no-workflow' };
   if (workflow.status === 'archived') return { reason: 'archived', workflow };
@@ -54,7 +78,12 @@ export async function resolvePin(db: Db, tenantId: string, workflowId: string, v
 export const isRefusal = (pin: Pinned | PinRefusal): pin is PinRefusal => 'reason' in pin;
 
 /** The version a run started by a caller or a trigger is pinned to; a refusal is a domain error. */
-export async function pinVersion(db: Db, tenantId: string, workflowId: string, version: number | undefined): Promise<Pinned> {
+export async function pinVersion(
+  db: Db,
+  tenantId: string,
+  workflowId: string,
+  version: number | undefined,
+): Promise<Pinned> {
   const pin = await resolvePin(db, tenantId, workflowId, version);
   if (!isRefusal(pin)) return pin;
   switch (pin.reason) {
@@ -63,7 +92,9 @@ export async function pinVersion(db: Db, tenantId: string, workflowId: string, v
     case 'archived':
       throw new Conflict('This workflow is archived: it starts no new runs.');
     case 'not-published':
-      throw new Conflict('This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).');
+      throw new Conflict(
+        'This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).',
+      );
     case 'no-such-version':
       throw new NotFound('Version', String(version));
   }

@@ -28,13 +28,39 @@ export async function claimRunKey(db: Db, ttlMs: number, claim: RunKeyClaim): Pr
   const requestHash = stableHash(claim.request);
   // Expired keys are deleted lazily, by the next claim (one indexed delete; usually nothing to do).
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(Date.now() - ttlMs)));
-  const inserted = await db.insert(idempotencyKeys).values({ tenantId: claim.tenantId, route, key: claim.key, requestHash, statusCode: 202, response: { runId: claim.runId } }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({
+      tenantId: claim.tenantId,
+      route,
+      key: claim.key,
+      requestHash,
+      statusCode: 202,
+      response: { runId: claim.runId },
+    })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
   if (inserted.length) return claim.runId;
-  const previous = (await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, claim.tenantId), eq(idempotencyKeys.route, route), eq(idempotencyKeys.key, claim.key))).limit(1))[0];
+  const previous = (
+    await db
+      .select()
+      .from(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.tenantId, claim.tenantId),
+          eq(idempotencyKeys.route, route),
+          eq(idempotencyKeys.key, claim.key),
+        ),
+      )
+      .limit(1)
+  )[0];
   // Expired and deleted by another request between our insert and this read: claim it again.
   if (!previous) return claimRunKey(db, ttlMs, claim);
   if (previous.requestHash !== requestHash) {
-    throw new Conflict('This Idempotency-Key already started a run with a different input, version or priority. Use a new key for a new run.', { runId: (previous.response as { runId?: string } | null)?.runId });
+    throw new Conflict(
+      'This Idempotency-Key already started a run with a different input, version or priority. Use a new key for a new run.',
+      { runId: (previous.response as { runId?: string } | null)?.runId },
+    );
   }
   return (previous.response as { runId: string }).runId;
 }

@@ -54,10 +54,14 @@ export async function insertPendingRun(db: Db, facts: RunFacts): Promise<boolean
 
 /** Takes back a run whose start Temporal refused: only while it is still `pending`, so no started run is lost. */
 export async function forgetUnstartedRun(db: Db, runId: string): Promise<void> {
-  await db.delete(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.status, 'pending')));
+  await db
+    .delete(workflowInstances)
+    .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.status, 'pending')));
 }
 
-/** The run began: inserts the row of a run Temporal started, or moves ours on to `running`. A closed run stays closed. */
+/**
+ * The run began: inserts the row of a run Temporal started, or moves ours on to `running`. A closed run stays closed.
+ */
 export async function markRunStarted(db: Db, facts: RunFacts, startedAt: Date): Promise<void> {
   await db
     .insert(workflowInstances)

@@ -25,7 +25,11 @@ export function runSearchAttributes(tenantId: string, definition: PinnedDefiniti
 export const runSummary = (definition: PinnedDefinition) => `${definition.name} v${definition.version}`;
 
 /** Starts `runGraph` as the run `runId`. */
-export function runStartOptions(taskQueue: string, runId: string, args: RunGraphInput): WorkflowStartOptions<typeof runGraph> {
+export function runStartOptions(
+  taskQueue: string,
+  runId: string,
+  args: RunGraphInput,
+): WorkflowStartOptions<typeof runGraph> {
   return {
     taskQueue,
     workflowId: runId,

@@ -55,7 +55,10 @@ export interface StartedRun {
 
 /** A tenant's variables as templates read them (`{{ vars.NAME }}`); secrets are not among them. */
 export async function tenantVariables(db: Db, tenantId: string): Promise<Record<string, unknown>> {
-  const rows = await db.select({ key: workflowVariables.key, value: workflowVariables.value }).from(workflowVariables).where(and(eq(workflowVariables.tenantId, tenantId), ne(workflowVariables.type, 'secret')));
+  const rows = await db
+    .select({ key: workflowVariables.key, value: workflowVariables.value })
+    .from(workflowVariables)
+    .where(and(eq(workflowVariables.tenantId, tenantId), ne(workflowVariables.type, 'secret')));
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }
 
@@ -67,24 +70,60 @@ export async function startRun(deps: StartDeps, starter: Starter, request: Start
   // Run input is JSON: a mapping that rendered an unknown path leaves the key out, as JSON would.
   const input: unknown = JSON.parse(JSON.stringify(request.input ?? {}));
   const problems = checkInput(definition.graph.inputSchema, input, version.contentHash);
-  if (problems.length) throw new InvalidInput(`The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`, problems);
+  if (problems.length)
+    throw new InvalidInput(
+      `The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`,
+      problems,
+    );
 
   const priority = request.priority ?? 'normal';
   // A key names the run it first started for IDEMPOTENCY_TTL, whatever became of that run; then it may start another.
-  const runId = request.runId
-    ?? (request.idempotencyKey
-      ? await claimRunKey(db, config.idempotencyTtlMs, { tenantId: starter.tenantId, workflowId: workflow.id, key: request.idempotencyKey, request: { input, version: request.version ?? null, priority }, runId: newRunId() })
+  const runId =
+    request.runId ??
+    (request.idempotencyKey
+      ? await claimRunKey(db, config.idempotencyTtlMs, {
+          tenantId: starter.tenantId,
+          workflowId: workflow.id,
+          key: request.idempotencyKey,
+          request: { input, version: request.version ?? null, priority },
+          runId: newRunId(),
+        })
       : newRunId());
   const trigger: TriggerInfo = request.trigger ?? { type: 'manual' };
-  const facts: RunFacts = { runId, tenantId: starter.tenantId, workflowId: workflow.id, versionId: version.id, version: version.version, input, triggeredBy: starter.userId, triggerSource: trigger.type, priority };
+  const facts: RunFacts = {
+    runId,
+    tenantId: starter.tenantId,
+    workflowId: workflow.id,
+    versionId: version.id,
+    version: version.version,
+    input,
+    triggeredBy: starter.userId,
+    triggerSource: trigger.type,
+    priority,
+  };
   const inserted = await insertPendingRun(db, facts);
   if (!inserted) {
-    const existing = (await db.select().from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, starter.tenantId))).limit(1))[0];
-    if (!existing || stableHash(existing.input) !== stableHash(input) || (request.version !== undefined && existing.version !== request.version)) {
-      throw new Conflict('This delivery or Idempotency-Key already started a run with a different input or version. Use a new key for a new run.', { runId });
+    const existing = (
+      await db
+        .select()
+        .from(workflowInstances)
+        .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, starter.tenantId)))
+        .limit(1)
+    )[0];
+    if (
+      !existing ||
+      stableHash(existing.input) !== stableHash(input) ||
+      (request.version !== undefined && existing.version !== request.version)
+    ) {
+      throw new Conflict(
+        'This delivery or Idempotency-Key already started a run with a different input or version. Use a new key for a new run.',
+        { runId },
+      );
     }
-    // Started before (the run has moved on): answer it. Only a run still `pending` may be one whose start never reached Temporal.
-    if (existing.status !== 'pending') return { runId, workflowId: workflow.id, version: existing.version, status: existing.status, created: false };
+    // Started before (the run has moved on): answer it. Only a run still `pending` may be one whose start never reached
+    // Temporal.
+    if (existing.status !== 'pending')
+      return { runId, workflowId: workflow.id, version: existing.version, status: existing.status, created: false };
   }
 
   const args: RunGraphInput = {
@@ -104,9 +143,24 @@ export async function startRun(deps: StartDeps, starter: Starter, request: Start
     created = false;
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
       if (inserted) await forgetUnstartedRun(db, runId);
-      throw new Unavailable('temporal', `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`);
+      throw new Unavailable(
+        'temporal',
+        `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`,
+      );
     }
   }
-  const row = (await db.select({ status: workflowInstances.status, version: workflowInstances.version }).from(workflowInstances).where(eq(workflowInstances.id, runId)).limit(1))[0];
-  return { runId, workflowId: workflow.id, version: row?.version ?? version.version, status: row?.status ?? 'pending', created };
+  const row = (
+    await db
+      .select({ status: workflowInstances.status, version: workflowInstances.version })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.id, runId))
+      .limit(1)
+  )[0];
+  return {
+    runId,
+    workflowId: workflow.id,
+    version: row?.version ?? version.version,
+    status: row?.status ?? 'pending',
+    created,
+  };
 }

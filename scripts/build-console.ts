@@ -44,7 +44,11 @@ export async function ensureConsoleBuilt(options: { log?: (line: string) => void
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const force = process.argv.includes('--force');
-  const run = force ? import('vite').then(({ build }) => build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' })).then(() => true) : ensureConsoleBuilt();
+  const run = force
+    ? import('vite')
+        .then(({ build }) => build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' }))
+        .then(() => true)
+    : ensureConsoleBuilt();
   run.catch((error: unknown) => {
     console.error('The console could not be built:', error);
     process.exit(1);

@@ -39,7 +39,8 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
  * The checks run. Every operation documents its responses (api/schemas/: each status with its body, problem+json
  * for errors), so the answers are checked against the document too: that is the proof it tells the truth.
  *   not_a_server_error         no 5xx, whatever the input (the point of the fuzz)
- *   negative_data_rejection    input the schema forbids answers 4xx, never 2xx (zod validates every body, query and path)
+ *   negative_data_rejection    input the schema forbids answers 4xx, never 2xx (zod validates every body, query and
+ * path)
  *   ignored_auth               every operation that needs a key refuses a missing or invalid one with 401
  *   status_code_conformance    every status answered is one the operation documents
  *   response_schema_conformance  every body matches the schema documented for its status
@@ -52,7 +53,14 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
  *   missing_required_header   no operation documents a required header
  *   object_level_authorization needs a second identity per object kind; tenant isolation has its own tests
  */
-export const FUZZ_CHECKS = ['not_a_server_error', 'negative_data_rejection', 'ignored_auth', 'status_code_conformance', 'response_schema_conformance', 'content_type_conformance'];
+export const FUZZ_CHECKS = [
+  'not_a_server_error',
+  'negative_data_rejection',
+  'ignored_auth',
+  'status_code_conformance',
+  'response_schema_conformance',
+  'content_type_conformance',
+];
 
 /**
  * One Schemathesis worker: with two, Hypothesis parses lambdas' source in two threads at once and CPython 3.11
@@ -78,7 +86,6 @@ export async function findSchemathesis(): Promise<string> {
   log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return bin;
 }
-
 
 const toml = (value: unknown) => JSON.stringify(value);
 const KEY_VARIABLE = 'GRAPHFLOW_FUZZ_KEY';
@@ -109,11 +116,21 @@ function schemathesisConfig(seed: FuzzSeed): string {
     [/^\/api\/api-keys\//, 'apiKey'],
   ];
   for (const [pattern, dictionary] of byPath) {
-    lines.push('', '[[operations]]', `include-path-regex = ${toml(pattern.source)}`, `parameters = { "path.id" = ${bind(dictionary)} }`);
+    lines.push(
+      '',
+      '[[operations]]',
+      `include-path-regex = ${toml(pattern.source)}`,
+      `parameters = { "path.id" = ${bind(dictionary)} }`,
+    );
   }
   // Archiving answers 409 to every later publish and run of that workflow, and Schemathesis reuses the ids it reads
   // in earlier answers (GET /api/workflows), so archiving always gets a workflow of its own.
-  lines.push('', '[[operations]]', `include-path-regex = ${toml('/archive$')}`, `parameters = { "path.id" = ${toml(seed.ids.archivable[0])} }`);
+  lines.push(
+    '',
+    '[[operations]]',
+    `include-path-regex = ${toml('/archive$')}`,
+    `parameters = { "path.id" = ${toml(seed.ids.archivable[0])} }`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -138,7 +155,11 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   return {
-    maxExamples: number(values['max-examples'] ?? process.env.FUZZ_MAX_EXAMPLES, DEFAULTS.maxExamples, '--max-examples (FUZZ_MAX_EXAMPLES)'),
+    maxExamples: number(
+      values['max-examples'] ?? process.env.FUZZ_MAX_EXAMPLES,
+      DEFAULTS.maxExamples,
+      '--max-examples (FUZZ_MAX_EXAMPLES)',
+    ),
     seed: number(values.seed ?? process.env.FUZZ_SEED, DEFAULTS.seed, '--seed (FUZZ_SEED)'),
     workers: number(values.workers ?? process.env.FUZZ_WORKERS, DEFAULTS.workers, '--workers (FUZZ_WORKERS)'),
     passThrough: split === -1 ? [] : argv.slice(split + 1),
@@ -147,9 +168,14 @@ function parseOptions(argv: string[]): Options {
 
 /** Runs schemathesis to its end (or the hard limit); answers its exit code. */
 function runSchemathesis(bin: string, args: string[], key: string): Promise<number> {
-  // requests honours HTTP(S)_PROXY: with one set, "127.0.0.1" would be sent to the proxy. Nothing goes anywhere but loopback.
+  // requests honours HTTP(S)_PROXY: with one set, "127.0.0.1" would be sent to the proxy. Nothing goes anywhere but
+  // loopback.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(https?|all)_proxy$/i.test(k)));
-  const child = spawn(bin, args, { cwd: fuzzDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, NO_PROXY: '*', no_proxy: '*', NO_COLOR: '1', [KEY_VARIABLE]: key } });
+  const child = spawn(bin, args, {
+    cwd: fuzzDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...env, NO_PROXY: '*', no_proxy: '*', NO_COLOR: '1', [KEY_VARIABLE]: key },
+  });
   const limit = setTimeout(() => {
     log(`schemathesis still running after ${DEFAULTS.hardLimitMinutes} minutes: stopping it`);
     child.kill('SIGTERM');
@@ -170,7 +196,12 @@ async function main(): Promise<number> {
   const schemathesis = await findSchemathesis();
 
   installTemporalRuntime('error');
-  const devServer = await startDevServer({ port: await freePort(), headless: true, logFile: path.join(fuzzDir, 'temporal.log'), readyTimeoutMs: 180_000 });
+  const devServer = await startDevServer({
+    port: await freePort(),
+    headless: true,
+    logFile: path.join(fuzzDir, 'temporal.log'),
+    readyTimeoutMs: 180_000,
+  });
   const port = await freePort();
   const config = loadConfig({
     ...process.env,
@@ -184,7 +215,8 @@ async function main(): Promise<number> {
     SLACK_API_URL: '',
     HTTP_ALLOW_PRIVATE: 'false',
     LOG_LEVEL: 'error',
-    // One key sends thousands of requests a minute: the limiter stays in the path (its hook sees fuzzed headers) but never trips.
+    // One key sends thousands of requests a minute: the limiter stays in the path (its hook sees fuzzed headers) but
+    // never trips.
     RATE_LIMIT_PER_MINUTE: '1000000',
   });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, embeddedDir: 'memory://' });
@@ -202,7 +234,9 @@ async function main(): Promise<number> {
   const createdTenants = trackCreatedTenants(app);
   await app.listen({ host: '127.0.0.1', port });
   const baseUrl = `http://127.0.0.1:${port}`;
-  log(`API at ${baseUrl} (${database.kind} database), Temporal at ${devServer.address}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `API at ${baseUrl} (${database.kind} database), Temporal at ${devServer.address}; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   let exitCode = 1;
   let seed: FuzzSeed | undefined;
@@ -211,40 +245,63 @@ async function main(): Promise<number> {
     const configFile = path.join(fuzzDir, 'schemathesis.toml');
     writeFileSync(configFile, schemathesisConfig(seed));
     const args = [
-      '--config-file', configFile,
-      'run', `${baseUrl}/openapi.json`,
-      // The base URL is ours whatever the schema's `servers` say, and no redirect is followed: requests stay on loopback.
-      '--url', baseUrl,
-      '--max-redirects', '0',
-      '--checks', FUZZ_CHECKS.join(','),
-      '--seed', String(options.seed),
-      '--max-examples', String(options.maxExamples),
-      '--workers', String(options.workers),
-      '--request-timeout', String(DEFAULTS.requestTimeoutSeconds),
-      '--generation-database', 'none',
-      '--report', 'junit',
-      '--report-junit-path', path.join(fuzzDir, 'junit.xml'),
+      '--config-file',
+      configFile,
+      'run',
+      `${baseUrl}/openapi.json`,
+      // The base URL is ours whatever the schema's `servers` say, and no redirect is followed: requests stay on
+      // loopback.
+      '--url',
+      baseUrl,
+      '--max-redirects',
+      '0',
+      '--checks',
+      FUZZ_CHECKS.join(','),
+      '--seed',
+      String(options.seed),
+      '--max-examples',
+      String(options.maxExamples),
+      '--workers',
+      String(options.workers),
+      '--request-timeout',
+      String(DEFAULTS.requestTimeoutSeconds),
+      '--generation-database',
+      'none',
+      '--report',
+      'junit',
+      '--report-junit-path',
+      path.join(fuzzDir, 'junit.xml'),
       '--no-color',
       ...options.passThrough,
     ];
-    log(`schemathesis ${SCHEMATHESIS_VERSION}: seed ${options.seed}, ${options.maxExamples} examples per operation, checks ${FUZZ_CHECKS.join(', ')}`);
+    log(
+      `schemathesis ${SCHEMATHESIS_VERSION}: seed ${options.seed}, ${options.maxExamples} examples per operation, checks ${FUZZ_CHECKS.join(', ')}`,
+    );
     const code = await runSchemathesis(schemathesis, args, seed.adminKey);
 
     const distinct = serverErrors.distinct();
     writeFileSync(path.join(fuzzDir, 'server-errors.json'), `${JSON.stringify(distinct, null, 2)}\n`);
     if (distinct.length) {
-      log(`${serverErrors.count} server error(s), ${distinct.length} distinct (also in .data/fuzz/server-errors.json):\n${formatDistinct(distinct)}`);
+      log(
+        `${serverErrors.count} server error(s), ${distinct.length} distinct (also in .data/fuzz/server-errors.json):\n${formatDistinct(distinct)}`,
+      );
     } else {
       log('no server errors');
     }
-    writeFileSync(path.join(fuzzDir, 'statuses.json'), `${JSON.stringify({ byRoute: serverErrors.routeStatuses, firstRefusals: serverErrors.refusals }, null, 2)}\n`);
+    writeFileSync(
+      path.join(fuzzDir, 'statuses.json'),
+      `${JSON.stringify({ byRoute: serverErrors.routeStatuses, firstRefusals: serverErrors.refusals }, null, 2)}\n`,
+    );
     log(`answers by status: ${serverErrors.statusSummary()} (by route in .data/fuzz/statuses.json)`);
     // A rate-limited fuzz tested nothing past the limiter, whatever schemathesis concluded.
     const limited = serverErrors.statuses.get(429) ?? 0;
     if (limited) log(`${limited} answer(s) were 429: the fuzz was rate limited, so its results do not count`);
     exitCode = code !== 0 ? code : serverErrors.count > 0 || limited > 0 ? 1 : 0;
   } finally {
-    if (seed) await revokeFuzzKeys(database, [seed.tenantId, ...createdTenants]).catch((error: unknown) => log(`could not revoke the fuzz's keys: ${String(error)}`));
+    if (seed)
+      await revokeFuzzKeys(database, [seed.tenantId, ...createdTenants]).catch((error: unknown) =>
+        log(`could not revoke the fuzz's keys: ${String(error)}`),
+      );
     await app.close().catch(() => {});
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch(() => {});

@@ -10,7 +10,10 @@ import { openDatabase } from '../db/client';
 async function migrate(): Promise<void> {
   const config = loadConfig();
   const where = config.databaseUrl ? 'DATABASE_URL' : `the embedded database in ${path.join(config.dataDir, 'pglite')}`;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, embeddedDir: path.join(config.dataDir, 'pglite') });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    embeddedDir: path.join(config.dataDir, 'pglite'),
+  });
   try {
     await database.migrate();
     console.log(`Migrated ${where}.`);

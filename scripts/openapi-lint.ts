@@ -12,5 +12,9 @@ const file = path.join(projectRoot, '.data', 'openapi.json');
 await writeOpenApiDocument(file);
 process.stderr.write(`[lint:openapi] wrote ${path.relative(projectRoot, file)}\n`);
 const redocly = path.join(projectRoot, 'node_modules', '.bin', 'redocly');
-const result = spawnSync(redocly, ['lint', file, '--config', path.join(projectRoot, 'redocly.yaml'), '--max-problems', '200'], { stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+const result = spawnSync(
+  redocly,
+  ['lint', file, '--config', path.join(projectRoot, 'redocly.yaml'), '--max-problems', '200'],
+  { stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+);
 process.exit(result.status ?? 1);

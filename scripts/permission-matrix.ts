@@ -6,7 +6,10 @@
 import { PERMISSIONS, ROLE_DUTIES, ROLES, rolesAllow, type Access } from '../api/permissions';
 
 /** The columns: each role the platform knows, then a key whose user has none of them (e.g. only `manager`). */
-const COLUMNS = [...ROLES.map((role) => ({ title: role, roles: [role] as string[] })), { title: 'other roles / none', roles: [] as string[] }];
+const COLUMNS = [
+  ...ROLES.map((role) => ({ title: role, roles: [role] as string[] })),
+  { title: 'other roles / none', roles: [] as string[] },
+];
 
 function cell(access: Access, roles: string[]): string {
   if (access === 'public') return 'public';
@@ -17,7 +20,10 @@ function permissionMatrixMarkdown(): string {
   const lines = [
     `| route | ${COLUMNS.map((c) => c.title).join(' | ')} | also checked |`,
     `| --- | ${COLUMNS.map(() => '---').join(' | ')} | --- |`,
-    ...Object.entries(PERMISSIONS).map(([route, { access, note }]) => `| \`${route}\` | ${COLUMNS.map((c) => cell(access, c.roles)).join(' | ')} | ${note ?? ''} |`),
+    ...Object.entries(PERMISSIONS).map(
+      ([route, { access, note }]) =>
+        `| \`${route}\` | ${COLUMNS.map((c) => cell(access, c.roles)).join(' | ')} | ${note ?? ''} |`,
+    ),
   ];
   const legend = [
     '',

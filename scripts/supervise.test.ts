@@ -41,7 +41,12 @@ const until = async (probe: () => boolean) => {
 describe('superviseDevServer', () => {
   it('restarts a killed server after a backoff, and stop() leaves nothing running', async () => {
     const lines: string[] = [];
-    supervisor = await superviseDevServer({ start: async () => sleeper(), log: (l) => lines.push(l), onGiveUp: () => {}, initialDelayMs: 20 });
+    supervisor = await superviseDevServer({
+      start: async () => sleeper(),
+      log: (l) => lines.push(l),
+      onGiveUp: () => {},
+      initialDelayMs: 20,
+    });
     const first = supervisor.current();
     first.process.kill('SIGKILL');
     await until(() => supervisor!.current() !== first);
@@ -55,7 +60,12 @@ describe('superviseDevServer', () => {
 
   it('does not restart a server that exits after release() (Ctrl-C reaches it too)', async () => {
     const lines: string[] = [];
-    supervisor = await superviseDevServer({ start: async () => sleeper(), log: (l) => lines.push(l), onGiveUp: () => {}, initialDelayMs: 5 });
+    supervisor = await superviseDevServer({
+      start: async () => sleeper(),
+      log: (l) => lines.push(l),
+      onGiveUp: () => {},
+      initialDelayMs: 5,
+    });
     const only = supervisor.current();
     supervisor.release();
     only.process.kill('SIGINT');
@@ -80,7 +90,9 @@ describe('superviseDevServer', () => {
     });
     supervisor.current().process.kill('SIGKILL');
     await until(() => reason !== '');
-    expect(reason).toMatch(/giving up on the dev server: the dev server did not start again \(port taken\); 4 failures within 120 s/);
+    expect(reason).toMatch(
+      /giving up on the dev server: the dev server did not start again \(port taken\); 4 failures within 120 s/,
+    );
     // Exponential backoff between the tries: 5, 10, 20 ms.
     expect(lines.filter((l) => /restarting it in/.test(l))).toHaveLength(3);
     expect(attempts).toBe(4);

@@ -79,7 +79,9 @@ export async function superviseDevServer(options: SupervisorOptions): Promise<Su
   const schedule = (why: string) => {
     const delay = nextDelay();
     if (delay === undefined) return giveUp(why);
-    log(`[temporal] ${why}; restarting it in ${(delay / 1000).toFixed(delay < 1000 ? 1 : 0)} s on the same state file (${server.address})`);
+    log(
+      `[temporal] ${why}; restarting it in ${(delay / 1000).toFixed(delay < 1000 ? 1 : 0)} s on the same state file (${server.address})`,
+    );
     timer = setTimeout(() => {
       timer = undefined;
       restarting = restart().finally(() => (restarting = undefined));
@@ -99,7 +101,8 @@ export async function superviseDevServer(options: SupervisorOptions): Promise<Su
       recordPid();
       log(`[temporal] the dev server is back at ${server.address} (pid ${server.process.pid})`);
     } catch (error) {
-      if (!stopping) schedule(`the dev server did not start again (${String((error as Error).message ?? error).split('\n')[0]})`);
+      if (!stopping)
+        schedule(`the dev server did not start again (${String((error as Error).message ?? error).split('\n')[0]})`);
     }
   };
 

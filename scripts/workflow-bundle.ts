@@ -13,7 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../config';
 
-/** Everything the bundle can be made of: the workflow and interpreter sources, what they import from lib/, and the locked SDK version. */
+/**
+ * Everything the bundle can be made of: the workflow and interpreter sources, what they import from lib/, and the
+ * locked SDK version.
+ */
 const SOURCE_DIRS = ['workflows', 'interpreter', 'lib'];
 const LOCK_FILE = 'package-lock.json';
 const PREFIX = 'workflow-bundle-';
@@ -31,7 +34,10 @@ function sourceFiles(dir: string): string[] {
 /** A hash of the bundle's inputs: a changed source or SDK makes a new bundle, an unchanged one reuses the file. */
 export function workflowSourcesHash(entry: string, root = projectRoot): string {
   const hash = createHash('sha256').update(path.relative(root, entry));
-  const files = SOURCE_DIRS.map((d) => path.join(root, d)).filter((d) => existsSync(d)).flatMap(sourceFiles).sort();
+  const files = SOURCE_DIRS.map((d) => path.join(root, d))
+    .filter((d) => existsSync(d))
+    .flatMap(sourceFiles)
+    .sort();
   const lock = path.join(root, LOCK_FILE);
   if (existsSync(lock)) files.push(lock);
   for (const file of files) hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -41,15 +47,24 @@ export function workflowSourcesHash(entry: string, root = projectRoot): string {
 function bundleInChild(entry: string, out: string): Promise<void> {
   const tsx = path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, fileURLToPath(import.meta.url), entry, out], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [tsx, fileURLToPath(import.meta.url), entry, out], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
     let errors = '';
     child.stderr!.on('data', (c: Buffer) => (errors += c.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bundling the workflow code failed (exit ${code}):\n${errors.slice(-4000)}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`bundling the workflow code failed (exit ${code}):\n${errors.slice(-4000)}`)),
+    );
   });
 }
 
-/** The path of a bundle of `entry` under `dir`, made (in a child process) if this version of the sources has none yet. */
+/**
+ * The path of a bundle of `entry` under `dir`, made (in a child process) if this version of the sources has none yet.
+ */
 export async function cachedWorkflowBundle(entry: string, dir: string): Promise<{ codePath: string; built: boolean }> {
   mkdirSync(dir, { recursive: true });
   const name = `${PREFIX}${workflowSourcesHash(entry)}.js`;
@@ -60,7 +75,9 @@ export async function cachedWorkflowBundle(entry: string, dir: string): Promise<
   await bundleInChild(entry, partial);
   renameSync(partial, codePath);
   // Older versions' bundles are of no further use.
-  for (const other of readdirSync(dir)) if (other.startsWith(PREFIX) && other !== name && !other.endsWith('.partial')) rmSync(path.join(dir, other), { force: true });
+  for (const other of readdirSync(dir))
+    if (other.startsWith(PREFIX) && other !== name && !other.endsWith('.partial'))
+      rmSync(path.join(dir, other), { force: true });
   return { codePath, built: true };
 }
 

@@ -27,8 +27,16 @@ export default async function setup(project: TestProject) {
   const dir = path.join(projectRoot, '.data', 'test');
   mkdirSync(dir, { recursive: true });
   const [server, bundle] = await Promise.all([
-    startDevServer({ port: await freePort(), headless: true, logFile: path.join(dir, `temporal-${process.pid}.log`), readyTimeoutMs: 180_000 }),
-    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    startDevServer({
+      port: await freePort(),
+      headless: true,
+      logFile: path.join(dir, `temporal-${process.pid}.log`),
+      readyTimeoutMs: 180_000,
+    }),
+    bundleWorkflowCode({
+      workflowsPath,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    }),
   ]);
   // One file per test run, so runs side by side (two checkouts' worth of work on one machine) never share a bundle.
   const bundlePath = path.join(dir, `workflow-bundle-${process.pid}.js`);

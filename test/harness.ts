@@ -61,25 +61,52 @@ export async function createHarness(env: Record<string, string> = {}, options: H
   if (database.kind === 'embedded') await database.migrate();
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address! });
-  const makeWorker = () => createWorker({ config, database, connection: nativeConnection, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const makeWorker = () =>
+    createWorker({
+      config,
+      database,
+      connection: nativeConnection,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
   const inProcess = options.inProcessWorker ?? true;
   let worker = inProcess ? await makeWorker() : undefined;
   let workerRun = worker?.run() ?? Promise.resolve();
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({ config, database, temporal, ...(options.logStream ? { logStream: options.logStream } : { logger: process.env.TEST_LOG ? { level: 'error' } : false }) });
+  const app = await buildApp({
+    config,
+    database,
+    temporal,
+    ...(options.logStream
+      ? { logStream: options.logStream }
+      : { logger: process.env.TEST_LOG ? { level: 'error' } : false }),
+  });
 
   const newTenant = async (name = `tenant-${randomUUID().slice(0, 8)}`): Promise<TenantFixture> => {
     const tenant = (await database.db.insert(tenants).values({ name }).returning())[0]!;
-    const admin = (await database.db.insert(users).values({ tenantId: tenant.id, email: 'admin@example.com', name: 'Admin', roles: ['admin'] }).returning())[0]!;
+    const admin = (
+      await database.db
+        .insert(users)
+        .values({ tenantId: tenant.id, email: 'admin@example.com', name: 'Admin', roles: ['admin'] })
+        .returning()
+    )[0]!;
     const adminKey = newApiKey();
-    await database.db.insert(apiKeys).values({ tenantId: tenant.id, userId: admin.id, keyHash: hashKey(adminKey), prefix: adminKey.slice(0, 8) });
+    await database.db
+      .insert(apiKeys)
+      .values({ tenantId: tenant.id, userId: admin.id, keyHash: hashKey(adminKey), prefix: adminKey.slice(0, 8) });
     return { tenantId: tenant.id, adminKey, adminUserId: admin.id };
   };
   const newUser = async (tenant: TenantFixture, roles: string[]) => {
-    const user = (await database.db.insert(users).values({ tenantId: tenant.tenantId, email: `${randomUUID()}@example.com`, name: 'User', roles }).returning())[0]!;
+    const user = (
+      await database.db
+        .insert(users)
+        .values({ tenantId: tenant.tenantId, email: `${randomUUID()}@example.com`, name: 'User', roles })
+        .returning()
+    )[0]!;
     const key = newApiKey();
-    await database.db.insert(apiKeys).values({ tenantId: tenant.tenantId, userId: user.id, keyHash: hashKey(key), prefix: key.slice(0, 8) });
+    await database.db
+      .insert(apiKeys)
+      .values({ tenantId: tenant.tenantId, userId: user.id, keyHash: hashKey(key), prefix: key.slice(0, 8) });
     return { userId: user.id, key };
   };
 
@@ -102,7 +129,8 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     tenant: await newTenant(),
     newTenant,
     newUser,
-    api: (key, options) => app.inject({ ...options, headers: { authorization: `Bearer ${key}`, ...(options.headers ?? {}) } }),
+    api: (key, options) =>
+      app.inject({ ...options, headers: { authorization: `Bearer ${key}`, ...(options.headers ?? {}) } }),
     async close() {
       await app.close();
       if (worker?.getState() === 'RUNNING') worker.shutdown();
@@ -116,10 +144,16 @@ export async function createHarness(env: Record<string, string> = {}, options: H
 
 /** Waits for a run's workflow to close (whatever its outcome); the projection is written before it closes. */
 export async function settled(harness: Harness, runId: string): Promise<void> {
-  await harness.temporal.workflow.getHandle(runId).result().catch(() => undefined);
+  await harness.temporal.workflow
+    .getHandle(runId)
+    .result()
+    .catch(() => undefined);
 }
 
-/** Waits until `probe` returns something truthy (a step appearing, an approval being requested); the test's own timeout bounds it. */
+/**
+ * Waits until `probe` returns something truthy (a step appearing, an approval being requested); the test's own timeout
+ * bounds it.
+ */
 export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, intervalMs = 50): Promise<T> {
   for (;;) {
     const value = await probe();
@@ -128,12 +162,20 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
   }
 }
 
-/** Creates a workflow with `definition`, publishes it and starts a run with `input` as the tenant's admin: its run id. */
-export async function publishAndRun(harness: Harness, name: string, definition: object, input: unknown): Promise<string> {
+/**
+ * Creates a workflow with `definition`, publishes it and starts a run with `input` as the tenant's admin: its run id.
+ */
+export async function publishAndRun(
+  harness: Harness,
+  name: string,
+  definition: object,
+  input: unknown,
+): Promise<string> {
   const key = harness.tenant.adminKey;
   const created = await harness.api(key, { method: 'POST', url: '/api/workflows', payload: { name, definition } });
   const id = created.json().id as string;
   const published = await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
   if (published.statusCode !== 201) throw new Error(`publish answered ${published.statusCode}: ${published.body}`);
-  return (await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json().runId as string;
+  return (await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json()
+    .runId as string;
 }

@@ -15,7 +15,9 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 1000,
     // React Flow marks its modules "use client" (a server-components hint that means nothing to a plain bundle).
-    rollupOptions: { onwarn: (warning, warn) => (warning.code === 'MODULE_LEVEL_DIRECTIVE' ? undefined : warn(warning)) },
+    rollupOptions: {
+      onwarn: (warning, warn) => (warning.code === 'MODULE_LEVEL_DIRECTIVE' ? undefined : warn(warning)),
+    },
   },
   logLevel: 'warn',
 });

@@ -42,17 +42,29 @@ export class ApprovalDesk {
 
   /** The Update's validator: throws the named failure that tells the API why a decision is refused. */
   validate(input: DecisionInput): void {
-    const refusal = refusalOf(this.open.get(input.approvalId), this.closed.get(input.approvalId), input, this.requester);
+    const refusal = refusalOf(
+      this.open.get(input.approvalId),
+      this.closed.get(input.approvalId),
+      input,
+      this.requester,
+    );
     if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, DECISION_FAILURES[refusal.kind]);
   }
 
   /** The Update's handler, after validation: records the vote and closes the approval once it is decided. */
   decide(input: DecisionInput, at: string): ApprovalView {
     const approval = this.open.get(input.approvalId);
-    if (!approval) throw ApplicationFailure.nonRetryable('This run has no such approval waiting.', DECISION_FAILURES.unknown);
+    if (!approval)
+      throw ApplicationFailure.nonRetryable('This run has no such approval waiting.', DECISION_FAILURES.unknown);
     const { actor } = input;
     const decision = normalizeDecision(input.decision);
-    const result = castVote(approval, { userId: actor.userId, email: actor.email, decision, comment: input.comment ?? null, at });
+    const result = castVote(approval, {
+      userId: actor.userId,
+      email: actor.email,
+      decision,
+      comment: input.comment ?? null,
+      at,
+    });
     if (result) this.close(approval, 'decided');
     return {
       approvalId: input.approvalId,
@@ -71,7 +83,14 @@ export class ApprovalDesk {
     const carried = this.carried.get(request.stepKey);
     this.carried.delete(request.stepKey);
     if (carried) return { approval: carried, resumed: true };
-    const approval: OpenApproval = { approvalId: newId(), request, votes: [], requestedAt: now, reminders: 0, escalated: false };
+    const approval: OpenApproval = {
+      approvalId: newId(),
+      request,
+      votes: [],
+      requestedAt: now,
+      reminders: 0,
+      escalated: false,
+    };
     this.open.set(approval.approvalId, approval);
     return { approval, resumed: false };
   }
@@ -105,7 +124,9 @@ export class ApprovalDesk {
   }
 
   checkpoint(): Pick<Checkpoint, 'pendingApprovals' | 'closedApprovals'> {
-    const pending = [...this.open.values()].map(({ result: _result, ...saved }) => [saved.request.stepKey, saved] as const);
+    const pending = [...this.open.values()].map(
+      ({ result: _result, ...saved }) => [saved.request.stepKey, saved] as const,
+    );
     return { pendingApprovals: Object.fromEntries(pending), closedApprovals: Object.fromEntries(this.closed) };
   }
 

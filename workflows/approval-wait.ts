@@ -33,11 +33,19 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
   const askApprovers = async (approval: OpenApproval, kind: AskKind, roles: string[]) => {
     const { request } = approval;
     if (request.notify.channels.length === 0) return;
-    const exclude = [...approval.votes.map((v) => v.userId), ...(!request.allowSelfApproval && args.triggeredBy ? [args.triggeredBy] : [])];
+    const exclude = [
+      ...approval.votes.map((v) => v.userId),
+      ...(!request.allowSelfApproval && args.triggeredBy ? [args.triggeredBy] : []),
+    ];
     try {
       await budget.counted(() =>
         work.notifyApprovers.executeWithOptions(
-          { startToCloseTimeout: '2 minutes', heartbeatTimeout: '15 seconds', retry: { maximumAttempts: 3 }, summary: `${request.nodeId}: ${kind}` },
+          {
+            startToCloseTimeout: '2 minutes',
+            heartbeatTimeout: '15 seconds',
+            retry: { maximumAttempts: 3 },
+            summary: `${request.nodeId}: ${kind}`,
+          },
           [
             {
               tenantId,
@@ -80,10 +88,19 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
       void askApprovers(approval, kind, roles).catch(() => undefined);
     };
     if (!resumed) {
-      await projection.recordApprovalRequested({ tenantId, runId, approvalId: approval.approvalId, stepKey: request.stepKey, request });
+      await projection.recordApprovalRequested({
+        tenantId,
+        runId,
+        approvalId: approval.approvalId,
+        stepKey: request.stepKey,
+        request,
+      });
       if (followUp) await ask('request', request.approverRoles);
       if (notices.listens('approval_requested')) {
-        const about = { node: { id: request.nodeId, label: request.label }, approval: { id: approval.approvalId, message: request.message, approverRoles: request.approverRoles } };
+        const about = {
+          node: { id: request.nodeId, label: request.label },
+          approval: { id: approval.approvalId, message: request.message, approverRoles: request.approverRoles },
+        };
         await notices.notify('approval_requested', request.stepKey, about);
       }
     }
@@ -103,7 +120,11 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
       if (due.escalate && request.escalation) {
         approval.escalated = true;
         request.approverRoles = escalatedRoles(request);
-        await projection.recordApprovalEscalated({ tenantId, approvalId: approval.approvalId, approverRoles: request.approverRoles });
+        await projection.recordApprovalEscalated({
+          tenantId,
+          approvalId: approval.approvalId,
+          approverRoles: request.approverRoles,
+        });
         showWaitingOn();
         await ask('escalation', request.escalation.toRoles);
       }
@@ -116,10 +137,16 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
     const result = desk.expire(approval);
     showWaitingOn();
     if (expired && patched('platform-events')) {
-      await notices.emit('approval.expired', { ...notices.about, approvalId: approval.approvalId, nodeId: request.nodeId }, `${runId}:${approval.approvalId}`);
+      await notices.emit(
+        'approval.expired',
+        { ...notices.about, approvalId: approval.approvalId, nodeId: request.nodeId },
+        `${runId}:${approval.approvalId}`,
+      );
     }
     const closedAt = new Date(Date.now()).toISOString();
-    await writes.write(() => projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result, closedAt }));
+    await writes.write(() =>
+      projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result, closedAt }),
+    );
     return result;
   };
 }

@@ -10,7 +10,12 @@ import { runWork } from './work-routing';
 
 export type NotifiedEvent = 'completed' | 'failed' | 'approval_requested' | 'error';
 
-const CONFIGURED_RETRY = { maximumAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 30_000 };
+const CONFIGURED_RETRY = {
+  maximumAttempts: 3,
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 30_000,
+};
 
 export class RunNotices {
   constructor(
@@ -31,9 +36,19 @@ export class RunNotices {
     const entries = definition.graph.configuration?.notifications ?? [];
     for (const [i, entry] of entries.entries()) {
       if (!entry.on.includes(event)) continue;
-      const run = { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt: this.startedAt, triggeredBy: args.triggeredBy };
+      const run = {
+        id: runId,
+        workflowId: definition.workflowId,
+        workflowName: definition.name,
+        version: definition.version,
+        startedAt: this.startedAt,
+        triggeredBy: args.triggeredBy,
+      };
       const context = { run, input: args.input, ...extra };
-      const config = render({ channel: entry.channel, recipients: entry.recipients, subject: entry.subject, message: entry.message }, context) as Record<string, unknown>;
+      const config = render(
+        { channel: entry.channel, recipients: entry.recipients, subject: entry.subject, message: entry.message },
+        context,
+      ) as Record<string, unknown>;
       await runWork(
         {
           kind: 'notification',

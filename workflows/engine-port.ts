@@ -52,7 +52,10 @@ export function enginePort(deps: PortDeps): EnginePort {
       const result = await budget.counted(() => runWork(request, run));
       memo.work[request.stepKey] = result;
       if (!result.ok && notices.listens('error')) {
-        await notices.notify('error', request.stepKey, { node: { id: request.nodeId, label: request.label }, error: result.error });
+        await notices.notify('error', request.stepKey, {
+          node: { id: request.nodeId, label: request.label },
+          error: result.error,
+        });
       }
       return result;
     },
@@ -80,7 +83,8 @@ export function enginePort(deps: PortDeps): EnginePort {
       memo.timers[stepKey] = 0;
     },
     // The same promise as before 'pace-long-stretches' unless a pause is due: runs in flight replay unchanged.
-    whenRunning: () => (deps.isHeld() ? condition(() => !deps.isHeld()) : (budget.pace.beforeNode() ?? Promise.resolve())),
+    whenRunning: () =>
+      deps.isHeld() ? condition(() => !deps.isHeld()) : (budget.pace.beforeNode() ?? Promise.resolve()),
     async awaitApproval(request): Promise<ApprovalResult> {
       const known = memo.approvals[request.stepKey];
       if (known) return known;

@@ -19,7 +19,9 @@ export class HistoryBudget {
   private inFlight = 0;
   /** True once the run has decided to continue as new: no node starts after that. */
   draining = false;
-  /** A long stretch of work without a wait pauses a moment (pacing.ts): short workflow tasks, cancellation that lands. */
+  /**
+   * A long stretch of work without a wait pauses a moment (pacing.ts): short workflow tasks, cancellation that lands.
+   */
   readonly pace: Pacing = pacing(() => this.add(EVENTS_PER_ACTIVITY));
 
   constructor(private readonly limit = DEFAULT_HISTORY_LIMIT) {}
@@ -33,7 +35,9 @@ export class HistoryBudget {
     return info.continueAsNewSuggested || Math.max(info.historyLength, this.estimate) > this.limit;
   }
 
-  /** Work or a child run: counted while in flight, since continue-as-new waits for it (approvals and timers it carries). */
+  /**
+   * Work or a child run: counted while in flight, since continue-as-new waits for it (approvals and timers it carries).
+   */
   async counted<T>(fn: () => Promise<T>): Promise<T> {
     this.add(EVENTS_PER_ACTIVITY);
     this.inFlight++;

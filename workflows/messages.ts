@@ -36,6 +36,13 @@ export const resumeSignal = defineSignal('resume');
 
 export interface RunState extends RunSnapshot {
   status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
-  pendingApprovals: Array<{ approvalId: string; nodeId: string; approverRoles: string[]; approverUsers: string[]; votes: Vote[]; expiresAt: string | null }>;
+  pendingApprovals: Array<{
+    approvalId: string;
+    nodeId: string;
+    approverRoles: string[];
+    approverUsers: string[];
+    votes: Vote[];
+    expiresAt: string | null;
+  }>;
 }
 export const stateQuery = defineQuery<RunState>('state');

@@ -22,10 +22,15 @@ export const NODE_COST = 1;
 /** A step written to the database, inside the same workflow task. */
 export const WRITE_COST = 8;
 
-const breather = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', summary: 'pause after a long stretch of work' });
+const breather = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  summary: 'pause after a long stretch of work',
+});
 
 export interface Pacing {
-  /** Before a node starts: a promise to wait on when a pause is due (or the paced run was cancelled), else undefined. */
+  /**
+   * Before a node starts: a promise to wait on when a pause is due (or the paced run was cancelled), else undefined.
+   */
   beforeNode(): Promise<void> | undefined;
   /** A projection write was made. */
   wrote(): void;

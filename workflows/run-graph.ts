@@ -68,7 +68,18 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   if (!carried) {
     const { workflowId, versionId, version } = definition;
     const { input, triggeredBy, priority } = args;
-    await projection.recordRunStarted({ tenantId, runId, workflowId, versionId, version, input, triggeredBy, triggerSource: args.trigger.type, priority, startedAt });
+    await projection.recordRunStarted({
+      tenantId,
+      runId,
+      workflowId,
+      versionId,
+      version,
+      input,
+      triggeredBy,
+      triggerSource: args.trigger.type,
+      priority,
+      startedAt,
+    });
     upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
   }
 
@@ -80,13 +91,26 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   let outcome: RunOutcome | 'continue';
   try {
     outcome = await runScope.run(async () => {
-      const run = { id: runId, workflowId: definition.workflowId, workflowName: definition.name, version: definition.version, startedAt, triggeredBy: args.triggeredBy, priority: args.priority };
+      const run = {
+        id: runId,
+        workflowId: definition.workflowId,
+        workflowName: definition.name,
+        version: definition.version,
+        startedAt,
+        triggeredBy: args.triggeredBy,
+        priority: args.priority,
+      };
       const variables = args.variables ? { variables: args.variables } : {};
-      handle = startRun({ definition: definition.graph, input: args.input, trigger: args.trigger, ...variables, run }, port);
+      handle = startRun(
+        { definition: definition.graph, input: args.input, trigger: args.trigger, ...variables, run },
+        port,
+      );
       const racers: Array<Promise<RunOutcome | 'timeout' | 'continue'>> = [handle.outcome];
       if (timeoutMs !== undefined) {
         const deadline = Date.parse(startedAt) + timeoutMs;
-        racers.push(sleep(Math.max(1, deadline - Date.now()), { summary: 'run timeout' }).then(() => 'timeout' as const));
+        racers.push(
+          sleep(Math.max(1, deadline - Date.now()), { summary: 'run timeout' }).then(() => 'timeout' as const),
+        );
       }
       // Long runs: once the history is long, stop starting nodes, let work in flight finish, and continue as new.
       racers.push(budget.whenDrained());
@@ -94,7 +118,10 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       for (const racer of racers.slice(1)) racer.catch(() => undefined);
       const first = await Promise.race(racers);
       if (first !== 'timeout') return first;
-      const error = { message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`, type: FAILURES.RunTimeout.type };
+      const error = {
+        message: `the run exceeded its timeout of ${definition.graph.configuration?.timeout}`,
+        type: FAILURES.RunTimeout.type,
+      };
       return { status: 'failed', output: null, error, visits: handle.snapshot().visits } satisfies RunOutcome;
     });
   } catch (error) {
@@ -109,8 +136,18 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       if (pause) await pause;
       await writes.drained();
       const completedAt = new Date(Date.now()).toISOString();
-      await projection.recordRunFinished({ tenantId, runId, status: 'cancelled', output: null, error: { message: 'the run was cancelled' }, completedAt });
-      upsertSearchAttributes([{ key: RunStatusKey, value: 'cancelled' }, { key: WaitingOnKey, value: [] }]);
+      await projection.recordRunFinished({
+        tenantId,
+        runId,
+        status: 'cancelled',
+        output: null,
+        error: { message: 'the run was cancelled' },
+        completedAt,
+      });
+      upsertSearchAttributes([
+        { key: RunStatusKey, value: 'cancelled' },
+        { key: WaitingOnKey, value: [] },
+      ]);
     });
     throw error;
   }
@@ -120,7 +157,13 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
 
   if (outcome === 'continue') {
     const generation = (carried?.generation ?? 0) + 1;
-    const checkpoint: Checkpoint = { startedAt, generation, paused: status === 'paused', ...memo, ...desk.checkpoint() };
+    const checkpoint: Checkpoint = {
+      startedAt,
+      generation,
+      paused: status === 'paused',
+      ...memo,
+      ...desk.checkpoint(),
+    };
     return continueAsNew<typeof runGraph>({ ...args, continued: checkpoint });
   }
   return finish(outcome);
@@ -128,15 +171,31 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   /** Records how the run ended, tells whoever listens, and closes the workflow with the same status. */
   async function finish({ status: ended, output, error }: RunOutcome): Promise<RunGraphResult> {
     status = ended;
-    await projection.recordRunFinished({ tenantId, runId, status: ended, output, error, completedAt: new Date(Date.now()).toISOString() });
+    await projection.recordRunFinished({
+      tenantId,
+      runId,
+      status: ended,
+      output,
+      error,
+      completedAt: new Date(Date.now()).toISOString(),
+    });
     if (ended !== 'cancelled') {
       if (notices.listens(ended)) await notices.notify(ended, 'run', { status: ended, output, error });
       // Runs before platform events emitted none: patched() keeps their histories replaying.
-      if (patched('platform-events')) await notices.emit(`run.${ended}`, { ...notices.about, version: definition.version, status: ended, output, error }, runId);
+      if (patched('platform-events'))
+        await notices.emit(
+          `run.${ended}`,
+          { ...notices.about, version: definition.version, status: ended, output, error },
+          runId,
+        );
     }
-    upsertSearchAttributes([{ key: RunStatusKey, value: ended }, ...(desk.size ? [{ key: WaitingOnKey, value: [] as string[] }] : [])]);
+    upsertSearchAttributes([
+      { key: RunStatusKey, value: ended },
+      ...(desk.size ? [{ key: WaitingOnKey, value: [] as string[] }] : []),
+    ]);
     // Non-retryable: the definition or its data made the run fail; retrying the workflow would fail the same way.
-    if (ended === 'failed') throw ApplicationFailure.nonRetryable(error?.message ?? 'the run failed', FAILURES.RunFailed.type, error);
+    if (ended === 'failed')
+      throw ApplicationFailure.nonRetryable(error?.message ?? 'the run failed', FAILURES.RunFailed.type, error);
     return { status: ended, output, error };
   }
 }

@@ -13,4 +13,11 @@ export const TenantKey = defineSearchAttributeKey('GraphTenant', SearchAttribute
 export const WaitingOnKey = defineSearchAttributeKey('GraphWaitingOn', SearchAttributeType.KEYWORD_LIST);
 
 /** Every key above; scripts/temporal.ts registers them on the dev server. */
-export const ALL_SEARCH_ATTRIBUTES = [WorkflowNameKey, WorkflowIdKey, VersionKey, RunStatusKey, TenantKey, WaitingOnKey] as const;
+export const ALL_SEARCH_ATTRIBUTES = [
+  WorkflowNameKey,
+  WorkflowIdKey,
+  VersionKey,
+  RunStatusKey,
+  TenantKey,
+  WaitingOnKey,
+] as const;

@@ -46,7 +46,17 @@ export interface Checkpoint {
   /** Timers by step key: their deadline (ms since epoch), or 0 once fired. */
   timers: Record<string, number>;
   /** Approvals still waiting, by step key, with their id and votes so far. */
-  pendingApprovals: Record<string, { approvalId: string; request: ApprovalRequest; votes: Vote[]; requestedAt?: number; reminders?: number; escalated?: boolean }>;
+  pendingApprovals: Record<
+    string,
+    {
+      approvalId: string;
+      request: ApprovalRequest;
+      votes: Vote[];
+      requestedAt?: number;
+      reminders?: number;
+      escalated?: boolean;
+    }
+  >;
   /** Approvals closed in earlier runs, so a late decision is told why it is refused. */
   closedApprovals: Record<string, ClosedHow>;
   /** Step keys whose final step row was already written. */

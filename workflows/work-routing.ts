@@ -32,8 +32,10 @@ export interface RunRef {
 /** The message and type of the failure at the bottom of an activity's or child's failure chain. */
 export function describeFailure(error: unknown): NodeError {
   let cause: unknown = error;
-  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
+    cause = cause.cause;
+  if (cause instanceof ApplicationFailure)
+    return { message: cause.message, ...(cause.type ? { type: cause.type } : {}) };
   if (cause instanceof Error) return { message: cause.message, type: cause.name };
   return { message: String(cause) };
 }
@@ -70,7 +72,12 @@ function httpConfigOf(request: WorkRequest, runId: string): Record<string, unkno
   const { config } = request;
   if (request.kind === 'notification' && config.channel === 'webhook') {
     const url = ([] as unknown[]).concat(config.recipients)[0];
-    return { method: 'POST', url, body: { subject: config.subject ?? null, message: config.message, runId }, secretRef: config.secretRef };
+    return {
+      method: 'POST',
+      url,
+      body: { subject: config.subject ?? null, message: config.message, runId },
+      secretRef: config.secretRef,
+    };
   }
   return { ...config, ...(config.provider === 'webhook' ? { method: config.method ?? 'POST' } : {}) };
 }
@@ -79,8 +86,14 @@ function httpConfigOf(request: WorkRequest, runId: string): Record<string, unkno
 export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkResult> {
   const activity = activityFor(request);
   if (!activity) {
-    const what = request.kind === 'notification' ? `channel "${String(request.config.channel)}"` : `provider "${String(request.config.provider)}"`;
-    return { ok: false, error: { message: `node "${request.nodeId}": unknown ${what}`, type: FAILURES.NotAvailable.type } };
+    const what =
+      request.kind === 'notification'
+        ? `channel "${String(request.config.channel)}"`
+        : `provider "${String(request.config.provider)}"`;
+    return {
+      ok: false,
+      error: { message: `node "${request.nodeId}": unknown ${what}`, type: FAILURES.NotAvailable.type },
+    };
   }
   const { retry } = request;
   const options = {
@@ -100,14 +113,20 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
     const result =
       activity === 'httpRequest'
         ? await work.httpRequest.executeWithOptions(options, [{ ...base, ...httpConfigOf(request, run.runId) }])
-        : await work.sendMessage.executeWithOptions(options, [{ ...base, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config }]);
+        : await work.sendMessage.executeWithOptions(options, [
+            { ...base, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config },
+          ]);
     return { ok: true, output: result.output, attempt: result.attempt };
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const failure = describeFailure(error);
     // Calls that change something are in the ledger too (since 'http-ledger'): their intent is closed as failed.
     if (activity === 'sendMessage' || patched('http-ledger')) {
-      await projection.markMessageFailed({ tenantId: run.tenantId, idempotencyKey: request.idempotencyKey, error: failure.message });
+      await projection.markMessageFailed({
+        tenantId: run.tenantId,
+        idempotencyKey: request.idempotencyKey,
+        error: failure.message,
+      });
     }
     const attempt = attemptsTaken(error, retry.maximumAttempts);
     return { ok: false, error: failure, ...(attempt === undefined ? {} : { attempt }) };
@@ -141,11 +160,16 @@ export async function runChild(request: ChildRequest, parent: RunGraphInput, run
     });
     if (!request.wait) return { ok: true, output: { runId: childId, version: child.version, waited: false } };
     const result = await started.result();
-    if (result.status !== 'completed') return { ok: false, error: { message: `subworkflow run ${childId} ended ${result.status}`, type: FAILURES.SubworkflowEnded.type } };
+    if (result.status !== 'completed')
+      return {
+        ok: false,
+        error: { message: `subworkflow run ${childId} ended ${result.status}`, type: FAILURES.SubworkflowEnded.type },
+      };
     return { ok: true, output: result.output };
   } catch (error) {
     if (isCancellation(error)) throw error;
-    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) return { ok: false, error: describeFailure(error) };
+    if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure)
+      return { ok: false, error: describeFailure(error) };
     throw error;
   }
 }

@@ -31,7 +31,11 @@ export function asTextList(value: unknown): unknown {
 
 /** Addresses given as a list or as one comma-separated text, each trimmed. */
 export function addressList(value: string | readonly string[]): string[] {
-  return ([] as string[]).concat(value).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  return ([] as string[])
+    .concat(value)
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** A value built only from a checked config (a message read out of it) counts as checked too. */

@@ -20,7 +20,10 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** An HTTP call's config, checked as rendered; a method is case-insensitive, header values are text. */
 export function checkHttpConfig(raw: Record<string, unknown>, what = 'HTTP request'): Checked<HttpConfig> {
-  const headers = raw.headers && typeof raw.headers === 'object' && !Array.isArray(raw.headers) ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, asText(v) ?? ''])) : raw.headers;
+  const headers =
+    raw.headers && typeof raw.headers === 'object' && !Array.isArray(raw.headers)
+      ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, asText(v) ?? '']))
+      : raw.headers;
   return checkConfig(what, httpConfig, {
     ...raw,
     url: asText(raw.url),
@@ -51,7 +54,9 @@ export async function sendHttp(config: Checked<HttpConfig>, options: HttpSendOpt
   }
   if (options.signingSecret) {
     // Signed the way inbound webhooks are checked: HMAC-SHA256 of `timestamp + "." + body`.
-    Object.assign(headers, signGeneric(options.signingSecret, body ?? '', Math.floor(Date.now() / 1000)), { 'x-delivery-id': options.idempotencyKey });
+    Object.assign(headers, signGeneric(options.signingSecret, body ?? '', Math.floor(Date.now() / 1000)), {
+      'x-delivery-id': options.idempotencyKey,
+    });
   }
 
   const { response, url: answeredBy } = await follow(url, { method, headers, body }, agentFor(options.allowPrivate));
@@ -65,13 +70,23 @@ export async function sendHttp(config: Checked<HttpConfig>, options: HttpSendOpt
       parsed = text;
     }
   }
-  const output: HttpResponseOutput = { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed, ...(truncated ? { truncated } : {}) };
+  const output: HttpResponseOutput = {
+    status: response.status,
+    headers: Object.fromEntries(response.headers.entries()),
+    body: parsed,
+    ...(truncated ? { truncated } : {}),
+  };
 
   const expected = config.expectStatus === undefined ? undefined : ([] as number[]).concat(config.expectStatus);
   const ok = expected ? expected.includes(response.status) : response.status >= 200 && response.status < 400;
   if (ok) return output;
   const message = `${method} ${answeredBy.origin}${answeredBy.pathname} answered ${response.status}${expected ? ` (expected ${expected.join(', ')})` : ''}`;
-  if (response.status >= 400 && response.status < 500 && !isRetryableStatus(response.status)) throw permanentFailure(message, FAILURES.HttpStatusError, output);
+  if (response.status >= 400 && response.status < 500 && !isRetryableStatus(response.status))
+    throw permanentFailure(message, FAILURES.HttpStatusError, output);
   const retryAfter = Number(response.headers.get('retry-after'));
-  throw retryableFailure(message, FAILURES.HttpStatusError, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+  throw retryableFailure(
+    message,
+    FAILURES.HttpStatusError,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+  );
 }

@@ -6,5 +6,10 @@ export type { NotificationConfig } from '../../integrations/notification';
 export type CheckedNotification = Checked<NotificationConfig>;
 
 export function checkNotification(raw: Record<string, unknown>): CheckedNotification {
-  return checkConfig('notification', notificationConfig, { ...raw, recipients: asTextList(raw.recipients), subject: asText(raw.subject), message: asText(raw.message) });
+  return checkConfig('notification', notificationConfig, {
+    ...raw,
+    recipients: asTextList(raw.recipients),
+    subject: asText(raw.subject),
+    message: asText(raw.message),
+  });
 }

@@ -27,21 +27,45 @@ export type SlackMessage = Checked<{
 
 /** An `integration` node's Slack config, checked as rendered (`thread_ts`, Slack's own spelling, is read too). */
 export function checkSlackConfig(raw: Record<string, unknown>): Checked<SlackConfig> {
-  return checkConfig('Slack', slackConfig, { ...raw, channel: asText(raw.channel), text: asText(raw.text), threadTs: asText(raw.threadTs ?? raw.thread_ts), blocks: raw.blocks ?? undefined });
+  return checkConfig('Slack', slackConfig, {
+    ...raw,
+    channel: asText(raw.channel),
+    text: asText(raw.text),
+    threadTs: asText(raw.threadTs ?? raw.thread_ts),
+    blocks: raw.blocks ?? undefined,
+  });
 }
 
 export function slackMessage(config: Checked<SlackConfig>): SlackMessage {
-  return derivedFrom(config, { channels: addressList(config.channel), text: config.text, blocks: config.blocks ?? null, threadTs: config.threadTs ?? null, subject: null });
+  return derivedFrom(config, {
+    channels: addressList(config.channel),
+    text: config.text,
+    blocks: config.blocks ?? null,
+    threadTs: config.threadTs ?? null,
+    subject: null,
+  });
 }
 
 export function slackFromNotification(notification: CheckedNotification): SlackMessage {
-  return derivedFrom(notification, { channels: addressList(notification.recipients), text: notification.message, blocks: null, threadTs: null, subject: notification.subject ?? null });
+  return derivedFrom(notification, {
+    channels: addressList(notification.recipients),
+    text: notification.message,
+    blocks: null,
+    threadTs: null,
+    subject: notification.subject ?? null,
+  });
 }
 
 function slackFailure(error: unknown): Error {
   const e = error as WebAPICallError & { retryAfter?: number; data?: { error?: string } };
-  if (e.code === ErrorCode.RateLimitedError) return retryableFailure(`Slack rate limited the call; retrying after ${e.retryAfter} s`, FAILURES.SlackRateLimited, (e.retryAfter ?? 1) * 1000);
-  if (e.code === ErrorCode.PlatformError) return permanentFailure(`Slack refused the message: ${e.data?.error ?? e.message}`, FAILURES.SlackRefused);
+  if (e.code === ErrorCode.RateLimitedError)
+    return retryableFailure(
+      `Slack rate limited the call; retrying after ${e.retryAfter} s`,
+      FAILURES.SlackRateLimited,
+      (e.retryAfter ?? 1) * 1000,
+    );
+  if (e.code === ErrorCode.PlatformError)
+    return permanentFailure(`Slack refused the message: ${e.data?.error ?? e.message}`, FAILURES.SlackRefused);
   return retryableFailure(`Slack: ${e.message}`, FAILURES.SlackUnavailable);
 }
 
@@ -85,7 +109,11 @@ export function createSlackProvider(settings: SlackSettings) {
      * Sends a checked message to each of its channels. `posted` holds the channels an earlier attempt reached
      * (a 429 on the third of five): only the rest are posted now, and `progress` is told after each one.
      */
-    async send(message: SlackMessage, posted: Record<string, string>, progress: (posted: Record<string, string>) => Promise<void>): Promise<string[]> {
+    async send(
+      message: SlackMessage,
+      posted: Record<string, string>,
+      progress: (posted: Record<string, string>) => Promise<void>,
+    ): Promise<string[]> {
       if (!configured) throw permanentFailure('Slack is not configured: set SLACK_TOKEN', FAILURES.SlackNotConfigured);
       const reached = { ...posted };
       const ts: string[] = [];
@@ -95,7 +123,12 @@ export function createSlackProvider(settings: SlackSettings) {
           ts.push(earlier);
           continue;
         }
-        const answered = await post({ channel, text: message.text, blocks: message.blocks, threadTs: message.threadTs });
+        const answered = await post({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          threadTs: message.threadTs,
+        });
         if (answered) ts.push(answered);
         reached[channel] = answered ?? 'posted';
         if (message.channels.length > 1) await progress(reached);

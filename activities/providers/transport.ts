@@ -39,7 +39,8 @@ export function httpUrl(href: string, failure: PermanentFailureKind): URL {
   } catch {
     throw permanentFailure(`"${href}" is not a URL`, failure);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`only http and https URLs are allowed, not ${url.protocol}`, failure);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw permanentFailure(`only http and https URLs are allowed, not ${url.protocol}`, failure);
   return url;
 }
 
@@ -60,7 +61,11 @@ export interface OutboundRequest {
  * Sends a request and follows redirects by hand (not fetch's way), so every hop is checked like the first:
  * http and https only, and through `agent` the address guard. Answers the last response and its URL.
  */
-export async function follow(first: URL, init: OutboundRequest, agent: Agent | undefined): Promise<{ response: Response; url: URL }> {
+export async function follow(
+  first: URL,
+  init: OutboundRequest,
+  agent: Agent | undefined,
+): Promise<{ response: Response; url: URL }> {
   let url = first;
   let currentMethod = init.method;
   let currentBody = init.body;
@@ -68,22 +73,41 @@ export async function follow(first: URL, init: OutboundRequest, agent: Agent | u
     if (agent) {
       const literal = url.hostname.replace(/^\[|\]$/g, '');
       const refused = isIP(literal) ? refusedAddress(literal) : undefined;
-      if (refused) throw permanentFailure(`refused: ${refused} (set HTTP_ALLOW_PRIVATE=true to allow private targets)`, FAILURES.HttpBlocked);
+      if (refused)
+        throw permanentFailure(
+          `refused: ${refused} (set HTTP_ALLOW_PRIVATE=true to allow private targets)`,
+          FAILURES.HttpBlocked,
+        );
     }
     let response: Response;
     try {
-      response = (await undiciFetch(url, { method: currentMethod, headers: init.headers, body: currentBody, redirect: 'manual', signal: Context.current().cancellationSignal, ...(agent ? { dispatcher: agent } : {}) })) as unknown as Response;
+      response = (await undiciFetch(url, {
+        method: currentMethod,
+        headers: init.headers,
+        body: currentBody,
+        redirect: 'manual',
+        signal: Context.current().cancellationSignal,
+        ...(agent ? { dispatcher: agent } : {}),
+      })) as unknown as Response;
     } catch (error) {
       const cause = (error as Error).cause;
       if (cause instanceof BlockedAddressError) throw permanentFailure(cause.message, FAILURES.HttpBlocked);
-      throw retryableFailure(`${currentMethod} ${url.origin}${url.pathname} failed: ${cause instanceof Error ? cause.message : (error as Error).message}`, FAILURES.HttpConnectionError);
+      throw retryableFailure(
+        `${currentMethod} ${url.origin}${url.pathname} failed: ${cause instanceof Error ? cause.message : (error as Error).message}`,
+        FAILURES.HttpConnectionError,
+      );
     }
     const location = response.headers.get('location');
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return { response, url };
-    if (hop >= MAX_REDIRECTS) throw permanentFailure(`more than ${MAX_REDIRECTS} redirects from ${first.href}`, FAILURES.HttpTooManyRedirects);
+    if (hop >= MAX_REDIRECTS)
+      throw permanentFailure(`more than ${MAX_REDIRECTS} redirects from ${first.href}`, FAILURES.HttpTooManyRedirects);
     await response.body?.cancel();
     url = new URL(location, url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw permanentFailure(`a redirect led to ${url.protocol}, and only http and https are allowed`, FAILURES.HttpBadRequest);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw permanentFailure(
+        `a redirect led to ${url.protocol}, and only http and https are allowed`,
+        FAILURES.HttpBadRequest,
+      );
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && currentMethod === 'POST')) {
       currentMethod = 'GET';
       currentBody = undefined;

@@ -15,13 +15,24 @@ export interface CheckedWebhook {
 }
 
 export function checkWebhookConfig(raw: Record<string, unknown>): CheckedWebhook {
-  const config = checkConfig('webhook', webhookConfig, { ...raw, url: asText(raw.url), secretRef: raw.secretRef ?? undefined });
-  return { request: checkHttpConfig({ ...config, method: config.method ?? 'POST' }, 'webhook'), secretRef: config.secretRef };
+  const config = checkConfig('webhook', webhookConfig, {
+    ...raw,
+    url: asText(raw.url),
+    secretRef: raw.secretRef ?? undefined,
+  });
+  return {
+    request: checkHttpConfig({ ...config, method: config.method ?? 'POST' }, 'webhook'),
+    secretRef: config.secretRef,
+  };
 }
 
 /** Sends the call, signed with the secret `secretRef` names (which the caller has resolved) when it names one. */
-export async function sendWebhook(webhook: CheckedWebhook, options: Omit<HttpSendOptions, 'signingSecret'> & { signingSecret: string | undefined }): Promise<HttpResponseOutput> {
-  if (webhook.secretRef !== undefined && !options.signingSecret) throw new Error(`the webhook's signing secret "${webhook.secretRef}" was not resolved`);
+export async function sendWebhook(
+  webhook: CheckedWebhook,
+  options: Omit<HttpSendOptions, 'signingSecret'> & { signingSecret: string | undefined },
+): Promise<HttpResponseOutput> {
+  if (webhook.secretRef !== undefined && !options.signingSecret)
+    throw new Error(`the webhook's signing secret "${webhook.secretRef}" was not resolved`);
   const { signingSecret, ...rest } = options;
   return sendHttp(webhook.request, { ...rest, ...(signingSecret ? { signingSecret } : {}) });
 }

@@ -42,6 +42,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!unavailable.length) return { status: 'ready', checks };
     unavailable.sort();
     // The error handler adds Retry-After, as to every 503.
-    throw new HttpProblem(503, 'not-ready', `Unreachable: ${unavailable.map((d) => `${d}_unavailable`).join(', ')}.`, undefined, { checks, unavailable: unavailable.map((d) => `${d}_unavailable`) });
+    throw new HttpProblem(
+      503,
+      'not-ready',
+      `Unreachable: ${unavailable.map((d) => `${d}_unavailable`).join(', ')}.`,
+      undefined,
+      { checks, unavailable: unavailable.map((d) => `${d}_unavailable`) },
+    );
   });
 };

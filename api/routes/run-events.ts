@@ -37,12 +37,17 @@ export const MAX_STREAMS_PER_USER = 20;
  */
 function requireEventStream(request: FastifyRequest): void {
   if (!/\btext\/event-stream\b/i.test(request.headers.accept ?? '')) {
-    throw new HttpProblem(406, 'not-acceptable', 'This route answers a Server-Sent Events stream: send `Accept: text/event-stream`.');
+    throw new HttpProblem(
+      406,
+      'not-acceptable',
+      'This route answers a Server-Sent Events stream: send `Accept: text/event-stream`.',
+    );
   }
 }
 
 const EventStream = z.string().meta({
-  description: 'Sent only to a request with `Accept: text/event-stream`. The stream: `retry:` and a `: connected` comment first; then an `event: change` with `data: {"runId","kind"}` (kind: `run`, `step`, `approval`, or `resync` when changes may have been missed: read everything again) per change as it is written; a `: heartbeat` comment every 15 s.',
+  description:
+    'Sent only to a request with `Accept: text/event-stream`. The stream: `retry:` and a `: connected` comment first; then an `event: change` with `data: {"runId","kind"}` (kind: `run`, `step`, `approval`, or `resync` when changes may have been missed: read everything again) per change as it is written; a `: heartbeat` comment every 15 s.',
   examples: ['event: change\ndata: {"runId":"run-1c0e…","kind":"step"}\n\n'],
 });
 
@@ -56,14 +61,28 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onClose', async () => hub.close());
 
   const stream = (request: FastifyRequest, reply: FastifyReply, caller: Caller, runId?: string) => {
-    if (open.size >= MAX_STREAMS) throw new HttpProblem(503, 'too-many-streams', 'This server holds as many live streams as it can; retry shortly.');
+    if (open.size >= MAX_STREAMS)
+      throw new HttpProblem(
+        503,
+        'too-many-streams',
+        'This server holds as many live streams as it can; retry shortly.',
+      );
     if ((perUser.get(caller.userId) ?? 0) >= MAX_STREAMS_PER_USER) {
-      throw new HttpProblem(429, 'too-many-streams', `At most ${MAX_STREAMS_PER_USER} live streams per user; close one first.`);
+      throw new HttpProblem(
+        429,
+        'too-many-streams',
+        `At most ${MAX_STREAMS_PER_USER} live streams per user; close one first.`,
+      );
     }
     perUser.set(caller.userId, (perUser.get(caller.userId) ?? 0) + 1);
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     raw.write('retry: 3000\n\n: connected\n\n');
     let ended = false;
     const send = (text: string) => {
@@ -74,7 +93,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const unsubscribe = hub.subscribe({
       tenantId: caller.tenantId,
       ...(runId === undefined ? {} : { runId }),
-      deliver: (event: RunEvent) => send(`event: change\ndata: ${JSON.stringify(event.kind === 'resync' ? { kind: 'resync' } : { runId: event.runId, kind: event.kind })}\n\n`),
+      deliver: (event: RunEvent) =>
+        send(
+          `event: change\ndata: ${JSON.stringify(event.kind === 'resync' ? { kind: 'resync' } : { runId: event.runId, kind: event.kind })}\n\n`,
+        ),
     });
     const heartbeat = setInterval(() => send(': heartbeat\n\n'), sseTiming.heartbeatMs);
     function end() {
@@ -94,33 +116,57 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     raw.on('error', end);
   };
 
-  app.get('/api/runs/:runId/events', {
-    schema: {
-      operationId: 'streamRunEvents', summary: 'Follow one run live (Server-Sent Events)', tags: ['runs'],
-      params: z.object({ runId: z.string().min(1).max(300) }),
-      response: withProblems({ 200: answer('An endless stream of the run\'s changes', EventStream, 'text/event-stream') }, [404, 503]),
+  app.get(
+    '/api/runs/:runId/events',
+    {
+      schema: {
+        operationId: 'streamRunEvents',
+        summary: 'Follow one run live (Server-Sent Events)',
+        tags: ['runs'],
+        params: z.object({ runId: z.string().min(1).max(300) }),
+        response: withProblems(
+          { 200: answer("An endless stream of the run's changes", EventStream, 'text/event-stream') },
+          [404, 503],
+        ),
+      },
     },
-  }, async (request, reply) => {
-    const caller = callerOf(request);
-    requireEventStream(request);
-    const { runId } = request.params;
-    const row = (await app.database.db.select({ id: workflowInstances.id }).from(workflowInstances).where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId))).limit(1))[0];
-    if (!row) throw notFound('Run', runId);
-    await hub.ready().catch(() => {});
-    stream(request, reply, caller, runId);
-  });
+    async (request, reply) => {
+      const caller = callerOf(request);
+      requireEventStream(request);
+      const { runId } = request.params;
+      const row = (
+        await app.database.db
+          .select({ id: workflowInstances.id })
+          .from(workflowInstances)
+          .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, caller.tenantId)))
+          .limit(1)
+      )[0];
+      if (!row) throw notFound('Run', runId);
+      await hub.ready().catch(() => {});
+      stream(request, reply, caller, runId);
+    },
+  );
 
-  app.get('/api/run-events', {
-    schema: {
-      operationId: 'streamTenantRunEvents', summary: 'Follow every run of the tenant live (Server-Sent Events)', tags: ['runs'],
-      response: withProblems({ 200: answer('An endless stream of changes to the tenant\'s runs', EventStream, 'text/event-stream') }, [503]),
+  app.get(
+    '/api/run-events',
+    {
+      schema: {
+        operationId: 'streamTenantRunEvents',
+        summary: 'Follow every run of the tenant live (Server-Sent Events)',
+        tags: ['runs'],
+        response: withProblems(
+          { 200: answer("An endless stream of changes to the tenant's runs", EventStream, 'text/event-stream') },
+          [503],
+        ),
+      },
     },
-  }, async (request, reply) => {
-    const caller = callerOf(request);
-    requireEventStream(request);
-    await hub.ready().catch(() => {});
-    stream(request, reply, caller);
-  });
+    async (request, reply) => {
+      const caller = callerOf(request);
+      requireEventStream(request);
+      await hub.ready().catch(() => {});
+      stream(request, reply, caller);
+    },
+  );
 };
 
 /** Not encapsulated: `app.runEvents` (the process's one hub) is the app's, for tests and other routes to reach. */

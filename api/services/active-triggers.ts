@@ -8,5 +8,11 @@ export function activeTriggers(db: Db, tenantId: string, type: (typeof TRIGGER_T
     .select({ trigger: workflowTriggers, workflowName: workflows.name, workflowStatus: workflows.status })
     .from(workflowTriggers)
     .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
-    .where(and(eq(workflowTriggers.tenantId, tenantId), eq(workflowTriggers.isActive, true), eq(workflowTriggers.triggerType, type)));
+    .where(
+      and(
+        eq(workflowTriggers.tenantId, tenantId),
+        eq(workflowTriggers.isActive, true),
+        eq(workflowTriggers.triggerType, type),
+      ),
+    );
 }

@@ -2,7 +2,13 @@
  * Deciding an approval: the one path the API's decision route and the
  * approval links share. The workflow's Update validator has the last word.
  */
-import { ApplicationFailure, type Client, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  type Client,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { workflowApprovals } from '../../db/schema';
 import { DECISION_FAILURES } from '../../lib/failures';
 import { type ApprovalView, decideUpdate } from '../../workflows/messages';
@@ -13,12 +19,21 @@ type ApprovalRow = typeof workflowApprovals.$inferSelect;
 export type Decider = Pick<Caller, 'userId' | 'email' | 'roles'>;
 
 export function mayDecide(caller: Decider, row: ApprovalRow): boolean {
-  return row.approverRoles.some((r) => caller.roles.includes(r)) || row.approverUsers.includes(caller.userId) || row.approverUsers.includes(caller.email);
+  return (
+    row.approverRoles.some((r) => caller.roles.includes(r)) ||
+    row.approverUsers.includes(caller.userId) ||
+    row.approverUsers.includes(caller.email)
+  );
 }
 
 /** The workflow validator's typed refusals (and a closed run) as domain errors; `reason` names the refusal. */
 export function decisionRefusal(error: unknown): DomainError | undefined {
-  if (error instanceof WorkflowNotFoundError || (error instanceof Error && /already completed|not found/i.test(error.message) && !(error instanceof WorkflowUpdateFailedError))) {
+  if (
+    error instanceof WorkflowNotFoundError ||
+    (error instanceof Error &&
+      /already completed|not found/i.test(error.message) &&
+      !(error instanceof WorkflowUpdateFailedError))
+  ) {
     return new Conflict('The run has already closed; the decision was not recorded.');
   }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
@@ -30,7 +45,6 @@ export function decisionRefusal(error: unknown): DomainError | undefined {
   }
   return undefined;
 }
-
 
 /** Why a closed approval takes no decision, by how it closed. */
 function whyClosed(status: string): string {
@@ -50,9 +64,17 @@ export async function decide(
   updateId: string,
 ): Promise<Omit<ApprovalView, 'status'> & { status: string }> {
   // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
-  if (approval.status !== 'pending') throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
+  if (approval.status !== 'pending')
+    throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
   const handle = temporal.workflow.getHandle(runId);
-  const args = [{ approvalId: approval.id, decision, ...(comment ? { comment } : {}), actor: { userId: actor.userId, email: actor.email, roles: actor.roles } }] as const;
+  const args = [
+    {
+      approvalId: approval.id,
+      decision,
+      ...(comment ? { comment } : {}),
+      actor: { userId: actor.userId, email: actor.email, roles: actor.roles },
+    },
+  ] as const;
   for (let attempt = 1; ; attempt++) {
     try {
       const view = await handle.executeUpdate(decideUpdate, { args: [...args], updateId });
@@ -68,14 +90,21 @@ export async function decide(
   }
 }
 
-/** About 5 s of retries, for the two refusals that pass on their own (below). The Update was not accepted, so its id is free. */
+/**
+ * About 5 s of retries, for the two refusals that pass on their own (below). The Update was not accepted, so its id is
+ * free.
+ */
 const DECISION_RETRIES = 20;
 
 function worthRetrying(error: unknown): boolean {
   // The approval's row exists, so the run asked for it; a run that does not know it yet is re-running the step
   // after its worker died (the row was written, the workflow task was lost). It will ask again.
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) return error.cause.type === DECISION_FAILURES.unknown;
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+    return error.cause.type === DECISION_FAILURES.unknown;
   // The workflow task carrying the Update was refused because something else happened to the run meanwhile
   // (an activity finished): Temporal drops the Update with that task, and a new task takes it.
-  return error instanceof ServiceError && /workflow task failure/i.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`);
+  return (
+    error instanceof ServiceError &&
+    /workflow task failure/i.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`)
+  );
 }

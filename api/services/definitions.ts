@@ -39,7 +39,16 @@ export async function createWorkflow(db: Db, caller: Caller, w: NewWorkflow): Pr
   return (
     await db
       .insert(workflows)
-      .values({ tenantId: caller.tenantId, name: w.name, description: w.description ?? null, category: w.category ?? 'custom', tags: w.tags ?? [], isTemplate: w.isTemplate ?? false, workflowData: w.definition, createdBy: caller.userId })
+      .values({
+        tenantId: caller.tenantId,
+        name: w.name,
+        description: w.description ?? null,
+        category: w.category ?? 'custom',
+        tags: w.tags ?? [],
+        isTemplate: w.isTemplate ?? false,
+        workflowData: w.definition,
+        createdBy: caller.userId,
+      })
       .returning()
   )[0]!;
 }
@@ -47,18 +56,36 @@ export async function createWorkflow(db: Db, caller: Caller, w: NewWorkflow): Pr
 /** The definition a version stores: the draft with the workflow's own name, description, category and tags. */
 export function definitionToPublish(row: WorkflowRow): Record<string, unknown> {
   const draft = (row.workflowData ?? {}) as Record<string, unknown>;
-  return { ...draft, name: row.name, ...(row.description ? { description: row.description } : {}), category: row.category, tags: row.tags };
+  return {
+    ...draft,
+    name: row.name,
+    ...(row.description ? { description: row.description } : {}),
+    category: row.category,
+    tags: row.tags,
+  };
 }
 
 /** Validates a workflow's draft with everything the validator needs from the database. */
-export async function validateWorkflow(db: Db, caller: Caller, row: WorkflowRow, limits: { maxGraphWork?: number } = {}): Promise<ValidationResult> {
+export async function validateWorkflow(
+  db: Db,
+  caller: Caller,
+  row: WorkflowRow,
+  limits: { maxGraphWork?: number } = {},
+): Promise<ValidationResult> {
   const definition = definitionToPublish(row);
   const published = await db
     .select({ id: workflows.id })
     .from(workflows)
     .where(and(eq(workflows.tenantId, caller.tenantId), isNotNull(workflows.latestVersion)));
-  const result = validateDefinition(definition, { selfId: row.id, knownWorkflowIds: new Set(published.map((p) => p.id)), ...limits });
-  const problems = [...checkSchema(definition.inputSchema), ...(await subworkflowCycles(db, caller, row.id, definition))];
+  const result = validateDefinition(definition, {
+    selfId: row.id,
+    knownWorkflowIds: new Set(published.map((p) => p.id)),
+    ...limits,
+  });
+  const problems = [
+    ...checkSchema(definition.inputSchema),
+    ...(await subworkflowCycles(db, caller, row.id, definition)),
+  ];
   if (problems.length) return { ...result, valid: false, errors: [...result.errors, ...problems] };
   return result;
 }
@@ -74,13 +101,21 @@ function subworkflowTargets(definition: unknown): Array<{ index: number; workflo
   if (!Array.isArray(nodes)) return [];
   return nodes.flatMap((node: unknown, index) => {
     const { type, data } = (node && typeof node === 'object' ? node : {}) as { type?: unknown; data?: unknown };
-    const workflowId = type === 'subworkflow' && data && typeof data === 'object' ? (data as { workflowId?: unknown }).workflowId : undefined;
+    const workflowId =
+      type === 'subworkflow' && data && typeof data === 'object'
+        ? (data as { workflowId?: unknown }).workflowId
+        : undefined;
     return typeof workflowId === 'string' && UUID.test(workflowId) ? [{ index, workflowId }] : [];
   });
 }
 
 /** A subworkflow that would call this workflow again through the latest published versions of the others. */
-async function subworkflowCycles(db: Db, caller: Caller, selfId: string, definition: unknown): Promise<Array<{ path: string; message: string }>> {
+async function subworkflowCycles(
+  db: Db,
+  caller: Caller,
+  selfId: string,
+  definition: unknown,
+): Promise<Array<{ path: string; message: string }>> {
   const problems: Array<{ path: string; message: string }> = [];
   for (const { index: i, workflowId: start } of subworkflowTargets(definition)) {
     if (start === selfId) continue;
@@ -90,10 +125,20 @@ async function subworkflowCycles(db: Db, caller: Caller, selfId: string, definit
       const { id, via } = queue.shift()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const latest = (await db.select({ data: workflowVersions.workflowData }).from(workflowVersions).where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.tenantId, caller.tenantId))).orderBy(desc(workflowVersions.version)).limit(1))[0];
+      const latest = (
+        await db
+          .select({ data: workflowVersions.workflowData })
+          .from(workflowVersions)
+          .where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.tenantId, caller.tenantId)))
+          .orderBy(desc(workflowVersions.version))
+          .limit(1)
+      )[0];
       for (const { workflowId: next } of subworkflowTargets(latest?.data)) {
         if (next === selfId) {
-          problems.push({ path: `nodes[${i}].data.workflowId`, message: `this subworkflow would call this workflow again (through ${via.join(' → ')})` });
+          problems.push({
+            path: `nodes[${i}].data.workflowId`,
+            message: `this subworkflow would call this workflow again (through ${via.join(' → ')})`,
+          });
           queue.length = 0;
           break;
         }
@@ -118,7 +163,12 @@ export interface PublishOptions {
   maxGraphWork?: number;
 }
 
-export async function publishWorkflow(db: Db, caller: Caller, id: string, options: PublishOptions = {}): Promise<PublishResult> {
+export async function publishWorkflow(
+  db: Db,
+  caller: Caller,
+  id: string,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
   let row = await getWorkflow(db, caller, id);
   if (row.status === 'archived') throw new Conflict('This workflow is archived; clone it to publish a new one.');
   if (options.definition) {
@@ -127,7 +177,11 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
   }
   const validation = await validateWorkflow(db, caller, row, { maxGraphWork: options.maxGraphWork });
   if (!validation.valid || !validation.definition) {
-    throw new InvalidDefinition(`The definition has ${validation.errors.length} problem(s); nothing was published.`, validation.errors, { warnings: validation.warnings });
+    throw new InvalidDefinition(
+      `The definition has ${validation.errors.length} problem(s); nothing was published.`,
+      validation.errors,
+      { warnings: validation.warnings },
+    );
   }
   const definition = definitionToPublish(row);
   const hash = contentHash(definition);
@@ -135,8 +189,19 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
   return db.transaction(async (tx) => {
     // Lock the workflow row: two publishes at once must not both become version n+1.
     const locked = (await tx.select().from(workflows).where(eq(workflows.id, id)).for('update'))[0]!;
-    if (options.definition) await tx.update(workflows).set({ workflowData: row.workflowData, updatedAt: new Date() }).where(eq(workflows.id, id));
-    const latest = (await tx.select().from(workflowVersions).where(eq(workflowVersions.workflowId, id)).orderBy(desc(workflowVersions.version)).limit(1))[0];
+    if (options.definition)
+      await tx
+        .update(workflows)
+        .set({ workflowData: row.workflowData, updatedAt: new Date() })
+        .where(eq(workflows.id, id));
+    const latest = (
+      await tx
+        .select()
+        .from(workflowVersions)
+        .where(eq(workflowVersions.workflowId, id))
+        .orderBy(desc(workflowVersions.version))
+        .limit(1)
+    )[0];
     if (latest && latest.contentHash === hash) return { version: latest, created: false };
     const versionNumber = (locked.latestVersion ?? 0) + 1;
     const version = (
@@ -184,7 +249,10 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
       );
     }
     await registerTriggers(tx as unknown as Db, caller, id, version.id, graph);
-    await tx.update(workflows).set({ status: 'published', latestVersion: versionNumber, updatedAt: new Date() }).where(eq(workflows.id, id));
+    await tx
+      .update(workflows)
+      .set({ status: 'published', latestVersion: versionNumber, updatedAt: new Date() })
+      .where(eq(workflows.id, id));
     return { version, created: true };
   });
 }
@@ -195,16 +263,33 @@ export async function publishWorkflow(db: Db, caller: Caller, id: string, option
  */
 export async function archiveWorkflow(db: Db, caller: Caller, id: string): Promise<WorkflowRow> {
   await getWorkflow(db, caller, id);
-  return (await db.update(workflows).set({ status: 'archived', updatedAt: new Date() }).where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId))).returning())[0]!;
+  return (
+    await db
+      .update(workflows)
+      .set({ status: 'archived', updatedAt: new Date() })
+      .where(and(eq(workflows.id, id), eq(workflows.tenantId, caller.tenantId)))
+      .returning()
+  )[0]!;
 }
 
 /** The version's triggers replace the workflow's earlier ones. */
-async function registerTriggers(tx: Db, caller: Caller, workflowId: string, versionId: string, graph: Definition): Promise<void> {
-  await tx.update(workflowTriggers).set({ isActive: false }).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.isActive, true)));
+async function registerTriggers(
+  tx: Db,
+  caller: Caller,
+  workflowId: string,
+  versionId: string,
+  graph: Definition,
+): Promise<void> {
+  await tx
+    .update(workflowTriggers)
+    .set({ isActive: false })
+    .where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.isActive, true)));
   const triggers = graph.nodes.filter((n) => n.type === 'trigger');
   const rows = triggers.map((n) => {
     const trigger = (n.data.trigger ?? {}) as Record<string, unknown>;
-    const type = (['manual', 'webhook', 'schedule', 'event'].includes(String(trigger.type)) ? trigger.type : 'manual') as 'manual' | 'webhook' | 'schedule' | 'event';
+    const type = (
+      ['manual', 'webhook', 'schedule', 'event'].includes(String(trigger.type)) ? trigger.type : 'manual'
+    ) as 'manual' | 'webhook' | 'schedule' | 'event';
     return {
       tenantId: caller.tenantId,
       workflowId,
@@ -218,21 +303,48 @@ async function registerTriggers(tx: Db, caller: Caller, workflowId: string, vers
   });
   const paths = rows.map((r) => r.path).filter((p): p is string => p !== null);
   if (paths.length) {
-    // Paths are per tenant (the URL is /hooks/<tenant id>/<path>): only the tenant's own triggers can hold one, so this tells nobody else anything.
-    const taken = await tx.select({ path: workflowTriggers.path }).from(workflowTriggers).where(and(eq(workflowTriggers.tenantId, caller.tenantId), inArray(workflowTriggers.path, paths), eq(workflowTriggers.isActive, true)));
+    // Paths are per tenant (the URL is /hooks/<tenant id>/<path>): only the tenant's own triggers can hold one, so this
+    // tells nobody else anything.
+    const taken = await tx
+      .select({ path: workflowTriggers.path })
+      .from(workflowTriggers)
+      .where(
+        and(
+          eq(workflowTriggers.tenantId, caller.tenantId),
+          inArray(workflowTriggers.path, paths),
+          eq(workflowTriggers.isActive, true),
+        ),
+      );
     const twice = paths.filter((p, i) => paths.indexOf(p) !== i);
     if (taken.length || twice.length) {
-      const problems = [...taken.map((t) => ({ path: 'nodes', message: `webhook path "${t.path}" is already used by another of your workflows` })), ...[...new Set(twice)].map((p) => ({ path: 'nodes', message: `webhook path "${p}" is used by two triggers of this workflow` }))];
+      const problems = [
+        ...taken.map((t) => ({
+          path: 'nodes',
+          message: `webhook path "${t.path}" is already used by another of your workflows`,
+        })),
+        ...[...new Set(twice)].map((p) => ({
+          path: 'nodes',
+          message: `webhook path "${p}" is used by two triggers of this workflow`,
+        })),
+      ];
       throw new InvalidDefinition('A webhook path is already in use.', problems);
     }
   }
   if (rows.length) await tx.insert(workflowTriggers).values(rows);
 }
 
-export async function getVersion(db: Db, caller: Pick<Caller, 'tenantId'>, workflowId: string, version: number | undefined): Promise<VersionRow> {
+export async function getVersion(
+  db: Db,
+  caller: Pick<Caller, 'tenantId'>,
+  workflowId: string,
+  version: number | undefined,
+): Promise<VersionRow> {
   const row = await findVersion(db, caller.tenantId, workflowId, version);
   if (!row) {
-    if (version === undefined) throw new Conflict('This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).');
+    if (version === undefined)
+      throw new Conflict(
+        'This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).',
+      );
     throw new NotFound('Version', String(version));
   }
   return row;

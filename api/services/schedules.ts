@@ -4,7 +4,12 @@
  * published version. Publishing creates or updates them and deletes those
  * whose trigger is gone; archiving pauses them.
  */
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { workflowTriggers } from '../../db/schema';
 import { parseDuration } from '../../interpreter/durations';
@@ -39,16 +44,22 @@ export async function syncSchedules(deps: StartDeps, tenantId: string, workflowI
   // The latest published version, archived or not: an archived workflow's schedules are paused, not dropped.
   const version = await findVersion(db, tenantId, workflowId, undefined);
   // Every schedule trigger this workflow has had (a publish deactivates the old rows, never deletes them).
-  const all = await db.select().from(workflowTriggers).where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.triggerType, 'schedule')));
+  const all = await db
+    .select()
+    .from(workflowTriggers)
+    .where(and(eq(workflowTriggers.workflowId, workflowId), eq(workflowTriggers.triggerType, 'schedule')));
   const triggers = all.filter((t) => t.isActive);
   const wanted = new Set(triggers.map((t) => scheduleIdFor(workflowId, t.nodeId)));
   const gone = new Set(all.map((t) => scheduleIdFor(workflowId, t.nodeId)).filter((id) => !wanted.has(id)));
   try {
     // Schedules of this workflow whose trigger is gone; a workflow that never had one touches no schedule.
     for (const scheduleId of gone) {
-      await temporal.schedule.getHandle(scheduleId).delete().catch((error: unknown) => {
-        if (!(error instanceof ScheduleNotFoundError)) throw error;
-      });
+      await temporal.schedule
+        .getHandle(scheduleId)
+        .delete()
+        .catch((error: unknown) => {
+          if (!(error instanceof ScheduleNotFoundError)) throw error;
+        });
     }
     if (!version) return;
     const definition = pinnedDefinition(workflow, version);
@@ -57,7 +68,13 @@ export async function syncSchedules(deps: StartDeps, tenantId: string, workflowI
     const paused = workflow.status === 'archived';
     const note = paused ? 'workflow archived' : `version ${version.version}`;
     for (const trigger of triggers) {
-      const cfg = trigger.config as { cron?: string; timezone?: string; input?: unknown; overlap?: string; catchupWindow?: string };
+      const cfg = trigger.config as {
+        cron?: string;
+        timezone?: string;
+        input?: unknown;
+        overlap?: string;
+        catchupWindow?: string;
+      };
       const args: RunGraphInput = {
         tenantId,
         definition,
@@ -73,12 +90,21 @@ export async function syncSchedules(deps: StartDeps, tenantId: string, workflowI
         scheduleId,
         spec: specFor(cfg.cron ?? '@every 1h', cfg.timezone),
         action: scheduleAction(config.temporal.taskQueue, scheduleId, args),
-        policies: { overlap: OVERLAP[cfg.overlap ?? 'skip'] ?? ScheduleOverlapPolicy.SKIP, catchupWindow: parseDuration(cfg.catchupWindow) ?? 60_000 },
+        policies: {
+          overlap: OVERLAP[cfg.overlap ?? 'skip'] ?? ScheduleOverlapPolicy.SKIP,
+          catchupWindow: parseDuration(cfg.catchupWindow) ?? 60_000,
+        },
         state: { paused, note },
       };
       const handle = temporal.schedule.getHandle(scheduleId);
       try {
-        await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, paused, note } }));
+        await handle.update((previous) => ({
+          ...previous,
+          spec: options.spec,
+          action: options.action,
+          policies: { ...previous.policies, ...options.policies },
+          state: { ...previous.state, paused, note },
+        }));
         if (paused) await handle.pause(note);
         else await handle.unpause(note);
       } catch (error) {
@@ -87,6 +113,10 @@ export async function syncSchedules(deps: StartDeps, tenantId: string, workflowI
       }
     }
   } catch (error) {
-    throw new Unavailable('temporal', `The workflow was saved, but its schedules could not be updated in Temporal: ${(error as Error).message}. Publish again once Temporal is reachable.`, 'schedules-not-synced');
+    throw new Unavailable(
+      'temporal',
+      `The workflow was saved, but its schedules could not be updated in Temporal: ${(error as Error).message}. Publish again once Temporal is reachable.`,
+      'schedules-not-synced',
+    );
   }
 }

@@ -10,17 +10,31 @@ async function everyWorkflow({ api }: Connection): Promise<Workflow[]> {
   const all: Workflow[] = [];
   let cursor: string | undefined;
   do {
-    const page = await expectOk('listing workflows', api.GET('/api/workflows', { params: { query: { limit: 500, ...(cursor ? { cursor } : {}) } } }));
+    const page = await expectOk(
+      'listing workflows',
+      api.GET('/api/workflows', { params: { query: { limit: 500, ...(cursor ? { cursor } : {}) } } }),
+    );
     all.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return all.reverse(); // oldest first, so an export reads in the order the workflows were made
 }
 
-const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workflow';
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'workflow';
 
-export async function exportCommand(connection: Connection, refs: string[], outDir: string, out: Output): Promise<void> {
-  const workflows = refs.length ? await Promise.all(refs.map((ref) => resolveWorkflow(connection, ref))) : await everyWorkflow(connection);
+export async function exportCommand(
+  connection: Connection,
+  refs: string[],
+  outDir: string,
+  out: Output,
+): Promise<void> {
+  const workflows = refs.length
+    ? await Promise.all(refs.map((ref) => resolveWorkflow(connection, ref)))
+    : await everyWorkflow(connection);
   mkdirSync(outDir, { recursive: true });
   const taken = new Set<string>();
   for (const workflow of workflows) {

@@ -31,8 +31,19 @@ function splitVersion(definition: Record<string, unknown>) {
   return { name, description, category, tags, graph };
 }
 
-async function importOne({ api }: Connection, document: TransferDocument, newIds: Map<string, string>, out: Output): Promise<void> {
-  const fields = (name: unknown, description: unknown, category: unknown, tags: unknown, graph: Record<string, unknown>) => ({
+async function importOne(
+  { api }: Connection,
+  document: TransferDocument,
+  newIds: Map<string, string>,
+  out: Output,
+): Promise<void> {
+  const fields = (
+    name: unknown,
+    description: unknown,
+    category: unknown,
+    tags: unknown,
+    graph: Record<string, unknown>,
+  ) => ({
     name: typeof name === 'string' ? name : document.name,
     ...(typeof description === 'string' && description ? { description } : {}),
     ...(typeof category === 'string' ? { category } : {}),
@@ -41,27 +52,54 @@ async function importOne({ api }: Connection, document: TransferDocument, newIds
     definition: withCalledIds(graph, newIds) as Draft,
   });
   const first = document.versions[0] ? splitVersion(document.versions[0].definition) : undefined;
-  const created = await expectOk(`creating "${document.name}"`, api.POST('/api/workflows', {
-    body: first ? fields(first.name, first.description, first.category, first.tags, first.graph) : fields(document.name, document.description, document.category, document.tags, document.definition),
-  }));
+  const created = await expectOk(
+    `creating "${document.name}"`,
+    api.POST('/api/workflows', {
+      body: first
+        ? fields(first.name, first.description, first.category, first.tags, first.graph)
+        : fields(document.name, document.description, document.category, document.tags, document.definition),
+    }),
+  );
   const id = created.id;
   newIds.set(document.id, id);
   const skipped: number[] = [];
   for (const version of document.versions) {
     const { name, description, category, tags, graph } = splitVersion(version.definition);
-    await expectOk(`setting "${document.name}" to version ${version.version}`, api.PUT('/api/workflows/{id}', { params: { path: { id } }, body: fields(name, description, category, tags, graph) }));
-    const published = await expectOk(`publishing version ${version.version} of "${document.name}"`, api.POST('/api/workflows/{id}/publish', {
-      params: { path: { id } },
-      body: version.changeDescription ? { changeDescription: version.changeDescription } : {},
-    }));
+    await expectOk(
+      `setting "${document.name}" to version ${version.version}`,
+      api.PUT('/api/workflows/{id}', {
+        params: { path: { id } },
+        body: fields(name, description, category, tags, graph),
+      }),
+    );
+    const published = await expectOk(
+      `publishing version ${version.version} of "${document.name}"`,
+      api.POST('/api/workflows/{id}/publish', {
+        params: { path: { id } },
+        body: version.changeDescription ? { changeDescription: version.changeDescription } : {},
+      }),
+    );
     if (published.unchanged) skipped.push(version.version);
   }
-  await expectOk(`restoring the draft of "${document.name}"`, api.PUT('/api/workflows/{id}', {
-    params: { path: { id } },
-    body: { ...fields(document.name, document.description, document.category, document.tags, document.definition), category: document.category, tags: document.tags },
-  }));
-  if (document.status === 'archived') await expectOk(`archiving "${document.name}"`, api.POST('/api/workflows/{id}/archive', { params: { path: { id } } }));
-  const note = skipped.length ? ` (version(s) ${skipped.join(', ')} equal the one before them and were not published again)` : '';
+  await expectOk(
+    `restoring the draft of "${document.name}"`,
+    api.PUT('/api/workflows/{id}', {
+      params: { path: { id } },
+      body: {
+        ...fields(document.name, document.description, document.category, document.tags, document.definition),
+        category: document.category,
+        tags: document.tags,
+      },
+    }),
+  );
+  if (document.status === 'archived')
+    await expectOk(
+      `archiving "${document.name}"`,
+      api.POST('/api/workflows/{id}/archive', { params: { path: { id } } }),
+    );
+  const note = skipped.length
+    ? ` (version(s) ${skipped.join(', ')} equal the one before them and were not published again)`
+    : '';
   out.line(`${document.name}: imported with ${document.versions.length - skipped.length} version(s) as ${id}${note}`);
 }
 
@@ -74,7 +112,9 @@ export async function importCommand(connection: Connection, dir: string, out: Ou
     const existing = await findWorkflow(connection, { name: document.name });
     if (existing) {
       newIds.set(document.id, existing.id);
-      out.line(`${document.name}: already here as ${existing.id}; left as it is (graphflow publish updates a workflow)`);
+      out.line(
+        `${document.name}: already here as ${existing.id}; left as it is (graphflow publish updates a workflow)`,
+      );
       continue;
     }
     try {

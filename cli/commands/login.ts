@@ -18,11 +18,15 @@ export async function loginCommand(options: LoginOptions, out: Output): Promise<
   const key = (options.key === '-' ? readFileSync(0, 'utf8') : options.key).trim();
   if (!key) throw new CliError('the key is empty');
   if (options.check) {
-    await expectOk(`checking the key against ${url}`, connect({ url, key }).api.GET('/api/workflows', { params: { query: { limit: 1 } } }));
+    await expectOk(
+      `checking the key against ${url}`,
+      connect({ url, key }).api.GET('/api/workflows', { params: { query: { limit: 1 } } }),
+    );
   }
   const file = saveCredentials({ url, key });
   out.line(`logged in to ${url}; credentials stored in ${file} (readable by you only)`);
-  if (process.env.GRAPHFLOW_URL || process.env.GRAPHFLOW_API_KEY) out.line('note: GRAPHFLOW_URL / GRAPHFLOW_API_KEY are set and take precedence over the stored credentials');
+  if (process.env.GRAPHFLOW_URL || process.env.GRAPHFLOW_API_KEY)
+    out.line('note: GRAPHFLOW_URL / GRAPHFLOW_API_KEY are set and take precedence over the stored credentials');
 }
 
 export function logoutCommand(out: Output): void {

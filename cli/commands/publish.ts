@@ -41,7 +41,8 @@ function loadAll(targets: string[], out: Output): WorkflowFile[] {
   for (const file of files) {
     const key = file.id ?? `name:${file.name}`;
     const other = byKey.get(key);
-    if (other) throw new CliError(`${other} and ${file.file} are the same workflow (${file.id ?? `"${file.name}"`}): keep one`);
+    if (other)
+      throw new CliError(`${other} and ${file.file} are the same workflow (${file.id ?? `"${file.name}"`}): keep one`);
     byKey.set(key, file.file);
   }
   return files;
@@ -49,9 +50,17 @@ function loadAll(targets: string[], out: Output): WorkflowFile[] {
 
 async function planFor(connection: Connection, file: WorkflowFile): Promise<Plan> {
   const existing = await findWorkflow(connection, file);
-  if (file.id && !existing) throw new CliError(`${file.file}: no workflow ${file.id} on ${connection.url}`, ['remove the id to create the workflow, or fix it']);
-  if (existing?.status === 'archived') throw new CliError(`${file.file}: workflow "${existing.name}" (${existing.id}) is archived`, ['clone it, or publish the file under another name']);
-  const latest = existing?.latestVersion ? (await publishedVersion(connection, existing.id, existing.latestVersion)).definition : undefined;
+  if (file.id && !existing)
+    throw new CliError(`${file.file}: no workflow ${file.id} on ${connection.url}`, [
+      'remove the id to create the workflow, or fix it',
+    ]);
+  if (existing?.status === 'archived')
+    throw new CliError(`${file.file}: workflow "${existing.name}" (${existing.id}) is archived`, [
+      'clone it, or publish the file under another name',
+    ]);
+  const latest = existing?.latestVersion
+    ? (await publishedVersion(connection, existing.id, existing.latestVersion)).definition
+    : undefined;
   return { file, ...(existing ? { existing } : {}), diff: diffDefinitions(latest, definitionToPublish(file)) };
 }
 
@@ -79,13 +88,34 @@ async function apply({ api }: Connection, plan: Plan, message: string | undefine
     definition: file.definition as { nodes: Array<Record<string, unknown>>; edges: Array<Record<string, unknown>> },
   };
   const id = plan.existing
-    ? (await expectOk(`updating the draft of "${file.name}"`, api.PUT('/api/workflows/{id}', { params: { path: { id: plan.existing.id } }, body }))).id
+    ? (
+        await expectOk(
+          `updating the draft of "${file.name}"`,
+          api.PUT('/api/workflows/{id}', { params: { path: { id: plan.existing.id } }, body }),
+        )
+      ).id
     : (await expectOk(`creating "${file.name}"`, api.POST('/api/workflows', { body }))).id;
-  const published = await expectOk(`publishing "${file.name}" (its draft now holds ${file.file})`, api.POST('/api/workflows/{id}/publish', { params: { path: { id } }, body: message ? { changeDescription: message } : {} }));
-  out.line(published.unchanged ? `${file.name}: unchanged (version ${published.version})` : `${file.name}: published version ${published.version} (${id})`);
+  const published = await expectOk(
+    `publishing "${file.name}" (its draft now holds ${file.file})`,
+    api.POST('/api/workflows/{id}/publish', {
+      params: { path: { id } },
+      body: message ? { changeDescription: message } : {},
+    }),
+  );
+  out.line(
+    published.unchanged
+      ? `${file.name}: unchanged (version ${published.version})`
+      : `${file.name}: published version ${published.version} (${id})`,
+  );
 }
 
-export async function publishCommand(connection: Connection, targets: string[], options: PublishOptions, out: Output, confirm: Confirm): Promise<void> {
+export async function publishCommand(
+  connection: Connection,
+  targets: string[],
+  options: PublishOptions,
+  out: Output,
+  confirm: Confirm,
+): Promise<void> {
   const files = loadAll(targets, out);
   const plans: Plan[] = [];
   for (const file of files) plans.push(await planFor(connection, file));

@@ -31,11 +31,21 @@ export async function runsListCommand(connection: Connection, options: RunsListO
     throw new CliError(`--status is one of ${RUN_STATUSES.join(', ')}, not "${options.status}"`);
   }
   const limit = options.limit === undefined ? 20 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit is a whole number from 1 to 500, not "${options.limit}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new CliError(`--limit is a whole number from 1 to 500, not "${options.limit}"`);
   const workflowId = options.workflow ? (await resolveWorkflow(connection, options.workflow)).id : undefined;
-  const page = await expectOk('listing runs', connection.api.GET('/api/runs', {
-    params: { query: { limit, ...(workflowId ? { workflowId } : {}), ...(options.status ? { status: options.status as RunStatus } : {}) } },
-  }));
+  const page = await expectOk(
+    'listing runs',
+    connection.api.GET('/api/runs', {
+      params: {
+        query: {
+          limit,
+          ...(workflowId ? { workflowId } : {}),
+          ...(options.status ? { status: options.status as RunStatus } : {}),
+        },
+      },
+    }),
+  );
   if (options.json) {
     out.line(JSON.stringify(page.items, null, 2));
     return;
@@ -45,7 +55,13 @@ export async function runsListCommand(connection: Connection, options: RunsListO
     return;
   }
   const names = await workflowNames(connection, page.items);
-  const rows = page.items.map((r) => [r.id, r.status, `${names.get(r.workflowId)} v${r.version}`, r.startedAt ?? r.createdAt, r.completedAt ?? '-']);
+  const rows = page.items.map((r) => [
+    r.id,
+    r.status,
+    `${names.get(r.workflowId)} v${r.version}`,
+    r.startedAt ?? r.createdAt,
+    r.completedAt ?? '-',
+  ]);
   for (const line of table(['RUN', 'STATUS', 'WORKFLOW', 'STARTED', 'FINISHED'], rows)) out.line(line);
   if (page.nextCursor) out.line(`(more runs: raise --limit, up to 500)`);
 }

@@ -15,11 +15,29 @@ export interface FuzzSeed {
   tenantId: string;
   adminKey: string;
   /** Ids that exist, by kind: the fuzzer draws parameters from them. */
-  ids: { workflow: string[]; archivable: string[]; approval: string[]; document: string[]; apiKey: string[]; user: string[]; run: string[]; version: number[]; variable: string[]; event: string[] };
+  ids: {
+    workflow: string[];
+    archivable: string[];
+    approval: string[];
+    document: string[];
+    apiKey: string[];
+    user: string[];
+    run: string[];
+    version: number[];
+    variable: string[];
+    event: string[];
+  };
 }
 
-/** An approval only admins may decide, announced nowhere (no mail, no Slack: the fuzz talks to nothing but loopback). */
-const approvalGraph = approvalDefinition({ label: 'Decide', approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } });
+/**
+ * An approval only admins may decide, announced nowhere (no mail, no Slack: the fuzz talks to nothing but loopback).
+ */
+const approvalGraph = approvalDefinition({
+  label: 'Decide',
+  approverRoles: ['admin'],
+  expiresIn: '1h',
+  notify: { channels: [] },
+});
 
 export const FUZZ_EVENT = 'fuzz.ping';
 
@@ -36,15 +54,46 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function seedFuzzTenant(app: FastifyInstance, database: Database): Promise<FuzzSeed> {
   const { db } = database;
-  // Marked bootstrap so POST /api/tenants is fuzzed past its 403; the key lives only in this process and is revoked at the end.
-  const tenant = (await db.insert(tenants).values({ name: `fuzz-${Date.now()}` }).returning())[0]!;
-  const admin = (await db.insert(users).values({ tenantId: tenant.id, email: 'fuzz-admin@localhost', name: 'Fuzz admin', roles: ['admin'] }).returning())[0]!;
+  // Marked bootstrap so POST /api/tenants is fuzzed past its 403; the key lives only in this process and is revoked at
+  // the end.
+  const tenant = (
+    await db
+      .insert(tenants)
+      .values({ name: `fuzz-${Date.now()}` })
+      .returning()
+  )[0]!;
+  const admin = (
+    await db
+      .insert(users)
+      .values({ tenantId: tenant.id, email: 'fuzz-admin@localhost', name: 'Fuzz admin', roles: ['admin'] })
+      .returning()
+  )[0]!;
   const adminKey = newApiKey();
-  await db.insert(apiKeys).values({ tenantId: tenant.id, userId: admin.id, name: 'fuzz admin', keyHash: hashKey(adminKey), prefix: adminKey.slice(0, 8), isBootstrap: true });
+  await db
+    .insert(apiKeys)
+    .values({
+      tenantId: tenant.id,
+      userId: admin.id,
+      name: 'fuzz admin',
+      keyHash: hashKey(adminKey),
+      prefix: adminKey.slice(0, 8),
+      isBootstrap: true,
+    });
 
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const response = await app.inject({ method, url, headers: { authorization: `Bearer ${adminKey}`, ...headers }, ...(payload === undefined ? {} : typeof payload === 'string' ? { payload } : { payload: payload as object }) });
-    if (response.statusCode >= 300) throw new Error(`seeding: ${method} ${url} answered ${response.statusCode}: ${response.body}`);
+  const call = async (
+    method: 'GET' | 'POST' | 'PUT',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${adminKey}`, ...headers },
+      ...(payload === undefined ? {} : typeof payload === 'string' ? { payload } : { payload: payload as object }),
+    });
+    if (response.statusCode >= 300)
+      throw new Error(`seeding: ${method} ${url} answered ${response.statusCode}: ${response.body}`);
     return response.json() as Record<string, unknown>;
   };
 
@@ -52,7 +101,16 @@ export async function seedFuzzTenant(app: FastifyInstance, database: Database): 
   const approvalWorkflowId = approvalWorkflow.id as string;
   await call('POST', `/api/workflows/${approvalWorkflowId}/publish`, { changeDescription: 'first' });
   // A second version, so rollback and version reads have somewhere to go.
-  await call('PUT', `/api/workflows/${approvalWorkflowId}`, { name: 'Fuzz approval', description: 'second version', definition: { ...approvalGraph, nodes: approvalGraph.nodes.map((n) => (n.id === 'ask' ? { ...n, data: { ...n.data, label: 'Decide again' } } : n)) } });
+  await call('PUT', `/api/workflows/${approvalWorkflowId}`, {
+    name: 'Fuzz approval',
+    description: 'second version',
+    definition: {
+      ...approvalGraph,
+      nodes: approvalGraph.nodes.map((n) =>
+        n.id === 'ask' ? { ...n, data: { ...n.data, label: 'Decide again' } } : n,
+      ),
+    },
+  });
   await call('POST', `/api/workflows/${approvalWorkflowId}/publish`, { changeDescription: 'second' });
 
   const eventWorkflow = await call('POST', '/api/workflows', { name: 'Fuzz event', definition: eventGraph });
@@ -70,7 +128,9 @@ export async function seedFuzzTenant(app: FastifyInstance, database: Database): 
   if (!approvalId) throw new Error(`seeding: run ${runId} never asked for its approval (is the worker polling?)`);
 
   await call('PUT', '/api/variables/fuzz_var', { type: 'string', value: 'seeded' });
-  const document = await call('POST', '/api/documents?filename=seed.txt', 'seeded document', { 'content-type': 'text/plain' });
+  const document = await call('POST', '/api/documents?filename=seed.txt', 'seeded document', {
+    'content-type': 'text/plain',
+  });
   // A key of its own for DELETE /api/api-keys/:id to revoke: revoking the admin key would end the fuzz in 401s.
   const spare = await call('POST', '/api/api-keys', { userId: admin.id, name: 'fuzz spare' });
 
@@ -110,5 +170,6 @@ export function trackCreatedTenants(app: FastifyInstance): Set<string> {
  * (DATABASE_URL) keeps no usable key that was printed or held here.
  */
 export async function revokeFuzzKeys(database: Database, tenantIds: string[]): Promise<void> {
-  if (tenantIds.length) await database.db.update(apiKeys).set({ revokedAt: new Date() }).where(inArray(apiKeys.tenantId, tenantIds));
+  if (tenantIds.length)
+    await database.db.update(apiKeys).set({ revokedAt: new Date() }).where(inArray(apiKeys.tenantId, tenantIds));
 }

@@ -46,7 +46,11 @@ function rootCause(message: string, stack: string): string {
   return causes.length ? `${message.split('\n')[0]!.slice(0, 40)}… caused by ${causes.at(-1)![1]}` : message;
 }
 
-const frames = (stack: string) => stack.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at '));
+const frames = (stack: string) =>
+  stack
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at '));
 const relative = (frame: string) => frame.replaceAll(`${projectRoot}${path.sep}`, '').replaceAll('file://', '');
 
 export class ServerErrorLog {
@@ -77,7 +81,9 @@ export class ServerErrorLog {
         type: entry.err.type ?? 'Error',
         message: rootCause(entry.err.message ?? '', entry.err.stack ?? '').slice(0, 300),
         topFrame: relative(stack[0] ?? '(no stack)'),
-        ownFrame: relative(stack.find((f) => f.includes(projectRoot) && !f.includes('node_modules')) ?? '(none in our code)'),
+        ownFrame: relative(
+          stack.find((f) => f.includes(projectRoot) && !f.includes('node_modules')) ?? '(none in our code)',
+        ),
       };
       this.errors.set(String(entry.reqId), error);
       const known = this.byReqId.get(String(entry.reqId));
@@ -89,7 +95,8 @@ export class ServerErrorLog {
   watch(app: FastifyInstance): void {
     app.addHook('onSend', async (request, reply, payload) => {
       const key = `${request.method} ${request.routeOptions.url ?? '(no route)'} ${reply.statusCode}`;
-      if (reply.statusCode >= 400 && !(key in this.refusals) && typeof payload === 'string') this.refusals[key] = payload.slice(0, 300);
+      if (reply.statusCode >= 400 && !(key in this.refusals) && typeof payload === 'string')
+        this.refusals[key] = payload.slice(0, 300);
       return payload;
     });
     app.addHook('onResponse', async (request, reply) => {
@@ -112,7 +119,10 @@ export class ServerErrorLog {
 
   /** `200 ×812, 400 ×1630, …` */
   statusSummary(): string {
-    return [...this.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status} ×${n}`).join(', ');
+    return [...this.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status} ×${n}`)
+      .join(', ');
   }
 
   get count(): number {
@@ -125,15 +135,31 @@ export class ServerErrorLog {
     for (const e of this.byReqId.values()) {
       const kind = e.error ? `${e.error.type}: ${e.error.message.split('\n')[0]!.slice(0, 200)}` : '(nothing logged)';
       // Messages often quote the offending value: without the quoted parts they name the kind of failure.
-      const key = [e.method, e.route, e.status, e.error?.ownFrame ?? '', kind.replace(/"[^"]*"|'[^']*'|\d+/g, '…')].join(' | ');
+      const key = [
+        e.method,
+        e.route,
+        e.status,
+        e.error?.ownFrame ?? '',
+        kind.replace(/"[^"]*"|'[^']*'|\d+/g, '…'),
+      ].join(' | ');
       const known = groups.get(key);
       const inputSize = e.url.length + e.input.length;
       if (!known) {
-        groups.set(key, { method: e.method, route: e.route, status: e.status, error: kind, topFrame: e.error?.topFrame ?? '', ownFrame: e.error?.ownFrame ?? '', count: 1, example: { url: e.url, input: e.input } });
+        groups.set(key, {
+          method: e.method,
+          route: e.route,
+          status: e.status,
+          error: kind,
+          topFrame: e.error?.topFrame ?? '',
+          ownFrame: e.error?.ownFrame ?? '',
+          count: 1,
+          example: { url: e.url, input: e.input },
+        });
         continue;
       }
       known.count++;
-      if (inputSize < known.example.url.length + known.example.input.length) known.example = { url: e.url, input: e.input };
+      if (inputSize < known.example.url.length + known.example.input.length)
+        known.example = { url: e.url, input: e.input };
     }
     return [...groups.values()].sort((a, b) => b.count - a.count);
   }

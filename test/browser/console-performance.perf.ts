@@ -51,22 +51,48 @@ function bigGraph(size: number) {
     id,
     type: id === 'start' ? 'trigger' : id === 'ask' ? 'approval' : id === 'done' ? 'end' : 'action',
     position: place(i),
-    data: id === 'start' ? { label: 'Start', trigger: { type: 'manual' } } : id === 'ask' ? { label: 'Ask', approverRoles: ['manager'], expiresIn: '1h' } : id === 'done' ? { label: 'Done' } : { label: `Step ${id}`, action: 'set', vars: { [id]: '1' } },
+    data:
+      id === 'start'
+        ? { label: 'Start', trigger: { type: 'manual' } }
+        : id === 'ask'
+          ? { label: 'Ask', approverRoles: ['manager'], expiresIn: '1h' }
+          : id === 'done'
+            ? { label: 'Done' }
+            : { label: `Step ${id}`, action: 'set', vars: { [id]: '1' } },
   }));
-  const edges = ids.slice(1).map((id, i) => ({ id: `e${i}`, source: ids[i]!, target: id, ...(ids[i] === 'ask' ? { sourceHandle: 'approved' } : {}) }));
+  const edges = ids
+    .slice(1)
+    .map((id, i) => ({
+      id: `e${i}`,
+      source: ids[i]!,
+      target: id,
+      ...(ids[i] === 'ask' ? { sourceHandle: 'approved' } : {}),
+    }));
   return { nodes, edges };
 }
 
 describe('console performance', () => {
   it(`shows a 500-node run graph where the run waits and answers a click within ${GRAPH_BUDGET_MS} ms of the graph's arrival`, async () => {
     const definition = bigGraph(500);
-    const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Big graph', definition } })).json().id as string;
+    const id = (
+      await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name: 'Big graph', definition },
+      })
+    ).json().id as string;
     const published = await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` });
     expect(published.statusCode, published.body).toBe(201);
-    const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })).json().runId as string;
-    await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0]);
+    const runId = (
+      await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })
+    ).json().runId as string;
+    await eventually(
+      async () =>
+        (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0],
+    );
     const page = await signedIn(h.tenant.adminKey);
-    // Warm: the first page load compiles the console's script; what a person waits for is a run page in a running console.
+    // Warm: the first page load compiles the console's script; what a person waits for is a run page in a running
+    // console.
     const graphArrived = page.waitForResponse((r) => r.url().includes(`/api/workflows/${id}/versions/`));
     await page.evaluate(`history.pushState(null, '', '/runs/${runId}'); dispatchEvent(new PopStateEvent('popstate'))`);
     await graphArrived;
@@ -85,26 +111,48 @@ describe('console performance', () => {
 
   it(`draws the first page of 10,000 runs within ${LIST_BUDGET_MS} ms of the list's answer`, async () => {
     const tenant = await h.newTenant();
-    const workflowId = (await h.api(tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Many runs', definition: bigGraph(4) } })).json().id as string;
+    const workflowId = (
+      await h.api(tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name: 'Many runs', definition: bigGraph(4) },
+      })
+    ).json().id as string;
     await h.api(tenant.adminKey, { method: 'POST', url: `/api/workflows/${workflowId}/publish` });
-    const versionId = (await h.database.db.query.workflowVersions.findFirst({ where: (v, { eq }) => eq(v.workflowId, workflowId) }))!.id;
+    const versionId = (await h.database.db.query.workflowVersions.findFirst({
+      where: (v, { eq }) => eq(v.workflowId, workflowId),
+    }))!.id;
     const at = Date.now();
     for (let batch = 0; batch < 10; batch++) {
-      await h.database.db.insert(workflowInstances).values(Array.from({ length: 1000 }, (_, i) => ({
-        id: `run-bulk-${batch}-${i}`, tenantId: tenant.tenantId, workflowId, workflowVersionId: versionId, version: 1,
-        status: 'completed' as const, priority: 'normal' as const, input: { n: batch * 1000 + i }, triggerSource: 'manual' as const,
-        createdAt: new Date(at - (batch * 1000 + i) * 1000), startedAt: new Date(at - (batch * 1000 + i) * 1000),
-      })));
+      await h.database.db.insert(workflowInstances).values(
+        Array.from({ length: 1000 }, (_, i) => ({
+          id: `run-bulk-${batch}-${i}`,
+          tenantId: tenant.tenantId,
+          workflowId,
+          workflowVersionId: versionId,
+          version: 1,
+          status: 'completed' as const,
+          priority: 'normal' as const,
+          input: { n: batch * 1000 + i },
+          triggerSource: 'manual' as const,
+          createdAt: new Date(at - (batch * 1000 + i) * 1000),
+          startedAt: new Date(at - (batch * 1000 + i) * 1000),
+        })),
+      );
     }
     const page = await signedIn(tenant.adminKey);
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
-    const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/runs' && r.request().method() === 'GET');
+    const listed = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/api/runs' && r.request().method() === 'GET',
+    );
     // From the inbox to the runs list, as a person would: the answer's arrival to the drawn rows is the console's part.
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await listed;
     const started = Date.now();
-    await page.waitForFunction('document.querySelectorAll("tr[data-run-id]").length === 25', undefined, { polling: 'raf' });
+    await page.waitForFunction('document.querySelectorAll("tr[data-run-id]").length === 25', undefined, {
+      polling: 'raf',
+    });
     const elapsed = Date.now() - started;
     console.log(`[console performance] first page of 10,000 runs drawn ${elapsed} ms after the answer`);
     expect(await page.locator('tr[data-run-id="run-bulk-0-0"]').count()).toBe(1);

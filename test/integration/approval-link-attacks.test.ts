@@ -30,23 +30,47 @@ afterAll(async () => {
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const unfold = (raw: string) => raw.replace(/=\r?\n/g, '');
-const post = (token: string, decision: string) => h.app.inject({ method: 'POST', url: `/approve/${token}`, headers: form, payload: `decision=${decision}` });
+const post = (token: string, decision: string) =>
+  h.app.inject({ method: 'POST', url: `/approve/${token}`, headers: form, payload: `decision=${decision}` });
 
-/** Starts a run waiting on a quorum-2 manager approval (so one vote leaves it open); answers its ids and the first manager's link. */
+/**
+ * Starts a run waiting on a quorum-2 manager approval (so one vote leaves it open); answers its ids and the first
+ * manager's link.
+ */
 async function waitingApproval(name: string) {
-  const definition = approvalDefinition({ label: 'Decide', approverRoles: ['manager'], quorum: 2, expiresIn: '1h', message: `Please decide ${name}` });
-  const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
-  expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
-  const runId = (await h.api(requester.key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })).json().runId as string;
-  const approvalId = (await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0])).id as string;
-  const mail = await eventually(async () => smtp.messages.find((m) => m.to.includes(managers[0]!.email) && m.raw.includes(`Please decide ${name}`)));
+  const definition = approvalDefinition({
+    label: 'Decide',
+    approverRoles: ['manager'],
+    quorum: 2,
+    expiresIn: '1h',
+    message: `Please decide ${name}`,
+  });
+  const id = (
+    await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })
+  ).json().id;
+  expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(
+    201,
+  );
+  const runId = (
+    await h.api(requester.key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })
+  ).json().runId as string;
+  const approvalId = (
+    await eventually(
+      async () =>
+        (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0],
+    )
+  ).id as string;
+  const mail = await eventually(async () =>
+    smtp.messages.find((m) => m.to.includes(managers[0]!.email) && m.raw.includes(`Please decide ${name}`)),
+  );
   const token = /\/approve\/([A-Za-z0-9_.-]+)/.exec(unfold(mail.raw))![1]!;
   return { runId, approvalId, token };
 }
 
 /** The votes the run holds for its open approval. */
 const liveVotes = async (runId: string) =>
-  ((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/state` })).json().pendingApprovals[0]?.votes ?? []) as Array<{ userId: string; decision: string }>;
+  ((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/state` })).json().pendingApprovals[0]
+    ?.votes ?? []) as Array<{ userId: string; decision: string }>;
 
 describe('a re-posted approval link', () => {
   it('answers with the vote that stands when the link is re-posted with another decision', async () => {
@@ -66,7 +90,15 @@ describe('a re-posted approval link', () => {
     expect((await liveVotes(runId)).map((v) => [v.userId, v.decision])).toEqual([[managers[0]!.userId, 'approved']]);
 
     // The second manager closes it; the first one's link still says what counted.
-    expect((await h.api(managers[1]!.key, { method: 'POST', url: `/api/approvals/${approvalId}/decision`, payload: { decision: 'approve' } })).statusCode).toBe(200);
+    expect(
+      (
+        await h.api(managers[1]!.key, {
+          method: 'POST',
+          url: `/api/approvals/${approvalId}/decision`,
+          payload: { decision: 'approve' },
+        })
+      ).statusCode,
+    ).toBe(200);
     await settled(h, runId);
     const late = await post(token, 'rejected');
     expect(late.statusCode).toBe(409);
@@ -78,7 +110,15 @@ describe('a re-posted approval link', () => {
 
   it('names the vote cast through the API when the link is posted after it', async () => {
     const { runId, approvalId, token } = await waitingApproval('API first');
-    expect((await h.api(managers[0]!.key, { method: 'POST', url: `/api/approvals/${approvalId}/decision`, payload: { decision: 'approve' } })).statusCode).toBe(200);
+    expect(
+      (
+        await h.api(managers[0]!.key, {
+          method: 'POST',
+          url: `/api/approvals/${approvalId}/decision`,
+          payload: { decision: 'approve' },
+        })
+      ).statusCode,
+    ).toBe(200);
     const res = await post(token, 'rejected');
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('you already answered approved');

@@ -47,7 +47,12 @@ afterAll(async () => {
 /** Runs the bin to its end; a command that hangs is ended by the test's own timeout. */
 function cli(args: string[], call: CliCall = {}): Promise<Ended> {
   const key = call.key === undefined ? h.tenant.adminKey : call.key;
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, ...(key !== null ? { GRAPHFLOW_URL: url, GRAPHFLOW_API_KEY: key } : {}), ...call.env };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    ...(key !== null ? { GRAPHFLOW_URL: url, GRAPHFLOW_API_KEY: key } : {}),
+    ...call.env,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -88,13 +93,24 @@ function simpleWorkflow(name: string, end: Record<string, unknown> = { output: {
 
 async function workflowNamed(tenant: TenantFixture, name: string) {
   const res = await h.api(tenant.adminKey, { method: 'GET', url: `/api/workflows?q=${encodeURIComponent(name)}` });
-  return (res.json().items as Array<{ id: string; name: string; latestVersion: number | null; definition: unknown }>).find((w) => w.name === name);
+  return (
+    res.json().items as Array<{ id: string; name: string; latestVersion: number | null; definition: unknown }>
+  ).find((w) => w.name === name);
 }
 
 async function versionsOf(tenant: TenantFixture, id: string) {
   const list = await h.api(tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}/versions` });
   const numbers = (list.json().items as Array<{ version: number }>).map((v) => v.version).sort((a, b) => a - b);
-  return Promise.all(numbers.map(async (n) => (await h.api(tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}/versions/${n}` })).json() as { version: number; changeDescription: string | null; definition: Record<string, unknown> }));
+  return Promise.all(
+    numbers.map(
+      async (n) =>
+        (await h.api(tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}/versions/${n}` })).json() as {
+          version: number;
+          changeDescription: string | null;
+          definition: Record<string, unknown>;
+        },
+    ),
+  );
 }
 
 /** A stack trace's frame lines: never shown to a user. */
@@ -138,7 +154,10 @@ describe('validate', () => {
         { id: 'ask', type: 'approval', data: {} },
         { id: 'done', type: 'teleport', data: {} },
       ],
-      edges: [{ id: 'e1', source: 'start', target: 'ask' }, { id: 'e2', source: 'ask', target: 'nowhere' }],
+      edges: [
+        { id: 'e1', source: 'start', target: 'ask' },
+        { id: 'e2', source: 'ask', target: 'nowhere' },
+      ],
     });
     const result = await cli(['validate', broken]);
     expect(result.code).toBe(1);
@@ -149,8 +168,14 @@ describe('validate', () => {
     expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 
-  it('points at the file\'s own paths in a nested file, and names a file that is not YAML at all', async () => {
-    const nested = file('nested.json', { name: 'Nested', definition: { nodes: [{ id: 'start', type: 'trigger', data: {} }], edges: [{ id: 'e1', source: 'start', target: 'gone' }] } });
+  it("points at the file's own paths in a nested file, and names a file that is not YAML at all", async () => {
+    const nested = file('nested.json', {
+      name: 'Nested',
+      definition: {
+        nodes: [{ id: 'start', type: 'trigger', data: {} }],
+        edges: [{ id: 'e1', source: 'start', target: 'gone' }],
+      },
+    });
     const result = await cli(['validate', nested]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/definition\.edges\[0\]\.target/);
@@ -200,8 +225,15 @@ describe('publish', () => {
 
     file('dry-run.json', {
       ...workflow,
-      nodes: [workflow.nodes[0], { id: 'note', type: 'action', data: { action: 'log', message: 'hello' } }, { id: 'done', type: 'end', data: { output: { total: '{{ input.amount }}', noted: true } } }],
-      edges: [{ id: 'e1', source: 'start', target: 'note' }, { id: 'e2', source: 'note', target: 'done' }],
+      nodes: [
+        workflow.nodes[0],
+        { id: 'note', type: 'action', data: { action: 'log', message: 'hello' } },
+        { id: 'done', type: 'end', data: { output: { total: '{{ input.amount }}', noted: true } } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'note' },
+        { id: 'e2', source: 'note', target: 'done' },
+      ],
     });
     const dry = await cli(['publish', source, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
@@ -245,7 +277,10 @@ describe('publish', () => {
 
   it('refuses an invalid file before anything is sent, listing every problem', async () => {
     const name = unique('Invalid');
-    const source = file('invalid.yaml', { ...simpleWorkflow(name), edges: [{ id: 'e1', source: 'start', target: 'missing' }] });
+    const source = file('invalid.yaml', {
+      ...simpleWorkflow(name),
+      edges: [{ id: 'e1', source: 'start', target: 'missing' }],
+    });
     const result = await cli(['publish', source, '--yes']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/edges\[0\]\.target/);
@@ -258,7 +293,15 @@ describe('run --watch', () => {
   it('exits 0 on a completed run and prints its steps and output', async () => {
     const name = unique('Completes');
     expect((await cli(['publish', file('completes.yaml', simpleWorkflow(name)), '--yes'])).code).toBe(0);
-    const result = await cli(['run', name, '--input', file('input.yaml', { amount: 42 }), '--watch', '--interval', '200']);
+    const result = await cli([
+      'run',
+      name,
+      '--input',
+      file('input.yaml', { amount: 42 }),
+      '--watch',
+      '--interval',
+      '200',
+    ]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/run \S+ started/);
     expect(result.stdout).toContain('✓ done (end) completed');
@@ -268,13 +311,23 @@ describe('run --watch', () => {
 
   it('exits 1 on a failed run', async () => {
     const name = unique('Fails');
-    expect((await cli(['publish', file('fails.yaml', simpleWorkflow(name, { status: 'failed' })), '--yes'])).code).toBe(0);
-    const result = await cli(['run', name, '--input', file('input.json', { amount: 1 }), '--watch', '--interval', '200']);
+    expect((await cli(['publish', file('fails.yaml', simpleWorkflow(name, { status: 'failed' })), '--yes'])).code).toBe(
+      0,
+    );
+    const result = await cli([
+      'run',
+      name,
+      '--input',
+      file('input.json', { amount: 1 }),
+      '--watch',
+      '--interval',
+      '200',
+    ]);
     expect(result.code, result.stderr + result.stdout).toBe(1);
     expect(result.stdout).toMatch(/run \S+: failed/);
   });
 
-  it('prints the API\'s problem and every listed error for refused input, never a stack', async () => {
+  it("prints the API's problem and every listed error for refused input, never a stack", async () => {
     const name = unique('Refuses');
     expect((await cli(['publish', file('refuses.yaml', simpleWorkflow(name)), '--yes'])).code).toBe(0);
     const result = await cli(['run', name, '--input', file('bad-input.yaml', { amount: 'a lot' })]);
@@ -309,11 +362,14 @@ describe('approve', () => {
     let approvalId: string | undefined;
     const watching = cli(['run', name, '--watch', '--interval', '200'], {
       key: requester.key,
-      onStdout: (text) => (approvalId ??= /approval awaited at approve by manager: graphflow approve (\S+)/.exec(text)?.[1]),
+      onStdout: (text) =>
+        (approvalId ??= /approval awaited at approve by manager: graphflow approve (\S+)/.exec(text)?.[1]),
     });
     const id = await eventually(async () => approvalId);
 
-    const decided = await cli(['approve', id, '--decision', 'approved', '--comment', 'fine by me'], { key: manager.key });
+    const decided = await cli(['approve', id, '--decision', 'approved', '--comment', 'fine by me'], {
+      key: manager.key,
+    });
     expect(decided.code, decided.stderr).toBe(0);
     expect(decided.stdout).toContain(`approval ${id} at approve`);
     expect(decided.stdout).toContain('approved');
@@ -333,7 +389,10 @@ describe('runs list', () => {
   it('lists runs of a workflow with a status filter', async () => {
     const name = unique('Listed');
     expect((await cli(['publish', file('listed.yaml', simpleWorkflow(name)), '--yes'])).code).toBe(0);
-    expect((await cli(['run', name, '--input', file('listed-input.yaml', { amount: 3 }), '--watch', '--interval', '200'])).code).toBe(0);
+    expect(
+      (await cli(['run', name, '--input', file('listed-input.yaml', { amount: 3 }), '--watch', '--interval', '200']))
+        .code,
+    ).toBe(0);
     const listed = await cli(['runs', 'list', '--workflow', name, '--status', 'completed']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/^RUN\s+STATUS\s+WORKFLOW/);
@@ -363,7 +422,10 @@ describe('export and import', () => {
     const callee = simpleWorkflow(calleeName);
     const calleeFile = file('callee.yaml', callee);
     expect((await cli(['publish', calleeFile, '--yes', '-m', 'first'])).code).toBe(0);
-    file('callee.yaml', { ...callee, nodes: [callee.nodes[0], { id: 'done', type: 'end', data: { output: { total: '{{ input.amount }}', v: 2 } } }] });
+    file('callee.yaml', {
+      ...callee,
+      nodes: [callee.nodes[0], { id: 'done', type: 'end', data: { output: { total: '{{ input.amount }}', v: 2 } } }],
+    });
     expect((await cli(['publish', calleeFile, '--yes', '-m', 'second'])).code).toBe(0);
     const sourceCallee = (await workflowNamed(h.tenant, calleeName))!;
 
@@ -375,7 +437,10 @@ describe('export and import', () => {
         { id: 'child', type: 'subworkflow', data: { workflowId: sourceCallee.id, input: { amount: 5 } } },
         { id: 'done', type: 'end', data: {} },
       ],
-      edges: [{ id: 'e1', source: 'start', target: 'child' }, { id: 'e2', source: 'child', target: 'done' }],
+      edges: [
+        { id: 'e1', source: 'start', target: 'child' },
+        { id: 'e2', source: 'child', target: 'done' },
+      ],
     };
     expect((await cli(['publish', file('caller.yaml', caller), '--yes'])).code).toBe(0);
     const sourceCaller = (await workflowNamed(h.tenant, callerName))!;
@@ -393,13 +458,17 @@ describe('export and import', () => {
     const copiedCallee = (await workflowNamed(second, calleeName))!;
     expect(copiedCallee.latestVersion).toBe(2);
     const [before, after] = [await versionsOf(h.tenant, sourceCallee.id), await versionsOf(second, copiedCallee.id)];
-    expect(after.map((v) => [v.version, v.changeDescription, v.definition])).toEqual(before.map((v) => [v.version, v.changeDescription, v.definition]));
+    expect(after.map((v) => [v.version, v.changeDescription, v.definition])).toEqual(
+      before.map((v) => [v.version, v.changeDescription, v.definition]),
+    );
     expect(copiedCallee.definition).toEqual(sourceCallee.definition);
 
     const copiedCaller = (await workflowNamed(second, callerName))!;
     expect(copiedCaller.id).not.toBe(sourceCaller.id);
     const [callerVersion] = await versionsOf(second, copiedCaller.id);
-    const childNode = (callerVersion!.definition.nodes as Array<{ id: string; data: { workflowId?: string } }>).find((n) => n.id === 'child');
+    const childNode = (callerVersion!.definition.nodes as Array<{ id: string; data: { workflowId?: string } }>).find(
+      (n) => n.id === 'child',
+    );
     expect(childNode?.data.workflowId).toBe(copiedCallee.id);
 
     // Importing again changes nothing: the names are there already.

@@ -12,10 +12,13 @@ type RunStatus = components['schemas']['RunDetail']['status'];
 type ProblemEntry = components['schemas']['ProblemEntry'];
 
 describe('the committed client', () => {
-  it('matches the server\'s OpenAPI document (a drift fails the build)', async () => {
+  it("matches the server's OpenAPI document (a drift fails the build)", async () => {
     const generated = await clientSchemaSource();
     const committed = readFileSync(clientSchemaFile, 'utf8');
-    expect(committed === generated, `client/schema.d.ts differs from what the server documents (${firstDifference(committed, generated)}): run npm run client:generate and commit the result`).toBe(true);
+    expect(
+      committed === generated,
+      `client/schema.d.ts differs from what the server documents (${firstDifference(committed, generated)}): run npm run client:generate and commit the result`,
+    ).toBe(true);
   });
 });
 
@@ -63,7 +66,10 @@ describe('the client against a real server', () => {
   it('creates, publishes, starts and reads a run with typed answers', async () => {
     const id = await publishedWorkflow();
 
-    const started = await api.POST('/api/workflows/{id}/runs', { params: { path: { id } }, body: { input: { amount: 12 } } });
+    const started = await api.POST('/api/workflows/{id}/runs', {
+      params: { path: { id } },
+      body: { input: { amount: 12 } },
+    });
     if (!started.data) throw new Error(`the run did not start: ${JSON.stringify(started.error)}`);
     expectTypeOf(started.data.runId).toEqualTypeOf<string>();
     expect(started.response.status).toBe(202);
@@ -81,7 +87,10 @@ describe('the client against a real server', () => {
   it('reads a refused request as a typed problem', async () => {
     const id = await publishedWorkflow();
 
-    const refused = await api.POST('/api/workflows/{id}/runs', { params: { path: { id } }, body: { input: { amount: 'a lot' } } });
+    const refused = await api.POST('/api/workflows/{id}/runs', {
+      params: { path: { id } },
+      body: { input: { amount: 'a lot' } },
+    });
     expect(refused.data).toBeUndefined();
     if (!refused.error) throw new Error('a run with input that breaks the inputSchema was started');
     expectTypeOf(refused.error.status).toEqualTypeOf<number>();

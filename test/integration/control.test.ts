@@ -13,7 +13,11 @@ beforeAll(async () => {
   h = await createHarness();
   // The requester is a manager too: the rule against deciding one's own request must still refuse them.
   requester = await h.newUser(h.tenant, ['operator', 'manager']);
-  managers = [await h.newUser(h.tenant, ['manager']), await h.newUser(h.tenant, ['manager']), await h.newUser(h.tenant, ['manager'])];
+  managers = [
+    await h.newUser(h.tenant, ['manager']),
+    await h.newUser(h.tenant, ['manager']),
+    await h.newUser(h.tenant, ['manager']),
+  ];
 });
 afterAll(async () => {
   await h?.close();
@@ -22,7 +26,9 @@ afterAll(async () => {
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 
 async function publish(tenant: TenantFixture, name: string, definition: object): Promise<string> {
-  const id = (await h.api(tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
+  const id = (
+    await h.api(tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })
+  ).json().id;
   const published = await h.api(tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` });
   expect(published.statusCode, published.body).toBe(201);
   return id;
@@ -33,7 +39,17 @@ function approvalGraph(data: Record<string, unknown>, extra: { configuration?: o
     ...extra,
     nodes: [
       trigger,
-      { id: 'ask', type: 'approval', data: { label: 'Manager approves', approverRoles: ['manager'], expiresIn: '1h', message: 'Buy {{ input.item }}?', ...data } },
+      {
+        id: 'ask',
+        type: 'approval',
+        data: {
+          label: 'Manager approves',
+          approverRoles: ['manager'],
+          expiresIn: '1h',
+          message: 'Buy {{ input.item }}?',
+          ...data,
+        },
+      },
       { id: 'after', type: 'action', data: { action: 'set', vars: { seen: true } } },
       { id: 'yes', type: 'end', data: { output: { outcome: 'approved', by: '{{ nodes.ask.output.decidedBy }}' } } },
       { id: 'no', type: 'end', data: { output: { outcome: 'rejected' } } },
@@ -50,26 +66,50 @@ function approvalGraph(data: Record<string, unknown>, extra: { configuration?: o
 }
 
 async function startAndAwaitApproval(workflowId: string) {
-  const run = await h.api(requester.key, { method: 'POST', url: `/api/workflows/${workflowId}/runs`, payload: { input: { item: 'a laptop' } } });
+  const run = await h.api(requester.key, {
+    method: 'POST',
+    url: `/api/workflows/${workflowId}/runs`,
+    payload: { input: { item: 'a laptop' } },
+  });
   expect(run.statusCode, run.body).toBe(202);
   const runId = run.json().runId as string;
-  const approval = await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0]);
+  const approval = await eventually(
+    async () =>
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0],
+  );
   return { runId, approvalId: approval.id as string };
 }
 
 const decide = (key: string, approvalId: string, decision: string, headers: Record<string, string> = {}) =>
-  h.api(key, { method: 'POST', url: `/api/approvals/${approvalId}/decision`, payload: { decision, comment: `${decision} by test` }, headers });
+  h.api(key, {
+    method: 'POST',
+    url: `/api/approvals/${approvalId}/decision`,
+    payload: { decision, comment: `${decision} by test` },
+    headers,
+  });
 
 describe('approvals through the API', () => {
   it('refuses the wrong role, the requester and another tenant; records one decision per idempotency key; the run takes the approved edge', async () => {
     const wf = await publish(h.tenant, 'Single approval', approvalGraph({}));
     const { runId, approvalId } = await startAndAwaitApproval(wf);
 
-    const inbox = (await h.api(managers[0]!.key, { method: 'GET', url: '/api/approvals?status=pending&mine=true' })).json();
+    const inbox = (
+      await h.api(managers[0]!.key, { method: 'GET', url: '/api/approvals?status=pending&mine=true' })
+    ).json();
     expect(inbox.items.map((a: { id: string }) => a.id)).toContain(approvalId);
     const shown = (await h.api(managers[0]!.key, { method: 'GET', url: `/api/approvals/${approvalId}` })).json();
-    expect(shown).toMatchObject({ status: 'pending', message: 'Buy a laptop?', label: 'Manager approves', canDecide: true, run: { id: runId, workflowName: 'Single approval' } });
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().steps.find((s: { nodeId: string }) => s.nodeId === 'ask').status).toBe('waiting_approval');
+    expect(shown).toMatchObject({
+      status: 'pending',
+      message: 'Buy a laptop?',
+      label: 'Manager approves',
+      canDecide: true,
+      run: { id: runId, workflowName: 'Single approval' },
+    });
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` }))
+        .json()
+        .steps.find((s: { nodeId: string }) => s.nodeId === 'ask').status,
+    ).toBe('waiting_approval');
 
     const viewer = await h.newUser(h.tenant, ['viewer']);
     expect((await decide(viewer.key, approvalId, 'approve')).statusCode).toBe(403);
@@ -100,19 +140,26 @@ describe('approvals through the API', () => {
   it('quorum 2 of 3: the second approval decides, the same user twice is refused, and one rejection rejects', async () => {
     const wf = await publish(h.tenant, 'Quorum', approvalGraph({ quorum: 2 }));
     const a = await startAndAwaitApproval(wf);
-    expect((await decide(managers[0]!.key, a.approvalId, 'approved')).json()).toMatchObject({ status: 'pending', votes: [{ userId: managers[0]!.userId }] });
+    expect((await decide(managers[0]!.key, a.approvalId, 'approved')).json()).toMatchObject({
+      status: 'pending',
+      votes: [{ userId: managers[0]!.userId }],
+    });
     const twice = await decide(managers[0]!.key, a.approvalId, 'approved');
     expect(twice.statusCode).toBe(409);
     expect(twice.json().detail).toContain('already voted');
     expect((await decide(managers[1]!.key, a.approvalId, 'approved')).json()).toMatchObject({ status: 'approved' });
     await settled(h, a.runId);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${a.runId}` })).json().output.outcome).toBe('approved');
+    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${a.runId}` })).json().output.outcome).toBe(
+      'approved',
+    );
 
     const b = await startAndAwaitApproval(wf);
     await decide(managers[0]!.key, b.approvalId, 'approved');
     expect((await decide(managers[2]!.key, b.approvalId, 'rejected')).json()).toMatchObject({ status: 'rejected' });
     await settled(h, b.runId);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${b.runId}` })).json().output.outcome).toBe('rejected');
+    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${b.runId}` })).json().output.outcome).toBe(
+      'rejected',
+    );
   });
 
   it('no decision in time leaves by expired, marks the approval expired, and a late decision gets 409', async () => {
@@ -133,20 +180,34 @@ describe('run control', () => {
     const wf = await publish(h.tenant, 'Pausable', approvalGraph({}));
     const { runId, approvalId } = await startAndAwaitApproval(wf);
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/pause` })).statusCode).toBe(202);
-    await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().status === 'paused');
+    await eventually(
+      async () =>
+        (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().status === 'paused',
+    );
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/pause` })).statusCode).toBe(409);
 
     await decide(managers[0]!.key, approvalId, 'approve');
     // The approval step completes, but `after` does not start while the run is paused.
-    await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().steps.find((s: { nodeId: string; status: string }) => s.nodeId === 'ask' && s.status === 'completed'));
+    await eventually(async () =>
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` }))
+        .json()
+        .steps.find((s: { nodeId: string; status: string }) => s.nodeId === 'ask' && s.status === 'completed'),
+    );
     const state = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/state` })).json();
     expect(state).toMatchObject({ status: 'paused', finished: false });
     expect(state.visits.after).toBeUndefined();
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().steps.map((s: { nodeId: string }) => s.nodeId)).not.toContain('after');
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` }))
+        .json()
+        .steps.map((s: { nodeId: string }) => s.nodeId),
+    ).not.toContain('after');
 
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/resume` })).statusCode).toBe(202);
     await settled(h, runId);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json()).toMatchObject({ status: 'completed', output: { outcome: 'approved' } });
+    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json()).toMatchObject({
+      status: 'completed',
+      output: { outcome: 'approved' },
+    });
   });
 
   it('cancel stops a waiting run: status cancelled, its approval recorded cancelled, a late decision told so, and cancelling again is 409', async () => {
@@ -158,11 +219,21 @@ describe('run control', () => {
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
     expect(run.status).toBe('cancelled');
     expect(run.approvals[0].status).toBe('cancelled');
-    const late = await h.api(managers[0]!.key, { method: 'POST', url: `/api/approvals/${run.approvals[0].id}/decision`, payload: { decision: 'approve' } });
+    const late = await h.api(managers[0]!.key, {
+      method: 'POST',
+      url: `/api/approvals/${run.approvals[0].id}/decision`,
+      payload: { decision: 'approve' },
+    });
     expect(late.statusCode).toBe(409);
-    expect(late.json()).toMatchObject({ status: 409, approvalStatus: 'cancelled', detail: expect.stringContaining('run was cancelled') });
+    expect(late.json()).toMatchObject({
+      status: 409,
+      approvalStatus: 'cancelled',
+      detail: expect.stringContaining('run was cancelled'),
+    });
     expect((await h.api(requester.key, { method: 'POST', url: `/api/runs/${runId}/cancel` })).statusCode).toBe(409);
-    const pending = (await h.api(managers[0]!.key, { method: 'GET', url: '/api/approvals?status=pending&mine=true' })).json().items;
+    const pending = (
+      await h.api(managers[0]!.key, { method: 'GET', url: '/api/approvals?status=pending&mine=true' })
+    ).json().items;
     expect(pending.map((a: { runId: string }) => a.runId)).not.toContain(runId);
   });
 
@@ -181,9 +252,13 @@ describe('run control', () => {
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
     expect(run).toMatchObject({ status: 'completed', output: { outcome: 'changes_requested' } });
     expect(run.approvals[0]).toMatchObject({ status: 'changes_requested' });
-    const listed = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?status=changes_requested&runId=${runId}` })).json().items;
+    const listed = (
+      await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?status=changes_requested&runId=${runId}` })
+    ).json().items;
     expect(listed.map((a: { id: string }) => a.id)).toEqual([approvalId]);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: '/api/approvals?status=Not-A-Status' })).statusCode).toBe(400);
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: '/api/approvals?status=Not-A-Status' })).statusCode,
+    ).toBe(400);
   });
 
   it('fails a run that passes its configuration.timeout, naming the limit', async () => {
@@ -228,16 +303,33 @@ describe('subworkflows', () => {
         trigger,
         { id: 'call', type: 'subworkflow', data: { workflowId: child, input: { who: '{{ input.name }}' } } },
         { id: 'fire', type: 'subworkflow', data: { workflowId: child, wait: false, input: { who: 'nobody' } } },
-        { id: 'e', type: 'end', data: { output: { said: '{{ nodes.call.output.greeting }}', started: '{{ nodes.fire.output.runId }}' } } },
+        {
+          id: 'e',
+          type: 'end',
+          data: { output: { said: '{{ nodes.call.output.greeting }}', started: '{{ nodes.fire.output.runId }}' } },
+        },
       ],
-      edges: [{ id: 'e1', source: 't', target: 'call' }, { id: 'e2', source: 'call', target: 'fire' }, { id: 'e3', source: 'fire', target: 'e' }],
+      edges: [
+        { id: 'e1', source: 't', target: 'call' },
+        { id: 'e2', source: 'call', target: 'fire' },
+        { id: 'e3', source: 'fire', target: 'e' },
+      ],
     });
-    const runId = (await h.api(requester.key, { method: 'POST', url: `/api/workflows/${parent}/runs`, payload: { input: { name: 'Ada' } } })).json().runId;
+    const runId = (
+      await h.api(requester.key, {
+        method: 'POST',
+        url: `/api/workflows/${parent}/runs`,
+        payload: { input: { name: 'Ada' } },
+      })
+    ).json().runId;
     await settled(h, runId);
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(run.output.said).toBe('hello Ada');
-    const childRuns = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs?workflowId=${child}` })).json().items;
-    expect(childRuns.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([`${runId}~call:1`, run.output.started]));
+    const childRuns = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs?workflowId=${child}` })).json()
+      .items;
+    expect(childRuns.map((r: { id: string }) => r.id)).toEqual(
+      expect.arrayContaining([`${runId}~call:1`, run.output.started]),
+    );
   });
 });

@@ -27,7 +27,10 @@ const manualDefinition = (delay?: string) => ({
     { id: 'e', type: 'end', data: { output: { done: true } } },
   ],
   edges: delay
-    ? [{ id: 'e1', source: 't', target: 'wait' }, { id: 'e2', source: 'wait', target: 'e' }]
+    ? [
+        { id: 'e1', source: 't', target: 'wait' },
+        { id: 'e2', source: 'wait', target: 'e' },
+      ]
     : [{ id: 'e1', source: 't', target: 'e' }],
 });
 
@@ -39,7 +42,12 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 
 async function publish(app: FastifyInstance, key: string, definition: unknown): Promise<string> {
   const headers = { authorization: `Bearer ${key}` };
-  const created = await app.inject({ method: 'POST', url: '/api/workflows', headers, payload: { name: 'Outage', definition } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/workflows',
+    headers,
+    payload: { name: 'Outage', definition },
+  });
   expect(created.statusCode, created.body).toBe(201);
   const id = created.json().id as string;
   expect((await app.inject({ method: 'POST', url: `/api/workflows/${id}/publish`, headers })).statusCode).toBe(201);
@@ -58,11 +66,22 @@ describe('a dependency down under the API', () => {
     const { client, connection } = await connectTemporalClient(server.address, h.config.temporal.namespace);
     cleanups.push(() => connection.close());
     const lines: string[] = [];
-    const app = await buildApp({ config: h.config, database: h.database, temporal: client, logStream: { write: (line) => lines.push(line) } });
+    const app = await buildApp({
+      config: h.config,
+      database: h.database,
+      temporal: client,
+      logStream: { write: (line) => lines.push(line) },
+    });
     cleanups.push(() => app.close());
     const key = h.tenant.adminKey;
     const workflowId = await publish(app, key, manualDefinition());
-    const startRun = () => app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers: { authorization: `Bearer ${key}` }, payload: { input: {} } });
+    const startRun = () =>
+      app.inject({
+        method: 'POST',
+        url: `/api/workflows/${workflowId}/runs`,
+        headers: { authorization: `Bearer ${key}` },
+        payload: { input: {} },
+      });
     const first = await startRun();
     expect(first.statusCode).toBe(202);
     const firstRunId = first.json().runId as string;
@@ -75,20 +94,35 @@ describe('a dependency down under the API', () => {
       expect(ms).toBeLessThan(2500);
       expect(refused.headers['content-type']).toContain('application/problem+json');
       expect(refused.headers['retry-after']).toBe('5');
-      expect(refused.json()).toMatchObject({ type: 'https://graphflow.dev/problems/temporal-unavailable', status: 503, unavailable: 'temporal_unavailable' });
+      expect(refused.json()).toMatchObject({
+        type: 'https://graphflow.dev/problems/temporal-unavailable',
+        status: 503,
+        unavailable: 'temporal_unavailable',
+      });
     }
     // A signal to a run (cancel) is a 503 too, not a conflict.
-    const { value: cancel, ms: cancelMs } = await timed(() => app.inject({ method: 'POST', url: `/api/runs/${firstRunId}/cancel`, headers: { authorization: `Bearer ${key}` } }));
+    const { value: cancel, ms: cancelMs } = await timed(() =>
+      app.inject({
+        method: 'POST',
+        url: `/api/runs/${firstRunId}/cancel`,
+        headers: { authorization: `Bearer ${key}` },
+      }),
+    );
     expect(cancelMs).toBeLessThan(2500);
     expect(cancel.statusCode, cancel.body).toBe(503);
-    expect(cancel.json()).toMatchObject({ type: 'https://graphflow.dev/problems/temporal-unavailable', unavailable: 'temporal_unavailable' });
+    expect(cancel.json()).toMatchObject({
+      type: 'https://graphflow.dev/problems/temporal-unavailable',
+      unavailable: 'temporal_unavailable',
+    });
     const { value: ready, ms: readyMs } = await timed(() => app.inject({ method: 'GET', url: '/readyz' }));
     expect(readyMs).toBeLessThan(1000);
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['retry-after']).toBe('5');
     expect(ready.json()).toMatchObject({ unavailable: ['temporal_unavailable'], checks: { postgres: 'ok' } });
     // Reading what PostgreSQL holds still works.
-    expect((await app.inject({ method: 'GET', url: '/api/runs', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/runs', headers: { authorization: `Bearer ${key}` } })).statusCode,
+    ).toBe(200);
 
     server = await devServer();
     const again = await eventually(async () => {
@@ -121,7 +155,12 @@ describe('a dependency down under the API', () => {
     const workflowId = await publish(h.app, key, manualDefinition('3s'));
     const runIds: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const started = await h.app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/runs`, headers, payload: { input: { i } } });
+      const started = await h.app.inject({
+        method: 'POST',
+        url: `/api/workflows/${workflowId}/runs`,
+        headers,
+        payload: { input: { i } },
+      });
       expect(started.statusCode, started.body).toBe(202);
       runIds.push(started.json().runId as string);
     }
@@ -137,7 +176,11 @@ describe('a dependency down under the API', () => {
       expect(refused.statusCode, `${request.method} ${request.url}: ${refused.body}`).toBe(503);
       expect(ms).toBeLessThan(2500);
       expect(refused.headers['retry-after']).toBe('5');
-      expect(refused.json()).toMatchObject({ type: 'https://graphflow.dev/problems/database-unavailable', status: 503, unavailable: 'database_unavailable' });
+      expect(refused.json()).toMatchObject({
+        type: 'https://graphflow.dev/problems/database-unavailable',
+        status: 503,
+        unavailable: 'database_unavailable',
+      });
     }
     const { value: ready, ms: readyMs } = await timed(() => h.app.inject({ method: 'GET', url: '/readyz' }));
     expect(readyMs).toBeLessThan(1000);
@@ -161,7 +204,10 @@ describe('a dependency down under the API', () => {
     }
     // Every run Temporal completed on this task queue has its completed row: none lost.
     const completedInTemporal: string[] = [];
-    for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = '${h.config.temporal.taskQueue}' AND ExecutionStatus = 'Completed'` })) completedInTemporal.push(wf.workflowId);
+    for await (const wf of h.temporal.workflow.list({
+      query: `TaskQueue = '${h.config.temporal.taskQueue}' AND ExecutionStatus = 'Completed'`,
+    }))
+      completedInTemporal.push(wf.workflowId);
     const listed = await h.app.inject({ method: 'GET', url: '/api/runs?status=completed&limit=100', headers });
     expect(listed.statusCode, listed.body).toBe(200);
     const projected = (listed.json().items as Array<{ id: string }>).map((r) => r.id).sort();

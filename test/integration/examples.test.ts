@@ -29,28 +29,51 @@ afterAll(async () => {
   await Promise.all([smtp?.close(), slack?.close(), target?.close()]);
 });
 
-const example = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../../examples', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const example = (name: string) =>
+  JSON.parse(readFileSync(path.resolve(__dirname, '../../examples', `${name}.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 
 async function publishExample(name: string): Promise<string> {
   const { name: title, description, category, tags, ...definition } = example(name);
-  const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: title, description, category, tags, definition } });
+  const created = await h.api(h.tenant.adminKey, {
+    method: 'POST',
+    url: '/api/workflows',
+    payload: { name: title, description, category, tags, definition },
+  });
   expect(created.statusCode, created.body).toBe(201);
-  const published = await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` });
+  const published = await h.api(h.tenant.adminKey, {
+    method: 'POST',
+    url: `/api/workflows/${created.json().id}/publish`,
+  });
   expect(published.statusCode, published.body).toBe(201);
   return created.json().id;
 }
 
 async function start(workflowId: string, input: unknown): Promise<string> {
-  const res = await h.api(requester.key, { method: 'POST', url: `/api/workflows/${workflowId}/runs`, payload: { input } });
+  const res = await h.api(requester.key, {
+    method: 'POST',
+    url: `/api/workflows/${workflowId}/runs`,
+    payload: { input },
+  });
   expect(res.statusCode, res.body).toBe(202);
   return res.json().runId;
 }
 
 /** Waits for the run to ask `nodeId` for a decision, and decides it as a user with `role`. */
 async function decide(runId: string, nodeId: string, role: string, decision: string) {
-  const approval = await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}&status=pending` })).json().items.find((a: { nodeId: string }) => a.nodeId === nodeId));
+  const approval = await eventually(async () =>
+    (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}&status=pending` }))
+      .json()
+      .items.find((a: { nodeId: string }) => a.nodeId === nodeId),
+  );
   const user = await h.newUser(h.tenant, [role]);
-  const res = await h.api(user.key, { method: 'POST', url: `/api/approvals/${approval.id}/decision`, payload: { decision, comment: `${decision} (${role})` } });
+  const res = await h.api(user.key, {
+    method: 'POST',
+    url: `/api/approvals/${approval.id}/decision`,
+    payload: { decision, comment: `${decision} (${role})` },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
@@ -68,7 +91,11 @@ describe('shared examples through the API', () => {
     await decide(runId, 'manager', 'manager', 'approve');
     const run = await finished(runId, 'example-purchase-order-small');
     expect(run).toMatchObject({ status: 'completed', output: { approved: true } });
-    expect(slack.posts.find((p) => p.text.includes('a chair'))).toMatchObject({ channel: '#purchasing', text: 'Approved: a chair for 420 EUR (pat@example.com)', token: 'xoxb-test-token' });
+    expect(slack.posts.find((p) => p.text.includes('a chair'))).toMatchObject({
+      channel: '#purchasing',
+      text: 'Approved: a chair for 420 EUR (pat@example.com)',
+      token: 'xoxb-test-token',
+    });
     const announced = run.notifications.filter((n: { nodeId: string }) => n.nodeId === 'notify_ok');
     expect(announced).toHaveLength(1);
     expect(announced[0]).toMatchObject({ channel: 'slack', status: 'sent' });
@@ -89,7 +116,11 @@ describe('shared examples through the API', () => {
 
   it('bug report triage: accepted, resolved, and the reporter told by email', async () => {
     const wf = await publishExample('bug-report-triage');
-    const runId = await start(wf, { title: 'Crash on save', description: 'It crashes.', reporterEmail: 'rae@example.com' });
+    const runId = await start(wf, {
+      title: 'Crash on save',
+      description: 'It crashes.',
+      reporterEmail: 'rae@example.com',
+    });
     await decide(runId, 'desk_review', 'service_desk', 'accepted');
     await decide(runId, 'work', 'developer', 'resolved');
     const run = await finished(runId, 'example-bug-report-triage');
@@ -107,13 +138,24 @@ describe('shared examples through the API', () => {
       itServiceUrl: `${target.url}/it/accounts`,
       procurementUrl: `${target.url}/procurement`,
     });
-    // All three branches are under way before HR decides: the accounts call and the orders happen while the approval waits.
-    await eventually(async () => target.received.filter((r) => r.url === '/procurement').length === 3 && target.received.some((r) => r.url === '/it/accounts'));
+    // All three branches are under way before HR decides: the accounts call and the orders happen while the approval
+    // waits.
+    await eventually(
+      async () =>
+        target.received.filter((r) => r.url === '/procurement').length === 3 &&
+        target.received.some((r) => r.url === '/it/accounts'),
+    );
     await decide(runId, 'paperwork', 'hr', 'done');
     const run = await finished(runId, 'example-employee-onboarding');
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
-    const orders = target.received.filter((r) => r.url === '/procurement').map((r) => JSON.parse(r.body) as { item: string; for: string });
-    expect(orders).toEqual([{ item: 'laptop', for: 'Ada' }, { item: 'badge', for: 'Ada' }, { item: 'desk', for: 'Ada' }]);
+    const orders = target.received
+      .filter((r) => r.url === '/procurement')
+      .map((r) => JSON.parse(r.body) as { item: string; for: string });
+    expect(orders).toEqual([
+      { item: 'laptop', for: 'Ada' },
+      { item: 'badge', for: 'Ada' },
+      { item: 'desk', for: 'Ada' },
+    ]);
     const welcome = smtp.messages.find((m) => m.subject === 'Welcome, Ada');
     expect(welcome?.to).toEqual(['ada@example.com']);
     const steps = run.steps as Array<{ nodeId: string; startedAt: string; completedAt: string }>;
@@ -125,7 +167,12 @@ describe('shared examples through the API', () => {
   it('vulnerability remediation: a critical finding is patched after approval and announced; a low one becomes a ticket', async () => {
     const wf = await publishExample('vulnerability-remediation');
     target.answer('/tickets', 201, { id: 'T-77' });
-    const base = { asset: 'db-01', cve: 'CVE-2026-0001', patchServiceUrl: `${target.url}/patches`, ticketServiceUrl: `${target.url}/tickets` };
+    const base = {
+      asset: 'db-01',
+      cve: 'CVE-2026-0001',
+      patchServiceUrl: `${target.url}/patches`,
+      ticketServiceUrl: `${target.url}/tickets`,
+    };
     const critical = await start(wf, { ...base, asset_criticality: 'critical', cvss_score: 9.8 });
     await decide(critical, 'approve_patch', 'security_team', 'approve');
     expect((await finished(critical, 'example-vulnerability-remediation')).output).toEqual({ result: 'patched' });
@@ -140,14 +187,30 @@ describe('messages are sent once per intent', () => {
   const notifyGraph = (channel: 'email' | 'slack', retry: object = {}) => ({
     nodes: [
       { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-      { id: 'tell', type: 'notification', data: { channel, recipients: [channel === 'email' ? 'ops@example.com' : '#ops'], subject: 'Hello {{ input.n }}', message: 'Message {{ input.n }}', retry: { initialInterval: '200ms', ...retry } } },
+      {
+        id: 'tell',
+        type: 'notification',
+        data: {
+          channel,
+          recipients: [channel === 'email' ? 'ops@example.com' : '#ops'],
+          subject: 'Hello {{ input.n }}',
+          message: 'Message {{ input.n }}',
+          retry: { initialInterval: '200ms', ...retry },
+        },
+      },
       { id: 'ok', type: 'end', data: { output: { sent: '{{ nodes.tell.output.status }}' } } },
       { id: 'bad', type: 'end', data: { output: { failed: '{{ nodes.tell.error.message }}' } } },
     ],
-    edges: [{ id: 'e1', source: 't', target: 'tell' }, { id: 'e2', source: 'tell', target: 'ok' }, { id: 'e3', source: 'tell', sourceHandle: 'error', target: 'bad' }],
+    edges: [
+      { id: 'e1', source: 't', target: 'tell' },
+      { id: 'e2', source: 'tell', target: 'ok' },
+      { id: 'e3', source: 'tell', sourceHandle: 'error', target: 'bad' },
+    ],
   });
   const publishGraph = async (name: string, definition: object) => {
-    const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
+    const id = (
+      await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })
+    ).json().id;
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` });
     return id;
   };
@@ -161,7 +224,12 @@ describe('messages are sent once per intent', () => {
     const mails = smtp.messages.filter((m) => m.subject === 'Hello four-two-one');
     expect(mails).toHaveLength(1);
     expect(mails[0]!.messageId).toMatch(/^<[0-9a-f]{32}@graphflow>$/);
-    expect(run.notifications[0]).toMatchObject({ status: 'sent', retryCount: 1, channel: 'email', recipients: ['ops@example.com'] });
+    expect(run.notifications[0]).toMatchObject({
+      status: 'sent',
+      retryCount: 1,
+      channel: 'email',
+      recipients: ['ops@example.com'],
+    });
   });
 
   it('a permanent SMTP refusal leaves the notification failed with its error, and the run follows the error edge', async () => {
@@ -204,14 +272,29 @@ describe('workflow-level notifications', () => {
     const definition = {
       configuration: {
         notifications: [
-          { on: ['approval_requested'], channel: 'slack', recipients: ['#approvals'], message: 'Approval needed in {{ run.workflowName }}: {{ approval.message }}' },
-          { on: ['error', 'failed'], channel: 'email', recipients: ['ops@example.com'], subject: '{{ run.workflowName }}: {{ node.id }}{{ status }}', message: 'Problem: {{ error.message }}' },
+          {
+            on: ['approval_requested'],
+            channel: 'slack',
+            recipients: ['#approvals'],
+            message: 'Approval needed in {{ run.workflowName }}: {{ approval.message }}',
+          },
+          {
+            on: ['error', 'failed'],
+            channel: 'email',
+            recipients: ['ops@example.com'],
+            subject: '{{ run.workflowName }}: {{ node.id }}{{ status }}',
+            message: 'Problem: {{ error.message }}',
+          },
         ],
       },
       nodes: [
         { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
         { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], message: 'Deploy {{ input.what }}?' } },
-        { id: 'deploy', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}/broken`, retry: { maximumAttempts: 1 } } },
+        {
+          id: 'deploy',
+          type: 'action',
+          data: { action: 'http', method: 'POST', url: `${target.url}/broken`, retry: { maximumAttempts: 1 } },
+        },
         { id: 'done', type: 'end', data: {} },
         { id: 'no', type: 'end', data: {} },
       ],
@@ -222,8 +305,15 @@ describe('workflow-level notifications', () => {
         { id: 'e4', source: 'deploy', target: 'done' },
       ],
     };
-    const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Noisy deploy', definition } });
-    expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` })).statusCode).toBe(201);
+    const created = await h.api(h.tenant.adminKey, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: { name: 'Noisy deploy', definition },
+    });
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` }))
+        .statusCode,
+    ).toBe(201);
     const runId = await start(created.json().id, { what: 'v2' });
     await decide(runId, 'ask', 'manager', 'approve');
     const run = await finished(runId);
@@ -231,6 +321,8 @@ describe('workflow-level notifications', () => {
     expect(slack.posts.filter((p) => p.text === 'Approval needed in Noisy deploy: Deploy v2?')).toHaveLength(1);
     const mails = smtp.messages.filter((m) => m.subject?.startsWith('Noisy deploy'));
     expect(mails.map((m) => m.subject).sort()).toEqual(['Noisy deploy: deploy', 'Noisy deploy: failed']);
-    expect(run.notifications.filter((n: { nodeId: string }) => n.nodeId.startsWith('configuration.notifications'))).toHaveLength(3);
+    expect(
+      run.notifications.filter((n: { nodeId: string }) => n.nodeId.startsWith('configuration.notifications')),
+    ).toHaveLength(3);
   });
 });

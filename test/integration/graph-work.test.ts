@@ -23,7 +23,6 @@ afterAll(async () => {
 
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 
-
 /** Two nested loops of pure work (a variable set, a condition), just under the default limit of 100,000 node runs. */
 const busyGraph: Definition = {
   nodes: [
@@ -110,7 +109,10 @@ describe('a graph that stalls the worker', () => {
     expect(res.statusCode, res.body).toBe(422);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const problem = res.json().errors.find((e: { message: string }) => e.message.includes('MAX_GRAPH_WORK'));
-    expect(problem).toEqual({ path: 'nodes[998]', message: expect.stringContaining('nodes.l1 (maxIterations 2) > nodes.l2 (maxIterations 2) > ') });
+    expect(problem).toEqual({
+      path: 'nodes[998]',
+      message: expect.stringContaining('nodes.l1 (maxIterations 2) > nodes.l2 (maxIterations 2) > '),
+    });
     expect(problem.message).toContain('> nodes.l997 (maxIterations 2) > nodes.work');
     expect(validated.json().errors).toContainEqual(problem);
     const workflow = (await h.api(key, { method: 'GET', url: `/api/workflows/${id}` })).json();
@@ -138,18 +140,27 @@ describe('a graph that stalls the worker', () => {
     expect(work).toBeLessThanOrEqual(h.config.maxGraphWork);
 
     const key = h.tenant.adminKey;
-    const busyRun = await publishAndStart(key, 'Busy', busyGraph, { rows: Array.from({ length: 150 }, (_, i) => i), cells: Array.from({ length: 330 }, (_, i) => i) });
+    const busyRun = await publishAndStart(key, 'Busy', busyGraph, {
+      rows: Array.from({ length: 150 }, (_, i) => i),
+      cells: Array.from({ length: 330 }, (_, i) => i),
+    });
     // Busy for a while: it has continued as new at least twice, so it also re-runs what it did before.
     await eventually(async () => (await executions(busyRun)).length >= 3, 200);
 
     // The starvation attack: another tenant's trivial run, beside the busy one on the same worker.
     const other = await h.newTenant();
     const trivialId = await create(other.adminKey, 'Trivial', trivialGraph);
-    expect((await h.api(other.adminKey, { method: 'POST', url: `/api/workflows/${trivialId}/publish` })).statusCode).toBe(201);
+    expect(
+      (await h.api(other.adminKey, { method: 'POST', url: `/api/workflows/${trivialId}/publish` })).statusCode,
+    ).toBe(201);
     const durations: number[] = [];
     for (let i = 0; i < 3; i++) {
       const begun = Date.now();
-      const started = await h.api(other.adminKey, { method: 'POST', url: `/api/workflows/${trivialId}/runs`, payload: { input: {} } });
+      const started = await h.api(other.adminKey, {
+        method: 'POST',
+        url: `/api/workflows/${trivialId}/runs`,
+        payload: { input: {} },
+      });
       const result = await h.temporal.workflow.getHandle(started.json().runId).result();
       durations.push(Date.now() - begun);
       expect(result.status).toBe('completed');
@@ -167,7 +178,10 @@ describe('a graph that stalls the worker', () => {
     const asked = Date.now();
     const cancel = await h.api(key, { method: 'POST', url: `/api/runs/${busyRun}/cancel` });
     expect(cancel.statusCode, cancel.body).toBe(202);
-    await h.temporal.workflow.getHandle(busyRun).result().catch(() => undefined);
+    await h.temporal.workflow
+      .getHandle(busyRun)
+      .result()
+      .catch(() => undefined);
     expect(Date.now() - asked).toBeLessThan(5000);
     const run = (await h.api(key, { method: 'GET', url: `/api/runs/${busyRun}` })).json();
     expect(run.status).toBe('cancelled');

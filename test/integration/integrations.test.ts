@@ -14,7 +14,15 @@ beforeAll(async () => {
   target = await startHttpTarget();
   h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64') });
   // The tenant's own secrets store (environment secrets are the default tenant's alone).
-  expect((await h.api(h.tenant.adminKey, { method: 'PUT', url: '/api/variables/TEST_OUTBOUND_SECRET', payload: { type: 'secret', value: SECRET } })).statusCode).toBe(200);
+  expect(
+    (
+      await h.api(h.tenant.adminKey, {
+        method: 'PUT',
+        url: '/api/variables/TEST_OUTBOUND_SECRET',
+        payload: { type: 'secret', value: SECRET },
+      })
+    ).statusCode,
+  ).toBe(200);
 });
 afterAll(async () => {
   await h?.close();
@@ -26,23 +34,59 @@ describe('outbound webhooks', () => {
     const definition = {
       nodes: [
         { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-        { id: 'tell', type: 'integration', data: { provider: 'webhook', url: `${target.url}/receiver`, body: { order: '{{ input.order }}' }, secretRef: 'TEST_OUTBOUND_SECRET' } },
+        {
+          id: 'tell',
+          type: 'integration',
+          data: {
+            provider: 'webhook',
+            url: `${target.url}/receiver`,
+            body: { order: '{{ input.order }}' },
+            secretRef: 'TEST_OUTBOUND_SECRET',
+          },
+        },
         { id: 'e', type: 'end', data: { output: { status: '{{ nodes.tell.output.status }}' } } },
       ],
-      edges: [{ id: 'e1', source: 't', target: 'tell' }, { id: 'e2', source: 'tell', target: 'e' }],
+      edges: [
+        { id: 'e1', source: 't', target: 'tell' },
+        { id: 'e2', source: 'tell', target: 'e' },
+      ],
     };
-    const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Outbound', definition } })).json().id;
-    expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
-    const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { order: 42 } } })).json().runId;
+    const id = (
+      await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name: 'Outbound', definition },
+      })
+    ).json().id;
+    expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(
+      201,
+    );
+    const runId = (
+      await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: `/api/workflows/${id}/runs`,
+        payload: { input: { order: 42 } },
+      })
+    ).json().runId;
     await settled(h, runId);
 
     const received = target.received.find((r) => r.url === '/receiver')!;
     expect(JSON.parse(received.body)).toEqual({ order: 42 });
     expect(received.headers['idempotency-key']).toBe(`${runId}:tell:1`);
-    const verdict = verifyWebhook({ preset: 'generic', headers: received.headers, raw: Buffer.from(received.body), secrets: [SECRET], now: Date.now() });
+    const verdict = verifyWebhook({
+      preset: 'generic',
+      headers: received.headers,
+      raw: Buffer.from(received.body),
+      secrets: [SECRET],
+      now: Date.now(),
+    });
     expect(verdict).toMatchObject({ ok: true, deliveryId: `${runId}:tell:1` });
 
-    const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', inject('temporalAddress')], { encoding: 'utf8' });
+    const json = execFileSync(
+      inject('temporalCli'),
+      ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', inject('temporalAddress')],
+      { encoding: 'utf8' },
+    );
     // Payloads are base64 in the history's JSON form: search their decoded text too.
     const decoded: string[] = [];
     const walk = (v: unknown) => {
@@ -61,10 +105,20 @@ describe('outbound webhooks', () => {
     const run = await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` });
     expect(run.json().output).toEqual({ status: 200 });
     // A call that may change something is an intent in the ledger, sent once.
-    expect(run.json().notifications).toEqual([expect.objectContaining({ idempotencyKey: `${runId}:tell:1`, channel: 'webhook', type: 'http.request', status: 'sent', recipients: [`${target.url}/receiver`] })]);
+    expect(run.json().notifications).toEqual([
+      expect.objectContaining({
+        idempotencyKey: `${runId}:tell:1`,
+        channel: 'webhook',
+        type: 'http.request',
+        status: 'sent',
+        recipients: [`${target.url}/receiver`],
+      }),
+    ]);
     expect(run.json().notifications[0]).not.toHaveProperty('result');
     expect(run.body).not.toContain(SECRET);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/history` })).body).not.toContain(SECRET);
+    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/history` })).body).not.toContain(
+      SECRET,
+    );
   });
 });
 
@@ -73,7 +127,10 @@ describe('the integration catalogue', () => {
     const catalogue = (await h.api(h.tenant.adminKey, { method: 'GET', url: '/api/integrations' })).json();
     expect(catalogue.items.map((i: { provider: string }) => i.provider)).toEqual(['http', 'webhook', 'email', 'slack']);
     const email = catalogue.items.find((i: { provider: string }) => i.provider === 'email');
-    expect(email.actions[0].configSchema).toMatchObject({ type: 'object', required: expect.arrayContaining(['to', 'subject']) });
+    expect(email.actions[0].configSchema).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['to', 'subject']),
+    });
 
     const definition = {
       nodes: [
@@ -81,11 +138,22 @@ describe('the integration catalogue', () => {
         { id: 'mail', type: 'integration', data: { provider: 'email', to: ['a@example.com'] } },
         { id: 'e', type: 'end', data: {} },
       ],
-      edges: [{ id: 'e1', source: 't', target: 'mail' }, { id: 'e2', source: 'mail', target: 'e' }],
+      edges: [
+        { id: 'e1', source: 't', target: 'mail' },
+        { id: 'e2', source: 'mail', target: 'e' },
+      ],
     };
-    const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Bad mail', definition } })).json().id;
+    const id = (
+      await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name: 'Bad mail', definition },
+      })
+    ).json().id;
     const refused = await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` });
     expect(refused.statusCode).toBe(422);
-    expect(refused.json().errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['nodes[1].data.subject']));
+    expect(refused.json().errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['nodes[1].data.subject']),
+    );
   });
 });

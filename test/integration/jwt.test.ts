@@ -31,8 +31,10 @@ async function serveKeySet(): Promise<Server> {
     { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
   ];
   const server = createServer((request, response) => {
-    if (request.url === '/jwks.json') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
-    if (request.url === '/garbage') return void response.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>');
+    if (request.url === '/jwks.json')
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    if (request.url === '/garbage')
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>');
     response.writeHead(500).end('down');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,10 +51,18 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  [rsa, ec, stranger] = await Promise.all([generateKeyPair('RS256'), generateKeyPair('ES256'), generateKeyPair('RS256')]);
+  [rsa, ec, stranger] = await Promise.all([
+    generateKeyPair('RS256'),
+    generateKeyPair('ES256'),
+    generateKeyPair('RS256'),
+  ]);
   jwks = await serveKeySet();
   jwksBase = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
-  h = await createHarness({ AUTH_JWKS_URL: `${jwksBase}/jwks.json`, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: `other-app, ${AUDIENCE}` });
+  h = await createHarness({
+    AUTH_JWKS_URL: `${jwksBase}/jwks.json`,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: `other-app, ${AUDIENCE}`,
+  });
   otherTenant = await h.newTenant();
 });
 afterAll(async () => {
@@ -85,13 +95,22 @@ const asAdmin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, paylo
   h.api(h.tenant.adminKey, { method, url, ...(payload ? { payload } : {}) });
 
 async function newUser(roles: string[], tenant: TenantFixture = h.tenant, email = `u-${randomUUID()}@example.com`) {
-  const created = await h.api(tenant.adminKey, { method: 'POST', url: '/api/users', payload: { email, name: 'Signed In', roles } });
+  const created = await h.api(tenant.adminKey, {
+    method: 'POST',
+    url: '/api/users',
+    payload: { email, name: 'Signed In', roles },
+  });
   expect(created.statusCode).toBe(201);
   return created.json() as { id: string; email: string };
 }
 
 const listWorkflows = (bearer: string) => h.api(bearer, { method: 'GET', url: '/api/workflows?limit=5' });
-const createWorkflow = (bearer: string) => h.api(bearer, { method: 'POST', url: '/api/workflows', payload: { name: `w-${randomUUID()}`, definition: { nodes: [], edges: [] } } });
+const createWorkflow = (bearer: string) =>
+  h.api(bearer, {
+    method: 'POST',
+    url: '/api/workflows',
+    payload: { name: `w-${randomUUID()}`, definition: { nodes: [], edges: [] } },
+  });
 
 function expectRefused(response: Awaited<ReturnType<typeof listWorkflows>>, detail: RegExp) {
   expect(response.statusCode).toBe(401);
@@ -100,7 +119,7 @@ function expectRefused(response: Awaited<ReturnType<typeof listWorkflows>>, deta
 }
 
 describe('JWT sign-in', () => {
-  it('accepts a valid token as its user, with the user\'s roles', async () => {
+  it("accepts a valid token as its user, with the user's roles", async () => {
     const viewer = await newUser(['viewer']);
     const bearer = await token({ sub: 'idp|viewer', email: viewer.email });
     expect((await listWorkflows(bearer)).statusCode).toBe(200);
@@ -118,7 +137,10 @@ describe('JWT sign-in', () => {
     const editor = await newUser(['editor']);
     expect((await createWorkflow(await token({ email: editor.email.toUpperCase() }))).statusCode).toBe(201);
     expect((await createWorkflow(await token({ sub: editor.id }))).statusCode).toBe(201);
-    expect((await createWorkflow(await token({ sub: editor.id }, { key: ec.privateKey, alg: 'ES256', kid: 'ec-1' }))).statusCode).toBe(201);
+    expect(
+      (await createWorkflow(await token({ sub: editor.id }, { key: ec.privateKey, alg: 'ES256', kid: 'ec-1' })))
+        .statusCode,
+    ).toBe(201);
   });
 
   it('keeps API keys working beside tokens', async () => {
@@ -127,7 +149,10 @@ describe('JWT sign-in', () => {
 
   it('refuses a token from another issuer', async () => {
     const user = await newUser(['admin']);
-    expectRefused(await listWorkflows(await token({ email: user.email }, { issuer: 'https://evil.example.test/' })), /iss/);
+    expectRefused(
+      await listWorkflows(await token({ email: user.email }, { issuer: 'https://evil.example.test/' })),
+      /iss/,
+    );
   });
 
   it('refuses a token for another audience', async () => {
@@ -146,20 +171,27 @@ describe('JWT sign-in', () => {
     expectRefused(await listWorkflows(await token({ email: user.email }, { expiresAt: null })), /exp/);
   });
 
-  it('refuses a token signed by another key, with or without the provider\'s key id', async () => {
+  it("refuses a token signed by another key, with or without the provider's key id", async () => {
     const user = await newUser(['admin']);
     expectRefused(await listWorkflows(await token({ email: user.email }, { key: stranger.privateKey })), /signature/);
-    expectRefused(await listWorkflows(await token({ email: user.email }, { key: stranger.privateKey, kid: 'stranger' })), /signature/);
+    expectRefused(
+      await listWorkflows(await token({ email: user.email }, { key: stranger.privateKey, kid: 'stranger' })),
+      /signature/,
+    );
   });
 
   it('refuses an unsigned token (alg: none)', async () => {
     const user = await newUser(['admin']);
-    const unsigned = new UnsecuredJWT({ email: user.email }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('10m').encode();
+    const unsigned = new UnsecuredJWT({ email: user.email })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('10m')
+      .encode();
     expect(unsigned.endsWith('.')).toBe(true);
     expectRefused(await listWorkflows(unsigned), /algorithm/);
   });
 
-  it('refuses an HS256 token signed with the provider\'s public key (algorithm confusion)', async () => {
+  it("refuses an HS256 token signed with the provider's public key (algorithm confusion)", async () => {
     const user = await newUser(['admin']);
     const publicKeyAsSecret = new TextEncoder().encode(await exportSPKI(rsa.publicKey));
     const confused = await token({ email: user.email }, { alg: 'HS256', key: publicKeyAsSecret });
@@ -167,7 +199,10 @@ describe('JWT sign-in', () => {
   });
 
   it('refuses a token whose email is unknown', async () => {
-    expectRefused(await listWorkflows(await token({ sub: 'idp|nobody', email: `nobody-${randomUUID()}@example.com` })), /No user/);
+    expectRefused(
+      await listWorkflows(await token({ sub: 'idp|nobody', email: `nobody-${randomUUID()}@example.com` })),
+      /No user/,
+    );
   });
 
   it('refuses an email the provider says is unverified', async () => {
@@ -180,7 +215,7 @@ describe('JWT sign-in', () => {
     expectRefused(await listWorkflows(await token({ email: '\ud800@example.com' })), /email/);
   });
 
-  it('refuses a deactivated user\'s token (PATCH active:false), and takes it back on reactivation', async () => {
+  it("refuses a deactivated user's token (PATCH active:false), and takes it back on reactivation", async () => {
     const user = await newUser(['operator']);
     const bearer = await token({ email: user.email });
     expect((await listWorkflows(bearer)).statusCode).toBe(200);
@@ -190,7 +225,7 @@ describe('JWT sign-in', () => {
     expect((await listWorkflows(bearer)).statusCode).toBe(200);
   });
 
-  it('refuses a deleted user\'s token (DELETE /api/users/:id)', async () => {
+  it("refuses a deleted user's token (DELETE /api/users/:id)", async () => {
     const user = await newUser(['operator']);
     const bearer = await token({ sub: user.id });
     expect((await listWorkflows(bearer)).statusCode).toBe(200);
@@ -198,15 +233,21 @@ describe('JWT sign-in', () => {
     expectRefused(await listWorkflows(bearer), /deactivated/);
   });
 
-  it('keeps another tenant\'s data 404 to a signed-in user', async () => {
-    const theirs = await h.api(otherTenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'theirs', definition: { nodes: [], edges: [] } } });
+  it("keeps another tenant's data 404 to a signed-in user", async () => {
+    const theirs = await h.api(otherTenant.adminKey, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: { name: 'theirs', definition: { nodes: [], edges: [] } },
+    });
     expect(theirs.statusCode).toBe(201);
     const mine = await newUser(['admin']);
     const bearer = await token({ email: mine.email, tenant: otherTenant.tenantId });
     // A `tenant` claim names a tenant; it cannot carry a user into a tenant they are not a user of.
     expectRefused(await listWorkflows(bearer), /No user/);
     const inOwnTenant = await token({ email: mine.email });
-    expect((await h.api(inOwnTenant, { method: 'GET', url: `/api/workflows/${theirs.json().id}` })).statusCode).toBe(404);
+    expect((await h.api(inOwnTenant, { method: 'GET', url: `/api/workflows/${theirs.json().id}` })).statusCode).toBe(
+      404,
+    );
     const listed = (await listWorkflows(inOwnTenant)).json().items as Array<{ id: string }>;
     expect(listed.map((w) => w.id)).not.toContain(theirs.json().id);
   });
@@ -219,7 +260,9 @@ describe('JWT sign-in', () => {
     const inOther = await token({ email, tenant: otherTenant.tenantId });
     const created = await createWorkflow(inOther);
     expect(created.statusCode).toBe(201);
-    expect((await h.api(otherTenant.adminKey, { method: 'GET', url: `/api/workflows/${created.json().id}` })).statusCode).toBe(200);
+    expect(
+      (await h.api(otherTenant.adminKey, { method: 'GET', url: `/api/workflows/${created.json().id}` })).statusCode,
+    ).toBe(200);
     expect((await createWorkflow(await token({ email, tenant: h.tenant.tenantId }))).statusCode).toBe(403);
   });
 });
@@ -227,21 +270,45 @@ describe('JWT sign-in', () => {
 describe('JWT sign-in: the provider and the configuration', () => {
   /** Another API on the same database and Temporal, configured otherwise. */
   async function appWith(config: Partial<Config>, logStream?: { write(line: string): void }) {
-    return buildApp({ config: { ...h.config, ...config }, database: h.database, temporal: h.temporal, ...(logStream ? { logStream } : { logger: false }) });
+    return buildApp({
+      config: { ...h.config, ...config },
+      database: h.database,
+      temporal: h.temporal,
+      ...(logStream ? { logStream } : { logger: false }),
+    });
   }
 
   it('answers 503 with Retry-After when the key set cannot be fetched (refused, 500, not JSON)', async () => {
     const user = await newUser(['admin']);
     const bearer = await token({ email: user.email });
-    for (const jwksUrl of [`http://127.0.0.1:${await closedPort()}/jwks.json`, `${jwksBase}/broken`, `${jwksBase}/garbage`]) {
+    for (const jwksUrl of [
+      `http://127.0.0.1:${await closedPort()}/jwks.json`,
+      `${jwksBase}/broken`,
+      `${jwksBase}/garbage`,
+    ]) {
       const app = await appWith({ jwtSignIn: { jwksUrl, issuer: ISSUER, audience: [AUDIENCE] } });
       try {
-        const response = await app.inject({ method: 'GET', url: '/api/workflows', headers: { authorization: `Bearer ${bearer}` } });
+        const response = await app.inject({
+          method: 'GET',
+          url: '/api/workflows',
+          headers: { authorization: `Bearer ${bearer}` },
+        });
         expect(response.statusCode, jwksUrl).toBe(503);
         expect(response.headers['retry-after']).toBeDefined();
-        expect(response.json()).toMatchObject({ type: 'https://graphflow.dev/problems/identity-provider-unavailable', unavailable: 'identity_provider_unavailable' });
+        expect(response.json()).toMatchObject({
+          type: 'https://graphflow.dev/problems/identity-provider-unavailable',
+          unavailable: 'identity_provider_unavailable',
+        });
         // API keys do not depend on the provider.
-        expect((await app.inject({ method: 'GET', url: '/api/workflows', headers: { authorization: `Bearer ${h.tenant.adminKey}` } })).statusCode).toBe(200);
+        expect(
+          (
+            await app.inject({
+              method: 'GET',
+              url: '/api/workflows',
+              headers: { authorization: `Bearer ${h.tenant.adminKey}` },
+            })
+          ).statusCode,
+        ).toBe(200);
       } finally {
         await app.close();
       }
@@ -252,7 +319,11 @@ describe('JWT sign-in: the provider and the configuration', () => {
     const user = await newUser(['admin']);
     const app = await appWith({ jwtSignIn: undefined });
     try {
-      const response = await app.inject({ method: 'GET', url: '/api/workflows', headers: { authorization: `Bearer ${await token({ email: user.email })}` } });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/workflows',
+        headers: { authorization: `Bearer ${await token({ email: user.email })}` },
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json().detail).toBe('This API key is unknown or has been revoked.');
     } finally {
@@ -266,12 +337,25 @@ describe('JWT sign-in: the provider and the configuration', () => {
     const user = await newUser(['admin']);
     const good = await token({ email: user.email });
     const forged = await token({ email: user.email }, { key: stranger.privateKey });
-    const config = { logLevel: 'trace', jwtSignIn: { jwksUrl: `${jwksBase}/jwks.json`, issuer: ISSUER, audience: [AUDIENCE] } };
-    const away = { ...config, jwtSignIn: { ...config.jwtSignIn, jwksUrl: `http://127.0.0.1:${await closedPort()}/jwks.json` } };
-    for (const [settings, bearer, status] of [[config, good, 200], [config, forged, 401], [away, good, 503]] as const) {
+    const config = {
+      logLevel: 'trace',
+      jwtSignIn: { jwksUrl: `${jwksBase}/jwks.json`, issuer: ISSUER, audience: [AUDIENCE] },
+    };
+    const away = {
+      ...config,
+      jwtSignIn: { ...config.jwtSignIn, jwksUrl: `http://127.0.0.1:${await closedPort()}/jwks.json` },
+    };
+    for (const [settings, bearer, status] of [
+      [config, good, 200],
+      [config, forged, 401],
+      [away, good, 503],
+    ] as const) {
       const app = await appWith(settings, logStream);
       try {
-        expect((await app.inject({ method: 'GET', url: '/api/workflows', headers: { authorization: `Bearer ${bearer}` } })).statusCode).toBe(status);
+        expect(
+          (await app.inject({ method: 'GET', url: '/api/workflows', headers: { authorization: `Bearer ${bearer}` } }))
+            .statusCode,
+        ).toBe(status);
       } finally {
         await app.close();
       }
@@ -289,9 +373,17 @@ describe('JWT sign-in: the provider and the configuration', () => {
     const onlyKeySet = () => loadConfig({ ...base, AUTH_JWKS_URL: 'https://id.example.test/jwks.json' });
     expect(onlyKeySet).toThrow(ConfigError);
     expect(onlyKeySet).toThrow(/AUTH_ISSUER: missing[\s\S]*AUTH_AUDIENCE: missing/);
-    expect(() => loadConfig({ ...base, AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE })).toThrow(/AUTH_JWKS_URL: must be an http/);
+    expect(() =>
+      loadConfig({ ...base, AUTH_JWKS_URL: 'file:///etc/jwks.json', AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE }),
+    ).toThrow(/AUTH_JWKS_URL: must be an http/);
     expect(loadConfig(base).jwtSignIn).toBeUndefined();
-    expect(loadConfig({ ...base, AUTH_JWKS_URL: 'https://id.example.test/jwks.json', AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: 'a, b' }).jwtSignIn)
-      .toEqual({ jwksUrl: 'https://id.example.test/jwks.json', issuer: ISSUER, audience: ['a', 'b'] });
+    expect(
+      loadConfig({
+        ...base,
+        AUTH_JWKS_URL: 'https://id.example.test/jwks.json',
+        AUTH_ISSUER: ISSUER,
+        AUTH_AUDIENCE: 'a, b',
+      }).jwtSignIn,
+    ).toEqual({ jwksUrl: 'https://id.example.test/jwks.json', issuer: ISSUER, audience: ['a', 'b'] });
   });
 });

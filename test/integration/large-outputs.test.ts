@@ -1,4 +1,7 @@
-/** Node outputs too large for Temporal's history are stored in PostgreSQL and referenced; the next node and the API see them whole. */
+/**
+ * Node outputs too large for Temporal's history are stored in PostgreSQL and referenced; the next node and the API see
+ * them whole.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, settled } from '../harness';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
@@ -29,8 +32,21 @@ describe('large outputs', () => {
             nodes: [
               { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
               { id: 'fetch', type: 'action', data: { action: 'http', url: `${target.url}/export` } },
-              { id: 'forward', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}/import`, body: '{{ nodes.fetch.output.body }}' } },
-              { id: 'ok', type: 'condition', data: { condition: { field: 'nodes.fetch.output.status', operator: 'equals', value: 200 } } },
+              {
+                id: 'forward',
+                type: 'action',
+                data: {
+                  action: 'http',
+                  method: 'POST',
+                  url: `${target.url}/import`,
+                  body: '{{ nodes.fetch.output.body }}',
+                },
+              },
+              {
+                id: 'ok',
+                type: 'condition',
+                data: { condition: { field: 'nodes.fetch.output.status', operator: 'equals', value: 200 } },
+              },
               { id: 'e', type: 'end', data: { output: { data: '{{ nodes.fetch.output.body }}' } } },
               { id: 'no', type: 'end', data: { status: 'failed' } },
             ],
@@ -46,7 +62,9 @@ describe('large outputs', () => {
       })
     ).json().id;
     await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
-    const runId = (await h.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })).json().runId;
+    const runId = (
+      await h.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })
+    ).json().runId;
     await settled(h, runId);
 
     const forwarded = target.received.find((r) => r.url === '/import')!;

@@ -22,7 +22,8 @@ async function publishAndRun(name: string, definition: object, input: unknown) {
   const key = h.tenant.adminKey;
   const id = (await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
   expect((await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
-  return (await h.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json().runId as string;
+  return (await h.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json()
+    .runId as string;
 }
 
 /** Every Temporal run of a run id, newest first, with its history length. */
@@ -37,20 +38,34 @@ async function generations(runId: string) {
 describe('long runs', () => {
   it('a loop over 2,000 items completes across several histories, none longer than the limit', async () => {
     const items = Array.from({ length: 2000 }, (_, i) => i);
-    const runId = await publishAndRun('Big loop', {
-      nodes: [
-        trigger,
-        { id: 'each', type: 'loop', data: { forEach: 'input.items', as: 'n', maxIterations: 5000 } },
-        { id: 'double', type: 'action', data: { action: 'set', vars: { last: '{{ n }}' } } },
-        { id: 'e', type: 'end', data: { output: { count: '{{ nodes.each.output.length }}', last: '{{ vars.last }}', first: '{{ nodes.each.output[0].last }}' } } },
-      ],
-      edges: [
-        { id: 'e1', source: 't', target: 'each' },
-        { id: 'e2', source: 'each', sourceHandle: 'body', target: 'double' },
-        { id: 'e3', source: 'double', target: 'each' },
-        { id: 'e4', source: 'each', sourceHandle: 'done', target: 'e' },
-      ],
-    }, { items });
+    const runId = await publishAndRun(
+      'Big loop',
+      {
+        nodes: [
+          trigger,
+          { id: 'each', type: 'loop', data: { forEach: 'input.items', as: 'n', maxIterations: 5000 } },
+          { id: 'double', type: 'action', data: { action: 'set', vars: { last: '{{ n }}' } } },
+          {
+            id: 'e',
+            type: 'end',
+            data: {
+              output: {
+                count: '{{ nodes.each.output.length }}',
+                last: '{{ vars.last }}',
+                first: '{{ nodes.each.output[0].last }}',
+              },
+            },
+          },
+        ],
+        edges: [
+          { id: 'e1', source: 't', target: 'each' },
+          { id: 'e2', source: 'each', sourceHandle: 'body', target: 'double' },
+          { id: 'e3', source: 'double', target: 'each' },
+          { id: 'e4', source: 'each', sourceHandle: 'done', target: 'e' },
+        ],
+      },
+      { items },
+    );
     await settled(h, runId);
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
@@ -72,34 +87,52 @@ describe('long runs', () => {
       return { status: 200, body: { count: polls, done: polls >= 500 } };
     });
     try {
-      const runId = await publishAndRun('Poll until ready', {
-        configuration: { maxNodeVisits: 600 },
-        nodes: [
-          trigger,
-          { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h' } },
-          { id: 'poll', type: 'action', data: { action: 'http', url: `${target.url}/poll` } },
-          { id: 'ready', type: 'condition', data: {} },
-          { id: 'both', type: 'join', data: { mode: 'all' } },
-          { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}', polls: '{{ nodes.poll.output.body.count }}' } } },
-        ],
-        edges: [
-          { id: 'e1', source: 't', target: 'ask' },
-          { id: 'e2', source: 't', target: 'poll' },
-          { id: 'e3', source: 'poll', target: 'ready' },
-          { id: 'e4', source: 'ready', target: 'poll', condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false } },
-          { id: 'e5', source: 'ready', target: 'both', isDefault: true },
-          { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
-          { id: 'e7', source: 'ask', sourceHandle: 'rejected', target: 'e' },
-          { id: 'e8', source: 'both', target: 'e' },
-        ],
-      }, {});
+      const runId = await publishAndRun(
+        'Poll until ready',
+        {
+          configuration: { maxNodeVisits: 600 },
+          nodes: [
+            trigger,
+            { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h' } },
+            { id: 'poll', type: 'action', data: { action: 'http', url: `${target.url}/poll` } },
+            { id: 'ready', type: 'condition', data: {} },
+            { id: 'both', type: 'join', data: { mode: 'all' } },
+            {
+              id: 'e',
+              type: 'end',
+              data: { output: { outcome: '{{ nodes.ask.outcome }}', polls: '{{ nodes.poll.output.body.count }}' } },
+            },
+          ],
+          edges: [
+            { id: 'e1', source: 't', target: 'ask' },
+            { id: 'e2', source: 't', target: 'poll' },
+            { id: 'e3', source: 'poll', target: 'ready' },
+            {
+              id: 'e4',
+              source: 'ready',
+              target: 'poll',
+              condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
+            },
+            { id: 'e5', source: 'ready', target: 'both', isDefault: true },
+            { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
+            { id: 'e7', source: 'ask', sourceHandle: 'rejected', target: 'e' },
+            { id: 'e8', source: 'both', target: 'e' },
+          ],
+        },
+        {},
+      );
       // Wait for the run to have continued as new at least once while the approval waits.
       await eventually(async () => ((await generations(runId)).length > 1 ? true : undefined));
-      const approval = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0];
+      const approval = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json()
+        .items[0];
       const state = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}/state` })).json();
       expect(state.pendingApprovals.map((a: { approvalId: string }) => a.approvalId)).toEqual([approval.id]);
       const approver = await h.newUser(h.tenant, ['admin']);
-      const decided = await h.api(approver.key, { method: 'POST', url: `/api/approvals/${approval.id}/decision`, payload: { decision: 'approve' } });
+      const decided = await h.api(approver.key, {
+        method: 'POST',
+        url: `/api/approvals/${approval.id}/decision`,
+        payload: { decision: 'approve' },
+      });
       expect(decided.statusCode, decided.body).toBe(200);
       await settled(h, runId);
       const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();

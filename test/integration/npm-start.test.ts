@@ -26,7 +26,14 @@ const start = async (env: Record<string, string>) => (current = await startMain(
 describe('npm start', () => {
   it('runs everything in one process, stops cleanly on Ctrl-C, and keeps definitions and runs across a restart', async () => {
     const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { DATA_DIR: dataDir, PORT: String(apiPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn' };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(apiPort),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+    };
     const base = `http://127.0.0.1:${apiPort}`;
     const call = apiCaller(base, adminKey);
 
@@ -36,7 +43,10 @@ describe('npm start', () => {
     const created = await call('POST', '/api/workflows', {
       name: 'Kept',
       definition: {
-        nodes: [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } }, { id: 'e', type: 'end', data: { output: { hello: '{{ input.who }}' } } }],
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'e', type: 'end', data: { output: { hello: '{{ input.who }}' } } },
+        ],
         edges: [{ id: 'e1', source: 't', target: 'e' }],
       },
     });
@@ -54,7 +64,10 @@ describe('npm start', () => {
 
     started = await start(env);
     expect((await call('GET', `/api/workflows/${id}`)).json).toMatchObject({ name: 'Kept', latestVersion: 1 });
-    expect((await call('GET', `/api/runs/${runId}`)).json).toMatchObject({ status: 'completed', output: { hello: 'world' } });
+    expect((await call('GET', `/api/runs/${runId}`)).json).toMatchObject({
+      status: 'completed',
+      output: { hello: 'world' },
+    });
     const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     const described = await new Client({ connection: again }).workflow.getHandle(runId).describe();
     expect(described.status.name).toBe('COMPLETED');

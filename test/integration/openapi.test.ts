@@ -10,8 +10,17 @@ import { registeredRoutes } from '../../api/access';
 import { createHarness, type Harness } from '../harness';
 import { CONSOLE_ROUTES } from '../../api/static';
 
-type Operation = { operationId?: string; summary?: string; tags?: string[]; responses?: Record<string, { content?: Record<string, { schema: object }> }> };
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  responses?: Record<string, { content?: Record<string, { schema: object }> }>;
+};
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 let h: Harness;
 let doc: Doc;
@@ -23,7 +32,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
 
 /** Checks an answer against the schema its operation documents for its status and content type. */
 function expectDocumented(method: string, pattern: string, res: LightMyRequestResponse) {
@@ -35,15 +45,21 @@ function expectDocumented(method: string, pattern: string, res: LightMyRequestRe
   const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!;
   const media = response!.content?.[contentType];
   expect(media, `${method} ${pattern} ${res.statusCode} documents ${contentType}`).toBeDefined();
-  const result = new Validator({ ...media!.schema, components: doc.components } as never, '2020-12', false).validate(res.json());
+  const result = new Validator({ ...media!.schema, components: doc.components } as never, '2020-12', false).validate(
+    res.json(),
+  );
   expect(result.errors, `${method} ${pattern} ${res.statusCode}`).toEqual([]);
 }
 
 describe('the document', () => {
   it('is OpenAPI 3.1 and documents every registered route', () => {
     expect(doc.openapi).toBe('3.1.0');
-    const documented = new Set(operations().map(({ path, method }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
-    const routes = registeredRoutes(h.app).filter((r) => !r.startsWith('HEAD ') && !r.includes('/docs') && r !== 'GET /openapi.json' && !CONSOLE_ROUTES.includes(r));
+    const documented = new Set(
+      operations().map(({ path, method }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const routes = registeredRoutes(h.app).filter(
+      (r) => !r.startsWith('HEAD ') && !r.includes('/docs') && r !== 'GET /openapi.json' && !CONSOLE_ROUTES.includes(r),
+    );
     expect(routes.filter((r) => !documented.has(r))).toEqual([]);
   });
 
@@ -57,29 +73,69 @@ describe('the document', () => {
       expect(op.summary, where).toBeTruthy();
       expect(op.tags?.length, where).toBeGreaterThan(0);
       const statuses = Object.keys(op.responses ?? {});
-      expect(statuses.some((s) => s.startsWith('2')), `${where} has a success`).toBe(true);
+      expect(
+        statuses.some((s) => s.startsWith('2')),
+        `${where} has a success`,
+      ).toBe(true);
       for (const status of statuses.filter((s) => s.startsWith('4') && !path.startsWith('/approve/'))) {
-        expect(Object.keys(op.responses![status]!.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+        expect(Object.keys(op.responses![status]!.content ?? {}), `${where} ${status}`).toEqual([
+          'application/problem+json',
+        ]);
       }
     }
   });
 
   it('documents Idempotency-Key where it is honoured', () => {
-    const withHeader = operations().filter(({ op }) => JSON.stringify(op).includes('"idempotency-key"')).map(({ op }) => op.operationId);
-    expect(withHeader).toEqual(expect.arrayContaining(['createWorkflow', 'startRun', 'decideApproval', 'postEvent', 'cloneWorkflow', 'importWorkflow', 'createUser']));
+    const withHeader = operations()
+      .filter(({ op }) => JSON.stringify(op).includes('"idempotency-key"'))
+      .map(({ op }) => op.operationId);
+    expect(withHeader).toEqual(
+      expect.arrayContaining([
+        'createWorkflow',
+        'startRun',
+        'decideApproval',
+        'postEvent',
+        'cloneWorkflow',
+        'importWorkflow',
+        'createUser',
+      ]),
+    );
   });
 });
 
 describe('answers match their documented schemas', () => {
   it('the main flow: create, validate, publish, start, read, list, and its refusals', async () => {
     const key = h.tenant.adminKey;
-    const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', pattern: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-      const res = await h.api(key, { method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const call = async (
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+      pattern: string,
+      url: string,
+      payload?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      const res = await h.api(key, {
+        method,
+        url,
+        headers,
+        ...(payload !== undefined ? { payload: payload as object } : {}),
+      });
       expectDocumented(method, pattern, res);
       return res;
     };
-    const definition = { nodes: [{ id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } }, { id: 'end', type: 'end', data: {} }], edges: [{ id: 'e', source: 'start', target: 'end' }] };
-    const created = await call('POST', '/api/workflows', '/api/workflows', { name: 'documented', definition }, { 'idempotency-key': 'doc-1' });
+    const definition = {
+      nodes: [
+        { id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } },
+        { id: 'end', type: 'end', data: {} },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'end' }],
+    };
+    const created = await call(
+      'POST',
+      '/api/workflows',
+      '/api/workflows',
+      { name: 'documented', definition },
+      { 'idempotency-key': 'doc-1' },
+    );
     expect(created.statusCode).toBe(201);
     const id = created.json().id as string;
     await call('GET', '/api/workflows', '/api/workflows');
@@ -96,7 +152,17 @@ describe('answers match their documented schemas', () => {
     await call('GET', '/api/runs/{runId}', `/api/runs/${runId}`);
     await call('GET', '/api/runs/{runId}/history', `/api/runs/${runId}/history`);
     await call('GET', '/api/runs/{runId}/state', `/api/runs/${runId}/state`);
-    for (const url of ['/api/approvals', '/api/schedules', '/api/webhooks', '/api/integrations', '/api/variables', '/api/documents', '/api/users', '/api/api-keys']) await call('GET', url, url);
+    for (const url of [
+      '/api/approvals',
+      '/api/schedules',
+      '/api/webhooks',
+      '/api/integrations',
+      '/api/variables',
+      '/api/documents',
+      '/api/users',
+      '/api/api-keys',
+    ])
+      await call('GET', url, url);
     await call('PUT', '/api/variables/{key}', '/api/variables/DOC_VAR', { type: 'string', value: 'x' });
     await call('DELETE', '/api/variables/{key}', '/api/variables/DOC_VAR');
     // Refusals: each a documented problem.

@@ -16,7 +16,10 @@ import { apiKeys, documents } from '../../db/schema';
 import { createHarness, type Harness } from '../harness';
 
 let h: Harness;
-/** Who calls: a key per role, one whose user holds only an approver role, one with no roles, and keys that prove nothing. */
+/**
+ * Who calls: a key per role, one whose user holds only an approver role, one with no roles, and keys that prove
+ * nothing.
+ */
 let callers: Array<{ name: string; key: string | undefined; roles: string[] | 'unauthenticated' }>;
 
 beforeAll(async () => {
@@ -40,7 +43,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** A concrete URL for a route pattern: ids that exist nowhere, so an allowed call answers 4xx for the id, never 401/403. */
+/**
+ * A concrete URL for a route pattern: ids that exist nowhere, so an allowed call answers 4xx for the id, never 401/403.
+ */
 function urlFor(pattern: string): string {
   if (pattern === '/docs/*') return '/docs/json';
   return pattern
@@ -86,7 +91,10 @@ describe('the permission matrix', () => {
         const want = HANDLER_REFUSALS[route]?.includes(caller.name) ? 403 : expected(access, caller.roles);
         const got = res.statusCode;
         const ok = got < 500 && (want === 'allowed' ? got !== 401 && got !== 403 : got === want);
-        if (!ok) mismatches.push(`${route} as ${caller.name} (${url}): expected ${want}, got ${got} ${res.body.slice(0, 200)}`);
+        if (!ok)
+          mismatches.push(
+            `${route} as ${caller.name} (${url}): expected ${want}, got ${got} ${res.body.slice(0, 200)}`,
+          );
         if (got === 401 || got === 403) expect(res.headers['content-type']).toContain('application/problem+json');
       }
     }
@@ -94,7 +102,9 @@ describe('the permission matrix', () => {
   });
 
   it('names every route the app registers, and only those', () => {
-    const registered = new Set(registeredRoutes(h.app).map((r) => permissionKey(...(r.split(' ') as [string, string]))));
+    const registered = new Set(
+      registeredRoutes(h.app).map((r) => permissionKey(...(r.split(' ') as [string, string]))),
+    );
     expect(registered.size).toBeGreaterThan(40);
     expect([...registered].filter((key) => !(key in PERMISSIONS))).toEqual([]);
     expect(Object.keys(PERMISSIONS).filter((key) => !registered.has(key))).toEqual([]);
@@ -107,7 +117,11 @@ describe('the permission matrix', () => {
     app.get('/api/unlisted', async () => ({ secret: 'open' }));
     await app.ready();
     for (const key of [h.tenant.adminKey, undefined]) {
-      const res = await app.inject({ method: 'GET', url: '/api/unlisted', headers: key ? { authorization: `Bearer ${key}` } : {} });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/unlisted',
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      });
       expect(res.statusCode).toBe(403);
       expect(res.body).not.toContain('open');
     }
@@ -120,7 +134,15 @@ describe('authentication on the decoded path', () => {
     const disguised = await h.app.inject({ method: 'GET', url: '/%61pi/integrations' });
     expect(disguised.statusCode).toBe(401);
     expect(disguised.headers['content-type']).toContain('application/problem+json');
-    for (const url of ['/%61%70%69/integrations', '/api/%69ntegrations', '/api/integrations/', '/api/integrations?x=/healthz', '/%61pi/workflows', '/%61pi/variables', `/%61pi/documents/${randomUUID()}/content`]) {
+    for (const url of [
+      '/%61%70%69/integrations',
+      '/api/%69ntegrations',
+      '/api/integrations/',
+      '/api/integrations?x=/healthz',
+      '/%61pi/workflows',
+      '/%61pi/variables',
+      `/%61pi/documents/${randomUUID()}/content`,
+    ]) {
       const res = await h.app.inject({ method: 'GET', url });
       expect([401, 404], `${url}: ${res.statusCode}`).toContain(res.statusCode);
       expect(res.body).not.toContain('provider');
@@ -139,15 +161,24 @@ describe('authentication on the decoded path', () => {
 });
 
 describe('documents', () => {
-  const upload = (key: string) => h.api(key, { method: 'POST', url: '/api/documents?filename=note.txt', payload: 'hello', headers: { 'content-type': 'text/plain' } });
+  const upload = (key: string) =>
+    h.api(key, {
+      method: 'POST',
+      url: '/api/documents?filename=note.txt',
+      payload: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
 
   it('refuses an upload by a viewer or a user without roles', async () => {
-    const before = (await h.database.db.select().from(documents).where(eq(documents.tenantId, h.tenant.tenantId))).length;
+    const before = (await h.database.db.select().from(documents).where(eq(documents.tenantId, h.tenant.tenantId)))
+      .length;
     for (const roles of [['viewer'], [], ['manager']]) {
       const res = await upload((await h.newUser(h.tenant, roles)).key);
       expect(res.statusCode, JSON.stringify(roles)).toBe(403);
     }
-    expect((await h.database.db.select().from(documents).where(eq(documents.tenantId, h.tenant.tenantId))).length).toBe(before);
+    expect((await h.database.db.select().from(documents).where(eq(documents.tenantId, h.tenant.tenantId))).length).toBe(
+      before,
+    );
   });
 
   it("refuses deleting another user's document; its uploader or an admin may", async () => {
@@ -163,7 +194,9 @@ describe('documents', () => {
     expect((await h.api(owner.key, { method: 'GET', url: `/api/documents/${mine}` })).statusCode).toBe(200);
     expect((await h.api(owner.key, { method: 'DELETE', url: `/api/documents/${mine}` })).statusCode).toBe(204);
     const theirs = (await upload(colleague.key)).json().id as string;
-    expect((await h.api(h.tenant.adminKey, { method: 'DELETE', url: `/api/documents/${theirs}` })).statusCode).toBe(204);
+    expect((await h.api(h.tenant.adminKey, { method: 'DELETE', url: `/api/documents/${theirs}` })).statusCode).toBe(
+      204,
+    );
     // Another tenant's document is not found, not forbidden.
     const stranger = await h.newTenant();
     const foreign = (await upload(stranger.adminKey)).json().id as string;
@@ -175,22 +208,39 @@ describe('platform events', () => {
   it('refuses an operator posting run.failed or approval.expired, and starts none of their listeners', async () => {
     const operator = await h.newUser(h.tenant, ['operator']);
     const definition = {
-      nodes: [{ id: 'start', type: 'trigger', data: { trigger: { type: 'event', event: 'run.failed' } } }, { id: 'e', type: 'end', data: { output: { got: '{{ input }}' } } }],
+      nodes: [
+        { id: 'start', type: 'trigger', data: { trigger: { type: 'event', event: 'run.failed' } } },
+        { id: 'e', type: 'end', data: { output: { got: '{{ input }}' } } },
+      ],
       edges: [{ id: 'e1', source: 'start', target: 'e' }],
     };
     // Listening for a platform event stays allowed.
-    const listener = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'On failure', definition } })).json().id as string;
-    expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${listener}/publish` })).statusCode).toBe(201);
+    const listener = (
+      await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name: 'On failure', definition },
+      })
+    ).json().id as string;
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${listener}/publish` })).statusCode,
+    ).toBe(201);
 
     for (const name of [...PLATFORM_EVENTS, 'Run.Failed', 'approval.decided', 'run.anything']) {
       for (const key of [operator.key, h.tenant.adminKey]) {
-        const res = await h.api(key, { method: 'POST', url: `/api/events/${name}`, payload: { runId: 'forged', error: { message: 'forged' } } });
+        const res = await h.api(key, {
+          method: 'POST',
+          url: `/api/events/${name}`,
+          payload: { runId: 'forged', error: { message: 'forged' } },
+        });
         expect(res.statusCode, `${name}: ${res.body}`).toBe(403);
         expect(res.headers['content-type']).toContain('application/problem+json');
         expect(res.json().detail).toContain('platform event');
       }
     }
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs?workflowId=${listener}` })).json().items).toEqual([]);
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs?workflowId=${listener}` })).json().items,
+    ).toEqual([]);
     // A name of the caller's own still works.
     const own = await h.api(operator.key, { method: 'POST', url: '/api/events/order.created', payload: {} });
     expect(own.statusCode).toBe(202);

@@ -27,7 +27,10 @@ afterAll(async () => {
   await Promise.all([h?.close(), target?.close()]);
 });
 
-/** Graphs covering every node type and path the engine runs. New graphs get new names: old fixtures stay, to prove old runs still replay. */
+/**
+ * Graphs covering every node type and path the engine runs. New graphs get new names: old fixtures stay, to prove old
+ * runs still replay.
+ */
 function graphs(url: string, childId: string) {
   const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
   return {
@@ -36,7 +39,11 @@ function graphs(url: string, childId: string) {
         trigger,
         { id: 'set', type: 'action', data: { action: 'set', vars: { n: '{{ input.n }}' } } },
         { id: 'log', type: 'action', data: { action: 'log', message: 'n is {{ vars.n }}' } },
-        { id: 'call', type: 'action', data: { label: 'Call', action: 'http', method: 'POST', url: `${url}/ok`, body: { n: '{{ vars.n }}' } } },
+        {
+          id: 'call',
+          type: 'action',
+          data: { label: 'Call', action: 'http', method: 'POST', url: `${url}/ok`, body: { n: '{{ vars.n }}' } },
+        },
         { id: 'c', type: 'condition', data: { condition: { field: 'vars.n', operator: 'greater_than', value: 1 } } },
         { id: 'big', type: 'end', data: { output: { size: 'big' } } },
         { id: 'small', type: 'end', data: { output: { size: 'small' } } },
@@ -77,7 +84,11 @@ function graphs(url: string, childId: string) {
       nodes: [
         trigger,
         { id: 'each', type: 'loop', data: { forEach: 'input.items', as: 'thing', concurrency: 2 } },
-        { id: 'order', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok`, body: { thing: '{{ thing }}' } } },
+        {
+          id: 'order',
+          type: 'action',
+          data: { action: 'http', method: 'POST', url: `${url}/ok`, body: { thing: '{{ thing }}' } },
+        },
         { id: 'wait', type: 'delay', data: { duration: '100ms' } },
         { id: 'first', type: 'join', data: { mode: 'any' } },
         { id: 'done', type: 'end', data: { output: { orders: '{{ nodes.each.output }}' } } },
@@ -110,12 +121,27 @@ function graphs(url: string, childId: string) {
         { id: 'e6', source: 'ask', sourceHandle: 'rejected', target: 'refused' },
       ],
     },
-    // Approvers asked in the background while the approval waits (reminders too); a failed POST closes its ledger intent.
+    // Approvers asked in the background while the approval waits (reminders too); a failed POST closes its ledger
+    // intent.
     'approval-reminders-http-failure': {
       nodes: [
         trigger,
-        { id: 'post', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/fail`, body: { n: '{{ input.n }}' }, retry: { maximumAttempts: 1 } } },
-        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '300ms', reminderEvery: '100ms' } },
+        {
+          id: 'post',
+          type: 'action',
+          data: {
+            action: 'http',
+            method: 'POST',
+            url: `${url}/fail`,
+            body: { n: '{{ input.n }}' },
+            retry: { maximumAttempts: 1 },
+          },
+        },
+        {
+          id: 'ask',
+          type: 'approval',
+          data: { approverRoles: ['manager'], expiresIn: '300ms', reminderEvery: '100ms' },
+        },
         { id: 'done', type: 'end', data: { output: { error: '{{ nodes.post.error.message }}' } } },
       ],
       edges: [
@@ -132,7 +158,11 @@ function graphs(url: string, childId: string) {
       nodes: [
         trigger,
         { id: 'set', type: 'action', data: { action: 'set', vars: { n: '{{ input.n }}' } } },
-        { id: 'ask', type: 'approval', data: { approverRoles: ['manager'], expiresIn: '200ms', notify: { channels: [] } } },
+        {
+          id: 'ask',
+          type: 'approval',
+          data: { approverRoles: ['manager'], expiresIn: '200ms', notify: { channels: [] } },
+        },
         { id: 'each', type: 'loop', data: { forEach: 'input.items', as: 'thing' } },
         { id: 'log', type: 'action', data: { action: 'log', message: '{{ thing }}' } },
         { id: 'done', type: 'end', data: { output: { n: '{{ vars.n }}', outcome: '{{ nodes.ask.output.outcome }}' } } },
@@ -179,14 +209,35 @@ describe('replay', () => {
     const child = await h.api(h.tenant.adminKey, {
       method: 'POST',
       url: '/api/workflows',
-      payload: { name: 'Replay child', definition: { nodes: [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } }, { id: 'e', type: 'end', data: { output: { n: '{{ input.n }}' } } }], edges: [{ id: 'e1', source: 't', target: 'e' }] } },
+      payload: {
+        name: 'Replay child',
+        definition: {
+          nodes: [
+            { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+            { id: 'e', type: 'end', data: { output: { n: '{{ input.n }}' } } },
+          ],
+          edges: [{ id: 'e1', source: 't', target: 'e' }],
+        },
+      },
     });
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${child.json().id}/publish` });
     for (const [name, definition] of Object.entries(graphs(target.url, child.json().id))) {
-      const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } });
+      const created = await h.api(h.tenant.adminKey, {
+        method: 'POST',
+        url: '/api/workflows',
+        payload: { name, definition },
+      });
       const id = created.json().id;
-      expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
-      const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { n: 2, items: ['a', 'b', 'c'] } } })).json().runId;
+      expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(
+        201,
+      );
+      const runId = (
+        await h.api(h.tenant.adminKey, {
+          method: 'POST',
+          url: `/api/workflows/${id}/runs`,
+          payload: { input: { n: 2, items: ['a', 'b', 'c'] } },
+        })
+      ).json().runId;
       await settled(h, runId);
       const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
       expect(['completed', 'cancelled'], JSON.stringify(run.error)).toContain(run.status);
@@ -196,17 +247,28 @@ describe('replay', () => {
     }
 
     const committed = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
-    expect(committed.length, 'no committed history fixtures: record them once with RECORD_HISTORIES=1').toBeGreaterThan(0);
+    expect(committed.length, 'no committed history fixtures: record them once with RECORD_HISTORIES=1').toBeGreaterThan(
+      0,
+    );
     const histories = [
       ...committed.map((f) => {
-        const json = JSON.parse(readFileSync(path.join(fixtures, f), 'utf8')) as { workflowId?: string; history?: unknown; events?: unknown };
+        const json = JSON.parse(readFileSync(path.join(fixtures, f), 'utf8')) as {
+          workflowId?: string;
+          history?: unknown;
+          events?: unknown;
+        };
         // The first fixtures are bare histories; later ones carry their workflow id.
-        return json.events ? { workflowId: `fixture:${f}`, history: json as unknown } : { workflowId: json.workflowId!, history: json.history };
+        return json.events
+          ? { workflowId: `fixture:${f}`, history: json as unknown }
+          : { workflowId: json.workflowId!, history: json.history };
       }),
       ...recorded,
     ];
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      histories,
+    )) {
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
     }
     expect(failures).toEqual([]);
@@ -218,45 +280,82 @@ describe('replay of a run that continued as new', () => {
   it('replays every generation: the one that handed over its checkpoint and the one that took it up', async () => {
     const long = await createHarness({ RUN_HISTORY_LIMIT: '300' });
     let polls = 0;
-    const poller = await startHttpTarget((req) => (req.url === '/poll' ? { status: 200, body: { done: ++polls >= 40 } } : undefined));
+    const poller = await startHttpTarget((req) =>
+      req.url === '/poll' ? { status: 200, body: { done: ++polls >= 40 } } : undefined,
+    );
     try {
-      const runId = await publishAndRun(long, 'Poll while an approval waits', {
-        nodes: [
-          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-          { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } } },
-          { id: 'poll', type: 'action', data: { action: 'http', url: `${poller.url}/poll` } },
-          { id: 'ready', type: 'condition', data: {} },
-          { id: 'both', type: 'join', data: { mode: 'all' } },
-          { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}' } } },
-        ],
-        edges: [
-          { id: 'e1', source: 't', target: 'ask' },
-          { id: 'e2', source: 't', target: 'poll' },
-          { id: 'e3', source: 'poll', target: 'ready' },
-          { id: 'e4', source: 'ready', target: 'poll', condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false } },
-          { id: 'e5', source: 'ready', target: 'both', isDefault: true },
-          { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
-          { id: 'e8', source: 'both', target: 'e' },
-        ],
-      }, {});
+      const runId = await publishAndRun(
+        long,
+        'Poll while an approval waits',
+        {
+          nodes: [
+            { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+            {
+              id: 'ask',
+              type: 'approval',
+              data: { approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } },
+            },
+            { id: 'poll', type: 'action', data: { action: 'http', url: `${poller.url}/poll` } },
+            { id: 'ready', type: 'condition', data: {} },
+            { id: 'both', type: 'join', data: { mode: 'all' } },
+            { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}' } } },
+          ],
+          edges: [
+            { id: 'e1', source: 't', target: 'ask' },
+            { id: 'e2', source: 't', target: 'poll' },
+            { id: 'e3', source: 'poll', target: 'ready' },
+            {
+              id: 'e4',
+              source: 'ready',
+              target: 'poll',
+              condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
+            },
+            { id: 'e5', source: 'ready', target: 'both', isDefault: true },
+            { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
+            { id: 'e8', source: 'both', target: 'e' },
+          ],
+        },
+        {},
+      );
       const generations = async () => {
         const runs: string[] = [];
-        for await (const execution of long.temporal.workflow.list({ query: `WorkflowId = "${runId}"` })) runs.push(execution.runId);
+        for await (const execution of long.temporal.workflow.list({ query: `WorkflowId = "${runId}"` }))
+          runs.push(execution.runId);
         return runs.reverse();
       };
       await eventually(async () => ((await generations()).length > 1 ? true : undefined));
-      const approval = (await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0];
+      const approval = (
+        await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })
+      ).json().items[0];
       const approver = await long.newUser(long.tenant, ['admin']);
-      expect((await long.api(approver.key, { method: 'POST', url: `/api/approvals/${approval.id}/decision`, payload: { decision: 'approve' } })).statusCode).toBe(200);
+      expect(
+        (
+          await long.api(approver.key, {
+            method: 'POST',
+            url: `/api/approvals/${approval.id}/decision`,
+            payload: { decision: 'approve' },
+          })
+        ).statusCode,
+      ).toBe(200);
       await settled(long, runId);
-      expect((await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().status).toBe('completed');
+      expect((await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json().status).toBe(
+        'completed',
+      );
       const runs = await generations();
       expect(runs.length).toBeGreaterThan(1);
-      const histories = await Promise.all(runs.map(async (executionRunId) => ({ workflowId: runId, history: await long.temporal.workflow.getHandle(runId, executionRunId).fetchHistory() })));
+      const histories = await Promise.all(
+        runs.map(async (executionRunId) => ({
+          workflowId: runId,
+          history: await long.temporal.workflow.getHandle(runId, executionRunId).fetchHistory(),
+        })),
+      );
       recordHistory('continued-as-new-first', runId, runs[0]);
       recordHistory('continued-as-new-last', runId, runs.at(-1));
       const failures: string[] = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+      for await (const result of Worker.runReplayHistories(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        histories,
+      )) {
         if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
       }
       expect(failures).toEqual([]);

@@ -25,10 +25,16 @@ afterAll(async () => {
 
 async function startApprovalRun(name: string) {
   const definition = approvalDefinition({ label: 'Decide', approverRoles: ['admin'], expiresIn: '1h' });
-  const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id as string;
-  expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
+  const id = (
+    await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name, definition } })
+  ).json().id as string;
+  expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(
+    201,
+  );
   const operator = await h.newUser(h.tenant, ['operator']);
-  const runId = (await h.api(operator.key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })).json().runId as string;
+  const runId = (
+    await h.api(operator.key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: {} } })
+  ).json().runId as string;
   return { workflowId: id, runId };
 }
 
@@ -47,11 +53,23 @@ describe('run events (SSE)', () => {
     expect(stream.status).toBe(200);
     expect(stream.contentType).toContain('text/event-stream');
     await stream.waitFor((b) => b === ': heartbeat');
-    const approval = await eventually(async () => (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0] as { id: string } | undefined);
-    const decided = await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/approvals/${approval.id}/decision`, payload: { decision: 'approved' } });
+    const approval = await eventually(
+      async () =>
+        (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json().items[0] as
+          { id: string } | undefined,
+    );
+    const decided = await h.api(h.tenant.adminKey, {
+      method: 'POST',
+      url: `/api/approvals/${approval.id}/decision`,
+      payload: { decision: 'approved' },
+    });
     expect(decided.statusCode).toBe(200);
     await settled(h, runId);
-    await eventually(async () => stream.changes().some((c) => c.kind === 'run') && stream.changes().filter((c) => c.kind === 'approval').length >= 1);
+    await eventually(
+      async () =>
+        stream.changes().some((c) => c.kind === 'run') &&
+        stream.changes().filter((c) => c.kind === 'approval').length >= 1,
+    );
     const kinds = new Set(stream.changes().map((c) => c.kind));
     expect(kinds).toEqual(new Set(['step', 'approval', 'run']));
     expect(stream.changes().every((c) => c.runId === runId)).toBe(true);
@@ -62,7 +80,11 @@ describe('run events (SSE)', () => {
     const first = await startApprovalRun('Tenant stream one');
     const onlyFirst = await open(`/api/runs/${first.runId}/events`, h.tenant.adminKey);
     const second = await startApprovalRun('Tenant stream two');
-    await eventually(async () => tenantStream.changes().some((c) => c.runId === first.runId) && tenantStream.changes().some((c) => c.runId === second.runId));
+    await eventually(
+      async () =>
+        tenantStream.changes().some((c) => c.runId === first.runId) &&
+        tenantStream.changes().some((c) => c.runId === second.runId),
+    );
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${second.runId}/cancel` });
     await settled(h, second.runId);
     await eventually(async () => tenantStream.changes().some((c) => c.runId === second.runId && c.kind === 'run'));
@@ -70,7 +92,7 @@ describe('run events (SSE)', () => {
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${first.runId}/cancel` });
   });
 
-  it('refuses to stream another tenant\'s run, and never sends another tenant\'s changes', async () => {
+  it("refuses to stream another tenant's run, and never sends another tenant's changes", async () => {
     const other = await h.newTenant();
     const { runId } = await startApprovalRun('Not theirs');
     const refused = await open(`/api/runs/${runId}/events`, other.adminKey);
@@ -130,7 +152,9 @@ describe('run events (SSE)', () => {
 
   it('ignores announcements that are not its own on the channel', async () => {
     const stream = await open('/api/run-events', h.tenant.adminKey);
-    await h.database.db.execute(sql`select pg_notify('graphflow_runs', 'not json'), pg_notify('graphflow_runs', ${JSON.stringify({ tenantId: h.tenant.tenantId, runId: 'x', kind: 'drop table' })})`);
+    await h.database.db.execute(
+      sql`select pg_notify('graphflow_runs', 'not json'), pg_notify('graphflow_runs', ${JSON.stringify({ tenantId: h.tenant.tenantId, runId: 'x', kind: 'drop table' })})`,
+    );
     await notifyRunChange(h.database.db, { tenantId: h.tenant.tenantId, runId: 'marker', kind: 'run' });
     await eventually(async () => stream.changes().some((c) => c.runId === 'marker'));
     expect(stream.changes().some((c) => c.runId === 'x')).toBe(false);

@@ -25,7 +25,11 @@ function scoringGraph(name: string) {
   return {
     name,
     definition: {
-      inputSchema: { type: 'object', required: ['level', 'scorerUrl'], properties: { level: { type: 'string', enum: ['high', 'low'] }, scorerUrl: { type: 'string' } } },
+      inputSchema: {
+        type: 'object',
+        required: ['level', 'scorerUrl'],
+        properties: { level: { type: 'string', enum: ['high', 'low'] }, scorerUrl: { type: 'string' } },
+      },
       ...scoringDefinition('{{ input.scorerUrl }}'),
     },
   };
@@ -35,7 +39,11 @@ async function createAndPublish(key: string, body: object): Promise<string> {
   const created = await h.api(key, { method: 'POST', url: '/api/workflows', payload: body });
   expect(created.statusCode, created.body).toBe(201);
   const id = created.json().id as string;
-  const published = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish`, payload: { changeDescription: 'first' } });
+  const published = await h.api(key, {
+    method: 'POST',
+    url: `/api/workflows/${id}/publish`,
+    payload: { changeDescription: 'first' },
+  });
   expect(published.statusCode, published.body).toBe(201);
   return id;
 }
@@ -62,7 +70,15 @@ describe('a published graph runs end to end', () => {
 
     const a = (await h.api(key, { method: 'GET', url: `/api/runs/${highRun}` })).json();
     const b = (await h.api(key, { method: 'GET', url: `/api/runs/${lowRun}` })).json();
-    expect(a).toMatchObject({ id: highRun, status: 'completed', progress: 100, currentSteps: [], output: { route: 'high', score: 9 }, version: 1, triggerSource: 'manual' });
+    expect(a).toMatchObject({
+      id: highRun,
+      status: 'completed',
+      progress: 100,
+      currentSteps: [],
+      output: { route: 'high', score: 9 },
+      version: 1,
+      triggerSource: 'manual',
+    });
     expect(b).toMatchObject({ id: lowRun, status: 'completed', output: { route: 'low', note: 'score was 2' } });
     expect(a.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['start', 'prepare', 'score', 'check', 'high']);
     expect(b.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['start', 'prepare', 'score', 'check', 'low']);
@@ -74,11 +90,16 @@ describe('a published graph runs end to end', () => {
     const scoreStep = a.steps.find((s: { nodeId: string }) => s.nodeId === 'score');
     expect(scoreStep.output).toMatchObject({ status: 200, body: { score: 9 } });
     expect(scoreStep.input).toMatchObject({ method: 'POST', body: { level: 'high' } });
-    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'check')).toMatchObject({ handle: 'true', output: true });
+    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'check')).toMatchObject({
+      handle: 'true',
+      output: true,
+    });
 
     // The target saw one request per run, each with an idempotency key naming run, node and visit.
     const calls = target.received.filter((r) => r.url.startsWith('/score-'));
-    expect(calls.map((c) => c.headers['idempotency-key']).sort()).toEqual([`${highRun}:score:1`, `${lowRun}:score:1`].sort());
+    expect(calls.map((c) => c.headers['idempotency-key']).sort()).toEqual(
+      [`${highRun}:score:1`, `${lowRun}:score:1`].sort(),
+    );
     expect(JSON.parse(calls.find((c) => c.url === '/score-high')!.body)).toEqual({ level: 'high' });
 
     // People find the run in the Temporal Web UI by workflow name, version and status.
@@ -91,7 +112,7 @@ describe('a published graph runs end to end', () => {
     expect(list.items.map((r: { id: string }) => r.id).sort()).toEqual([highRun, lowRun].sort());
   });
 
-  it('follows a failing node\'s error edge, and fails the run naming the node when there is none', async () => {
+  it("follows a failing node's error edge, and fails the run naming the node when there is none", async () => {
     const key = h.tenant.adminKey;
     target.answer('/refuse', 400, { error: 'no' });
     const graph = (withErrorEdge: boolean) => ({
@@ -99,9 +120,27 @@ describe('a published graph runs end to end', () => {
       definition: {
         nodes: [
           { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-          { id: 'call', type: 'action', data: { label: 'Call the refuser', action: 'http', method: 'POST', url: `${target.url}/refuse`, retry: { maximumAttempts: 2, initialInterval: '100ms' } } },
+          {
+            id: 'call',
+            type: 'action',
+            data: {
+              label: 'Call the refuser',
+              action: 'http',
+              method: 'POST',
+              url: `${target.url}/refuse`,
+              retry: { maximumAttempts: 2, initialInterval: '100ms' },
+            },
+          },
           { id: 'ok', type: 'end', data: { status: 'completed' } },
-          ...(withErrorEdge ? [{ id: 'handled', type: 'end', data: { status: 'completed', output: { handled: '{{ nodes.call.error.message }}' } } }] : []),
+          ...(withErrorEdge
+            ? [
+                {
+                  id: 'handled',
+                  type: 'end',
+                  data: { status: 'completed', output: { handled: '{{ nodes.call.error.message }}' } },
+                },
+              ]
+            : []),
         ],
         edges: [
           { id: 'e1', source: 't', target: 'call' },
@@ -119,7 +158,10 @@ describe('a published graph runs end to end', () => {
     const a = (await h.api(key, { method: 'GET', url: `/api/runs/${handled}` })).json();
     expect(a.status).toBe('completed');
     expect(a.output.handled).toContain('answered 400');
-    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'call')).toMatchObject({ status: 'failed', handle: 'error' });
+    expect(a.steps.find((s: { nodeId: string }) => s.nodeId === 'call')).toMatchObject({
+      status: 'failed',
+      handle: 'error',
+    });
 
     const b = (await h.api(key, { method: 'GET', url: `/api/runs/${unhandled}` })).json();
     expect(b.status).toBe('failed');
@@ -139,7 +181,16 @@ describe('a published graph runs end to end', () => {
       definition: {
         nodes: [
           { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-          { id: 'call', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}${path}`, retry: { maximumAttempts: 3, initialInterval: '50ms' } } },
+          {
+            id: 'call',
+            type: 'action',
+            data: {
+              action: 'http',
+              method: 'POST',
+              url: `${target.url}${path}`,
+              retry: { maximumAttempts: 3, initialInterval: '50ms' },
+            },
+          },
           { id: 'handled', type: 'end', data: { status: 'completed' } },
         ],
         edges: [
@@ -149,10 +200,24 @@ describe('a published graph runs end to end', () => {
         ],
       },
     });
-    const runs = await Promise.all(['/unavailable', '/refused'].map(async (path) => (await startRun(key, await createAndPublish(key, callOnce(path)), { input: {} })).json().runId as string));
+    const runs = await Promise.all(
+      ['/unavailable', '/refused'].map(
+        async (path) =>
+          (await startRun(key, await createAndPublish(key, callOnce(path)), { input: {} })).json().runId as string,
+      ),
+    );
     await Promise.all(runs.map((runId) => settled(h, runId)));
-    const attempts = await Promise.all(runs.map(async (runId) => (await h.api(key, { method: 'GET', url: `/api/runs/${runId}` })).json().steps.find((s: { nodeId: string }) => s.nodeId === 'call')));
-    expect(attempts.map((step: { status: string; attempt: number }) => [step.status, step.attempt])).toEqual([['failed', 3], ['failed', 1]]);
+    const attempts = await Promise.all(
+      runs.map(async (runId) =>
+        (await h.api(key, { method: 'GET', url: `/api/runs/${runId}` }))
+          .json()
+          .steps.find((s: { nodeId: string }) => s.nodeId === 'call'),
+      ),
+    );
+    expect(attempts.map((step: { status: string; attempt: number }) => [step.status, step.attempt])).toEqual([
+      ['failed', 3],
+      ['failed', 1],
+    ]);
     expect(target.received.filter((r) => r.url === '/unavailable')).toHaveLength(3);
   });
 
@@ -169,7 +234,9 @@ describe('a published graph runs end to end', () => {
       },
     });
     const id = await createAndPublish(key, body('first'));
-    expect((await h.api(key, { method: 'PUT', url: `/api/workflows/${id}`, payload: body('second') })).statusCode).toBe(200);
+    expect((await h.api(key, { method: 'PUT', url: `/api/workflows/${id}`, payload: body('second') })).statusCode).toBe(
+      200,
+    );
     const republished = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
     expect(republished.json().version).toBe(2);
     const unchanged = await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` });
@@ -180,8 +247,12 @@ describe('a published graph runs end to end', () => {
     const latest = (await startRun(key, id, { input: {} })).json();
     expect([v1.version, latest.version]).toEqual([1, 2]);
     await Promise.all([settled(h, v1.runId), settled(h, latest.runId)]);
-    expect((await h.api(key, { method: 'GET', url: `/api/runs/${v1.runId}` })).json().output).toEqual({ label: 'first' });
-    expect((await h.api(key, { method: 'GET', url: `/api/runs/${latest.runId}` })).json().output).toEqual({ label: 'second' });
+    expect((await h.api(key, { method: 'GET', url: `/api/runs/${v1.runId}` })).json().output).toEqual({
+      label: 'first',
+    });
+    expect((await h.api(key, { method: 'GET', url: `/api/runs/${latest.runId}` })).json().output).toEqual({
+      label: 'second',
+    });
   });
 
   it('starts one run per Idempotency-Key, and refuses the key with a different input', async () => {
@@ -194,7 +265,12 @@ describe('a published graph runs end to end', () => {
     expect(first.statusCode).toBe(202);
     expect(again.statusCode).toBe(202);
     expect(again.json().runId).toBe(first.json().runId);
-    const different = await startRun(key, id, { input: { level: 'high', scorerUrl: `${target.url}/score-once` } }, { 'idempotency-key': 'order-42' });
+    const different = await startRun(
+      key,
+      id,
+      { input: { level: 'high', scorerUrl: `${target.url}/score-once` } },
+      { 'idempotency-key': 'order-42' },
+    );
     expect(different.statusCode).toBe(409);
     await settled(h, first.json().runId);
     expect(target.received.filter((r) => r.url === '/score-once')).toHaveLength(1);
@@ -203,17 +279,62 @@ describe('a published graph runs end to end', () => {
 
 describe('the projection, written behind the run', () => {
   it('keeps the newest progress when an older write lands after it', async () => {
-    const created = await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Out of order', definition: approvalDefinition({ approverRoles: ['manager'], notify: { channels: [] } }) } });
+    const created = await h.api(h.tenant.adminKey, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: {
+        name: 'Out of order',
+        definition: approvalDefinition({ approverRoles: ['manager'], notify: { channels: [] } }),
+      },
+    });
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/publish` });
-    const runId = (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/runs`, payload: {} })).json().runId as string;
-    const waiting = await eventually(async () => (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]?.currentSteps.includes('ask') && (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]);
+    const runId = (
+      await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${created.json().id}/runs`, payload: {} })
+    ).json().runId as string;
+    const waiting = await eventually(
+      async () =>
+        (
+          await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId))
+        )[0]?.currentSteps.includes('ask') &&
+        (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0],
+    );
     // Two writes of the same run arrive newest first, as concurrent local activities may deliver them.
     const { recordStep } = createProjectionActivities(h.database.db);
-    const step = { seq: 99, nodeId: 'probe', nodeType: 'action', label: null, stepKey: 'probe:1', visit: 1, startedAt: Date.now(), status: 'running', handle: null, input: null, output: null, error: null, attempt: 1, completedAt: null } as const;
-    await recordStep({ tenantId: h.tenant.tenantId, runId, step, progress: { progress: 60, currentSteps: ['newer'] }, stamp: { at: waiting.progressAt + 1000, count: 1 } });
-    await recordStep({ tenantId: h.tenant.tenantId, runId, step, progress: { progress: 20, currentSteps: ['older'] }, stamp: { at: waiting.progressAt + 500, count: 7 } });
+    const step = {
+      seq: 99,
+      nodeId: 'probe',
+      nodeType: 'action',
+      label: null,
+      stepKey: 'probe:1',
+      visit: 1,
+      startedAt: Date.now(),
+      status: 'running',
+      handle: null,
+      input: null,
+      output: null,
+      error: null,
+      attempt: 1,
+      completedAt: null,
+    } as const;
+    await recordStep({
+      tenantId: h.tenant.tenantId,
+      runId,
+      step,
+      progress: { progress: 60, currentSteps: ['newer'] },
+      stamp: { at: waiting.progressAt + 1000, count: 1 },
+    });
+    await recordStep({
+      tenantId: h.tenant.tenantId,
+      runId,
+      step,
+      progress: { progress: 20, currentSteps: ['older'] },
+      stamp: { at: waiting.progressAt + 500, count: 7 },
+    });
     const row = (await h.database.db.select().from(workflowInstances).where(eq(workflowInstances.id, runId)))[0]!;
-    expect({ progress: row.progress, currentSteps: row.currentSteps }).toEqual({ progress: 60, currentSteps: ['newer'] });
+    expect({ progress: row.progress, currentSteps: row.currentSteps }).toEqual({
+      progress: 60,
+      currentSteps: ['newer'],
+    });
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/cancel` });
     await settled(h, runId);
   });
@@ -234,7 +355,10 @@ describe('bad input is refused with every problem and writes nothing', () => {
             { id: 'c', type: 'condition', data: { condition: { field: 'input.x', operator: 'bigger', value: 1 } } },
             { id: 'd', type: 'end', data: { output: '{{ nodes.nowhere.output }}' } },
           ],
-          edges: [{ id: 'e1', source: 'a', target: 'missing' }, { id: 'e2', source: 'c', target: 'd' }],
+          edges: [
+            { id: 'e1', source: 'a', target: 'missing' },
+            { id: 'e2', source: 'c', target: 'd' },
+          ],
         },
       },
     });
@@ -249,41 +373,83 @@ describe('bad input is refused with every problem and writes nothing', () => {
     const problems = refused.json().errors as Array<{ path: string; message: string }>;
     expect(problems).toEqual(validation.errors);
     const paths = problems.map((p) => p.path);
-    expect(paths).toEqual(expect.arrayContaining(['nodes[1].id', 'nodes[1].type', 'edges[0].target', 'nodes', 'nodes[0].data.url', 'nodes[2].data.condition.operator', 'nodes[3].data.output']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'nodes[1].id',
+        'nodes[1].type',
+        'edges[0].target',
+        'nodes',
+        'nodes[0].data.url',
+        'nodes[2].data.condition.operator',
+        'nodes[3].data.output',
+      ]),
+    );
     for (const p of problems) expect(p.message.length).toBeGreaterThan(5);
 
-    const versions = await h.database.db.select({ n: count() }).from(workflowVersions).where(eq(workflowVersions.workflowId, id));
+    const versions = await h.database.db
+      .select({ n: count() })
+      .from(workflowVersions)
+      .where(eq(workflowVersions.workflowId, id));
     expect(versions[0]!.n).toBe(0);
-    expect((await h.api(key, { method: 'GET', url: `/api/workflows/${id}` })).json()).toMatchObject({ status: 'draft', latestVersion: null });
+    expect((await h.api(key, { method: 'GET', url: `/api/workflows/${id}` })).json()).toMatchObject({
+      status: 'draft',
+      latestVersion: null,
+    });
   });
 
   it('a malformed body gets 400 listing every problem, and nothing is written', async () => {
     const key = h.tenant.adminKey;
-    const before = await h.database.db.select({ n: count() }).from(workflows).where(eq(workflows.tenantId, h.tenant.tenantId));
-    const res = await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name: '', definition: { nodes: 'none' }, colour: 'red' } });
+    const before = await h.database.db
+      .select({ n: count() })
+      .from(workflows)
+      .where(eq(workflows.tenantId, h.tenant.tenantId));
+    const res = await h.api(key, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: { name: '', definition: { nodes: 'none' }, colour: 'red' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const body = res.json();
     expect(body).toMatchObject({ status: 400, title: 'Bad Request' });
-    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body', 'body.definition.edges', 'body.definition.nodes', 'body.name']);
+    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body',
+      'body.definition.edges',
+      'body.definition.nodes',
+      'body.name',
+    ]);
 
-    const notJson = await h.api(key, { method: 'POST', url: '/api/workflows', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const notJson = await h.api(key, {
+      method: 'POST',
+      url: '/api/workflows',
+      payload: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().errors).toHaveLength(1);
-    const after = await h.database.db.select({ n: count() }).from(workflows).where(eq(workflows.tenantId, h.tenant.tenantId));
+    const after = await h.database.db
+      .select({ n: count() })
+      .from(workflows)
+      .where(eq(workflows.tenantId, h.tenant.tenantId));
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
   it('run input that breaks the inputSchema gets 400 listing every problem, and no run starts', async () => {
     const key = h.tenant.adminKey;
     const id = await createAndPublish(key, scoringGraph('Schema'));
-    const before = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    const before = await h.database.db
+      .select({ n: count() })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.workflowId, id));
     const res = await startRun(key, id, { input: { level: 'medium' } });
     expect(res.statusCode).toBe(400);
     const errors = res.json().errors as Array<{ path: string; message: string }>;
     expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['input', 'input.level']));
     expect(errors.some((e) => e.message.includes('scorerUrl'))).toBe(true);
-    const after = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    const after = await h.database.db
+      .select({ n: count() })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.workflowId, id));
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
@@ -291,7 +457,9 @@ describe('bad input is refused with every problem and writes nothing', () => {
     const owner = h.tenant.adminKey;
     target.answer('/score-tenant', 200, { score: 7 });
     const id = await createAndPublish(owner, scoringGraph('Private'));
-    const run = (await startRun(owner, id, { input: { level: 'high', scorerUrl: `${target.url}/score-tenant` } })).json().runId as string;
+    const run = (
+      await startRun(owner, id, { input: { level: 'high', scorerUrl: `${target.url}/score-tenant` } })
+    ).json().runId as string;
     await settled(h, run);
 
     const other = await h.newTenant();
@@ -301,7 +469,11 @@ describe('bad input is refused with every problem and writes nothing', () => {
       h.api(k, { method: 'PUT', url: `/api/workflows/${id}`, payload: scoringGraph('Stolen') }),
       h.api(k, { method: 'POST', url: `/api/workflows/${id}/validate` }),
       h.api(k, { method: 'POST', url: `/api/workflows/${id}/publish` }),
-      h.api(k, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input: { level: 'high', scorerUrl: 'x' } } }),
+      h.api(k, {
+        method: 'POST',
+        url: `/api/workflows/${id}/runs`,
+        payload: { input: { level: 'high', scorerUrl: 'x' } },
+      }),
       h.api(k, { method: 'GET', url: `/api/runs/${run}` }),
     ]);
     for (const res of attempts) {
@@ -312,7 +484,10 @@ describe('bad input is refused with every problem and writes nothing', () => {
     expect((await h.api(k, { method: 'GET', url: '/api/workflows' })).json().items).toEqual([]);
     const mine = (await h.api(owner, { method: 'GET', url: `/api/workflows/${id}` })).json();
     expect(mine).toMatchObject({ name: 'Private', latestVersion: 1 });
-    const runs = await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, id));
+    const runs = await h.database.db
+      .select({ n: count() })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.workflowId, id));
     expect(runs[0]!.n).toBe(1);
   });
 });

@@ -48,7 +48,14 @@ const delayDefinition = {
 describe('npm start supervises its Temporal dev server', () => {
   it('restarts a SIGKILLed dev server on the same state file: a waiting delay and an approval decided after the restart both complete', async () => {
     const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
-    started = await startMain({ DATA_DIR: dataDir, PORT: String(apiPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn' });
+    started = await startMain({
+      DATA_DIR: dataDir,
+      PORT: String(apiPort),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+    });
     const call = apiCaller(`http://127.0.0.1:${apiPort}`, adminKey);
 
     const publish = async (name: string, definition: unknown) => {
@@ -58,9 +65,14 @@ describe('npm start supervises its Temporal dev server', () => {
       return created.json.id as string;
     };
     const delayed = await publish('Waits', delayDefinition);
-    const approved = await publish('Asks', approvalDefinition({ label: 'Decide', approverRoles: ['manager'], expiresIn: '1h' }));
+    const approved = await publish(
+      'Asks',
+      approvalDefinition({ label: 'Decide', approverRoles: ['manager'], expiresIn: '1h' }),
+    );
     // The requester of a run may not decide its approvals: a manager of its own decides.
-    const manager = (await call('POST', '/api/users', { email: 'manager@example.com', name: 'Manager', roles: ['manager'] })).json.id as string;
+    const manager = (
+      await call('POST', '/api/users', { email: 'manager@example.com', name: 'Manager', roles: ['manager'] })
+    ).json.id as string;
     const managerKey = (await call('POST', '/api/api-keys', { userId: manager })).json.key as string;
     const asManager = apiCaller(`http://127.0.0.1:${apiPort}`, managerKey);
     const delayRun = (await call('POST', `/api/workflows/${delayed}/runs`, { input: {} })).json.runId as string;
@@ -76,7 +88,10 @@ describe('npm start supervises its Temporal dev server', () => {
     process.kill(killed, 'SIGKILL');
 
     // One clear line, then the server is back under a new pid on the same port.
-    await eventually(async () => started!.output().includes(`the dev server (pid ${killed}) exited unexpectedly with SIGKILL`), 100);
+    await eventually(
+      async () => started!.output().includes(`the dev server (pid ${killed}) exited unexpectedly with SIGKILL`),
+      100,
+    );
     await eventually(async () => started!.output().includes('the dev server is back'), 200);
     const restarted = devServerPid();
     expect(restarted).not.toBe(killed);
@@ -91,7 +106,10 @@ describe('npm start supervises its Temporal dev server', () => {
     }, 250);
     expect(decided.status, JSON.stringify(decided.json)).toBe(200);
 
-    for (const [runId, output] of [[delayRun, { waited: true }], [approvalRun, { outcome: 'approved' }]] as const) {
+    for (const [runId, output] of [
+      [delayRun, { waited: true }],
+      [approvalRun, { outcome: 'approved' }],
+    ] as const) {
       const run = await eventually(async () => {
         const res = await call('GET', `/api/runs/${runId}`);
         return res.json.status === 'completed' ? res.json : undefined;

@@ -15,33 +15,78 @@ const SECRET = 'whsec-test-0123456789';
 beforeAll(async () => {
   h = await createHarness({ SECRETS_KEY: randomBytes(32).toString('base64') });
   // The tenant's own secrets store (environment secrets are the default tenant's alone, by ENV_SECRETS).
-  for (const [name, value] of [['TEST_HOOK_SECRET', SECRET], ['TEST_HOOK_OLD_SECRET', 'whsec-old-9876543210'], ['TEST_GITHUB_SECRET', 'gh-secret']]) {
-    expect((await h.api(h.tenant.adminKey, { method: 'PUT', url: `/api/variables/${name}`, payload: { type: 'secret', value } })).statusCode).toBe(200);
+  for (const [name, value] of [
+    ['TEST_HOOK_SECRET', SECRET],
+    ['TEST_HOOK_OLD_SECRET', 'whsec-old-9876543210'],
+    ['TEST_GITHUB_SECRET', 'gh-secret'],
+  ]) {
+    expect(
+      (
+        await h.api(h.tenant.adminKey, {
+          method: 'PUT',
+          url: `/api/variables/${name}`,
+          payload: { type: 'secret', value },
+        })
+      ).statusCode,
+    ).toBe(200);
   }
   const definition = {
-    inputSchema: { type: 'object', required: ['asset', 'score'], properties: { asset: { type: 'string' }, score: { type: 'number' } } },
+    inputSchema: {
+      type: 'object',
+      required: ['asset', 'score'],
+      properties: { asset: { type: 'string' }, score: { type: 'number' } },
+    },
     nodes: [
-      { id: 'hook', type: 'trigger', data: { trigger: { type: 'webhook', path: `scanner-${Date.now()}`, secretRef: 'TEST_HOOK_SECRET', previousSecretRef: 'TEST_HOOK_OLD_SECRET', input: { asset: '{{ body.finding.asset }}', score: '{{ body.finding.cvss }}' } } } },
+      {
+        id: 'hook',
+        type: 'trigger',
+        data: {
+          trigger: {
+            type: 'webhook',
+            path: `scanner-${Date.now()}`,
+            secretRef: 'TEST_HOOK_SECRET',
+            previousSecretRef: 'TEST_HOOK_OLD_SECRET',
+            input: { asset: '{{ body.finding.asset }}', score: '{{ body.finding.cvss }}' },
+          },
+        },
+      },
       { id: 'e', type: 'end', data: { output: { asset: '{{ input.asset }}', via: '{{ trigger.type }}' } } },
     ],
     edges: [{ id: 'e1', source: 'hook', target: 'e' }],
   };
-  workflowId = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Scanner', definition } })).json().id;
-  expect((await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${workflowId}/publish` })).statusCode).toBe(201);
+  workflowId = (
+    await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'Scanner', definition } })
+  ).json().id;
+  expect(
+    (await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${workflowId}/publish` })).statusCode,
+  ).toBe(201);
 });
 afterAll(async () => {
   await h?.close();
 });
 
 async function hookPath(): Promise<string> {
-  const row = (await h.database.db.select().from(workflowTriggers).where(eq(workflowTriggers.workflowId, workflowId)).limit(1))[0]!;
+  const row = (
+    await h.database.db.select().from(workflowTriggers).where(eq(workflowTriggers.workflowId, workflowId)).limit(1)
+  )[0]!;
   return row.path!;
 }
 
-const runsOf = async () => (await h.database.db.select({ n: count() }).from(workflowInstances).where(eq(workflowInstances.workflowId, workflowId)))[0]!.n;
+const runsOf = async () =>
+  (
+    await h.database.db
+      .select({ n: count() })
+      .from(workflowInstances)
+      .where(eq(workflowInstances.workflowId, workflowId))
+  )[0]!.n;
 
 function deliver(path: string, body: string, headers: Record<string, string>) {
-  return h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/${path}`, payload: body, headers: { 'content-type': 'application/json', ...headers } });
+  return h.app.inject({
+    method: 'POST',
+    url: `/hooks/${h.tenant.tenantId}/${path}`,
+    payload: body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 describe('webhooks', () => {
@@ -68,10 +113,18 @@ describe('webhooks', () => {
     const runId = ok.json().runId;
     await settled(h, runId);
     const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
-    expect(run).toMatchObject({ status: 'completed', triggerSource: 'webhook', input: { asset: 'db-01', score: 9.1 }, output: { asset: 'db-01', via: 'webhook' } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      triggerSource: 'webhook',
+      input: { asset: 'db-01', score: 9.1 },
+      output: { asset: 'db-01', via: 'webhook' },
+    });
 
     // The secret before a rotation still verifies.
-    const rotated = await deliver(path, body, { ...signGeneric('whsec-old-9876543210', body, now), 'x-delivery-id': 'good-2' });
+    const rotated = await deliver(path, body, {
+      ...signGeneric('whsec-old-9876543210', body, now),
+      'x-delivery-id': 'good-2',
+    });
     expect(rotated.statusCode).toBe(202);
     const trigger = (await h.database.db.select().from(workflowTriggers).where(eq(workflowTriggers.path, path)))[0]!;
     expect(trigger.triggerCount).toBe(2);
@@ -82,9 +135,17 @@ describe('webhooks', () => {
     const path = await hookPath();
     const body = JSON.stringify({ finding: { cvss: 'high' } });
     const before = await runsOf();
-    const res = await deliver(path, body, { ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)), 'x-delivery-id': 'schema-1' });
+    const res = await deliver(path, body, {
+      ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)),
+      'x-delivery-id': 'schema-1',
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['input', 'input.score']);
+    expect(
+      res
+        .json()
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+    ).toEqual(['input', 'input.score']);
     expect(await runsOf()).toBe(before);
   });
 
@@ -98,7 +159,10 @@ describe('webhooks', () => {
     expect(ids.size).toBe(1);
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
     expect(await runsOf()).toBe(before + 1);
-    const rows = await h.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.deliveryId, 'storm-1'));
+    const rows = await h.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.deliveryId, 'storm-1'));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ verified: true, status: 'started', runId: [...ids][0] });
   });
@@ -107,11 +171,19 @@ describe('webhooks', () => {
     const path = await hookPath();
     const trigger = (await h.database.db.select().from(workflowTriggers).where(eq(workflowTriggers.path, path)))[0]!;
     const body = JSON.stringify({ finding: { asset: 'crash-01', cvss: 2 } });
-    // The first attempt got as far as starting the run (exactly what the route does first), then the process died: no answer, no delivery row.
+    // The first attempt got as far as starting the run (exactly what the route does first), then the process died: no
+    // answer, no delivery row.
     const runId = webhookRunId(trigger.id, 'crash-1');
-    await startRun(h.app.runDeps, { tenantId: trigger.tenantId, userId: null }, { workflowId, input: { asset: 'crash-01', score: 2 }, runId, trigger: { type: 'webhook', nodeId: 'hook' } });
+    await startRun(
+      h.app.runDeps,
+      { tenantId: trigger.tenantId, userId: null },
+      { workflowId, input: { asset: 'crash-01', score: 2 }, runId, trigger: { type: 'webhook', nodeId: 'hook' } },
+    );
     const before = await runsOf();
-    const retry = await deliver(path, body, { ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)), 'x-delivery-id': 'crash-1' });
+    const retry = await deliver(path, body, {
+      ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)),
+      'x-delivery-id': 'crash-1',
+    });
     expect(retry.statusCode).toBe(200);
     expect(retry.json()).toEqual({ runId, duplicate: true });
     expect(await runsOf()).toBe(before);
@@ -120,22 +192,46 @@ describe('webhooks', () => {
 
   it('verifies a GitHub-signed delivery and dedupes on X-GitHub-Delivery; refuses a body over the limit with 413', async () => {
     const definition = {
-      nodes: [{ id: 'gh', type: 'trigger', data: { trigger: { type: 'webhook', path: `github-${Date.now()}`, secretRef: 'TEST_GITHUB_SECRET', preset: 'github' } } }, { id: 'e', type: 'end', data: { output: { ref: '{{ input.ref }}' } } }],
+      nodes: [
+        {
+          id: 'gh',
+          type: 'trigger',
+          data: {
+            trigger: {
+              type: 'webhook',
+              path: `github-${Date.now()}`,
+              secretRef: 'TEST_GITHUB_SECRET',
+              preset: 'github',
+            },
+          },
+        },
+        { id: 'e', type: 'end', data: { output: { ref: '{{ input.ref }}' } } },
+      ],
       edges: [{ id: 'e1', source: 'gh', target: 'e' }],
     };
-    const id = (await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'GitHub', definition } })).json().id;
+    const id = (
+      await h.api(h.tenant.adminKey, { method: 'POST', url: '/api/workflows', payload: { name: 'GitHub', definition } })
+    ).json().id;
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/workflows/${id}/publish` });
     const path = (definition.nodes[0]!.data as { trigger: { path: string } }).trigger.path;
     const body = JSON.stringify({ ref: 'refs/heads/main' });
-    const headers = { 'x-hub-signature-256': `sha256=${hmacHex('gh-secret', body)}`, 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
+    const headers = {
+      'x-hub-signature-256': `sha256=${hmacHex('gh-secret', body)}`,
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    };
     const first = await deliver(path, body, headers);
     expect(first.statusCode, first.body).toBe(202);
     expect((await deliver(path, body, headers)).json().runId).toBe(first.json().runId);
     await settled(h, first.json().runId);
-    expect((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${first.json().runId}` })).json().output).toEqual({ ref: 'refs/heads/main' });
+    expect(
+      (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${first.json().runId}` })).json().output,
+    ).toEqual({ ref: 'refs/heads/main' });
 
     const huge = JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) });
     expect((await deliver(path, huge, headers)).statusCode).toBe(413);
-    expect((await h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/no-such-hook`, payload: '{}' })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/no-such-hook`, payload: '{}' }))
+        .statusCode,
+    ).toBe(404);
   });
 });

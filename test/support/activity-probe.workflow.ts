@@ -7,7 +7,10 @@ import type { Activities } from '../../activities';
 import type { HttpRequestInput } from '../../activities/http';
 import type { MessageInput } from '../../activities/messaging';
 
-const activities = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 1 } });
+const activities = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 1 },
+});
 
 export async function probeHttpRequest(input: HttpRequestInput): Promise<unknown> {
   return activities.httpRequest(input);

@@ -17,7 +17,21 @@ export function recordHistory(name: string, runId: string, executionRunId?: stri
   const file = path.join(fixturesDir, `${name}.json`);
   if (existsSync(file)) return;
   // The CLI writes the standard JSON form that the replayer and the Web UI read.
-  const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--workflow-id', runId, ...(executionRunId ? ['--run-id', executionRunId] : []), '--output', 'json', '--address', inject('temporalAddress')], { encoding: 'utf8' });
+  const json = execFileSync(
+    inject('temporalCli'),
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      runId,
+      ...(executionRunId ? ['--run-id', executionRunId] : []),
+      '--output',
+      'json',
+      '--address',
+      inject('temporalAddress'),
+    ],
+    { encoding: 'utf8' },
+  );
   // The workflow id goes with the history: child workflow ids are made from it, so replay must use the same.
   writeFileSync(file, JSON.stringify({ workflowId: runId, history: JSON.parse(json) }));
 }

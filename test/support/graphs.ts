@@ -9,11 +9,31 @@ export function scoringDefinition(url: string) {
   return {
     nodes: [
       { id: 'start', type: 'trigger', data: { trigger: { type: 'manual' } } },
-      { id: 'prepare', type: 'action', data: { label: 'Remember the level', action: 'set', vars: { level: '{{ input.level }}' } } },
-      { id: 'score', type: 'action', data: { label: 'Ask the scorer', action: 'http', method: 'POST', url, body: { level: '{{ vars.level }}' } } },
-      { id: 'check', type: 'condition', data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } } },
-      { id: 'high', type: 'end', data: { status: 'completed', output: { route: 'high', score: '{{ nodes.score.output.body.score }}' } } },
-      { id: 'low', type: 'end', data: { status: 'completed', output: { route: 'low', note: 'score was {{ nodes.score.output.body.score }}' } } },
+      {
+        id: 'prepare',
+        type: 'action',
+        data: { label: 'Remember the level', action: 'set', vars: { level: '{{ input.level }}' } },
+      },
+      {
+        id: 'score',
+        type: 'action',
+        data: { label: 'Ask the scorer', action: 'http', method: 'POST', url, body: { level: '{{ vars.level }}' } },
+      },
+      {
+        id: 'check',
+        type: 'condition',
+        data: { condition: { field: 'nodes.score.output.body.score', operator: 'greater_than', value: 5 } },
+      },
+      {
+        id: 'high',
+        type: 'end',
+        data: { status: 'completed', output: { route: 'high', score: '{{ nodes.score.output.body.score }}' } },
+      },
+      {
+        id: 'low',
+        type: 'end',
+        data: { status: 'completed', output: { route: 'low', note: 'score was {{ nodes.score.output.body.score }}' } },
+      },
     ],
     edges: [
       { id: 'e1', source: 'start', target: 'prepare' },
@@ -47,18 +67,32 @@ export function approvalDefinition(data: Record<string, unknown>) {
   };
 }
 
-/** `depth` loops each inside the last (`maxIterations` each, when given), one set node in the innermost body: the graph-work attack. */
+/**
+ * `depth` loops each inside the last (`maxIterations` each, when given), one set node in the innermost body: the
+ * graph-work attack.
+ */
 export function nestedLoops(depth: number, maxIterations?: number): Definition {
   const nodes: Definition['nodes'] = [{ id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } }];
   const edges: Definition['edges'] = [];
   let outer = 't';
   for (let i = 1; i <= depth; i++) {
-    nodes.push({ id: `l${i}`, type: 'loop', data: { forEach: 'input.items', ...(maxIterations ? { maxIterations } : {}) } });
+    nodes.push({
+      id: `l${i}`,
+      type: 'loop',
+      data: { forEach: 'input.items', ...(maxIterations ? { maxIterations } : {}) },
+    });
     edges.push({ id: `in${i}`, source: outer, target: `l${i}`, ...(i > 1 ? { sourceHandle: 'body' } : {}) });
     if (i > 1) edges.push({ id: `done${i}`, source: `l${i}`, sourceHandle: 'done', target: outer });
     outer = `l${i}`;
   }
-  nodes.push({ id: 'work', type: 'action', data: { action: 'set', vars: { last: '{{ index }}' } } }, { id: 'end', type: 'end', data: {} });
-  edges.push({ id: 'body', source: outer, sourceHandle: 'body', target: 'work' }, { id: 'back', source: 'work', target: outer }, { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' });
+  nodes.push(
+    { id: 'work', type: 'action', data: { action: 'set', vars: { last: '{{ index }}' } } },
+    { id: 'end', type: 'end', data: {} },
+  );
+  edges.push(
+    { id: 'body', source: outer, sourceHandle: 'body', target: 'work' },
+    { id: 'back', source: 'work', target: outer },
+    { id: 'out', source: 'l1', sourceHandle: 'done', target: 'end' },
+  );
   return { nodes, edges };
 }

@@ -19,7 +19,9 @@ export interface StartedMain {
  * arguments, so tests and benchmarks run the very process users run, flags and all.
  */
 export function startCommand(): { env: Record<string, string>; args: string[] } {
-  const script = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const script = (
+    JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start;
   const words = script.trim().split(/\s+/);
   const env: Record<string, string> = {};
   for (let word = words[0]; word && /^[A-Z_][A-Z0-9_]*=/.test(word); word = words[0]) {
@@ -86,7 +88,11 @@ export const portOpen = (port: number) =>
 /** An API caller for a started main. */
 export function apiCaller(base: string, key: string) {
   return async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     let json: Record<string, unknown> = {};
     try {

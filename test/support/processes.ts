@@ -47,18 +47,22 @@ export interface WorkerProcess {
  * With `wait`, it gets ready and waits for `go()` before it polls.
  */
 export function spawnWorker(env: Record<string, string>, options: { wait?: boolean } = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'test', 'support', 'worker-process.ts')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-      LOG_LEVEL: 'error',
-      ...(options.wait ? { WORKER_WAIT_FOR_GO: '1' } : {}),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(projectRoot, 'test', 'support', 'worker-process.ts')],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+        LOG_LEVEL: 'error',
+        ...(options.wait ? { WORKER_WAIT_FOR_GO: '1' } : {}),
+        ...env,
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

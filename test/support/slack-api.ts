@@ -18,7 +18,9 @@ export interface SlackApi {
   rateLimitNext(count: number, retryAfterSeconds: number, after?: number): void;
   /** The next call answers `{ ok: false, error }`, as Slack does for a bad channel. */
   refuseNext(error: string): void;
-  /** How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted). */
+  /**
+   * How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted).
+   */
   openConnections(): Promise<number>;
   close(): Promise<void>;
 }
@@ -67,12 +69,19 @@ export async function startSlackApi(gate?: Gate): Promise<SlackApi> {
     url: `http://127.0.0.1:${port}/api/`,
     posts,
     rateLimitNext: (count, seconds, after = 0) => {
-      limited = [...limited, ...Array.from({ length: after }, () => undefined), ...Array.from({ length: count }, () => seconds)];
+      limited = [
+        ...limited,
+        ...Array.from({ length: after }, () => undefined),
+        ...Array.from({ length: count }, () => seconds),
+      ];
     },
     refuseNext: (error) => {
       refusal = error;
     },
-    openConnections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -15,7 +15,9 @@ export interface SmtpSink {
   messages: ReceivedMail[];
   /** The next `count` messages are refused with this SMTP code (421: try later; 550: never). */
   refuseNext(count: number, code: number): void;
-  /** How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted). */
+  /**
+   * How many client connections are open now (0 once a killed sender's sockets are gone and all it sent is counted).
+   */
   openConnections(): Promise<number>;
   close(): Promise<void>;
 }
@@ -34,7 +36,9 @@ export async function startSmtpSink(gate?: Gate): Promise<SmtpSink> {
       stream.on('end', () => {
         const code = refusals.shift();
         if (code) {
-          const error = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: code });
+          const error = Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'try again later'), {
+            responseCode: code,
+          });
           return callback(error);
         }
         const header = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(raw)?.[1]?.trim();
@@ -61,7 +65,10 @@ export async function startSmtpSink(gate?: Gate): Promise<SmtpSink> {
     refuseNext: (count, code) => {
       refusals = [...refusals, ...Array.from({ length: count }, () => code)];
     },
-    openConnections: () => new Promise((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -18,7 +18,10 @@ export interface SseStream {
 
 export async function openSse(baseUrl: string, path: string, key: string | undefined): Promise<SseStream> {
   const abort = new AbortController();
-  const response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) }, signal: abort.signal });
+  const response = await fetch(`${baseUrl}${path}`, {
+    headers: { accept: 'text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    signal: abort.signal,
+  });
   const blocks: string[] = [];
   const waiters: Array<() => void> = [];
   let consumed = false;
@@ -45,7 +48,18 @@ export async function openSse(baseUrl: string, path: string, key: string | undef
     status: response.status,
     contentType: response.headers.get('content-type'),
     blocks,
-    changes: () => blocks.filter((b) => b.startsWith('event: change')).map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { runId?: string; kind: string }),
+    changes: () =>
+      blocks
+        .filter((b) => b.startsWith('event: change'))
+        .map(
+          (b) =>
+            JSON.parse(
+              b
+                .split('\n')
+                .find((l) => l.startsWith('data: '))!
+                .slice(6),
+            ) as { runId?: string; kind: string },
+        ),
     async waitFor(predicate) {
       for (;;) {
         const found = blocks.find(predicate);

@@ -16,9 +16,15 @@ const run = promisify(execFile);
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (!versions.length) {
-    throw new Error("PostgreSQL's server binaries are missing (no /usr/lib/postgresql/<version>/bin/pg_ctl). Install Debian's postgresql package (`apt-get install postgresql`), as .ci/run does.");
+    throw new Error(
+      "PostgreSQL's server binaries are missing (no /usr/lib/postgresql/<version>/bin/pg_ctl). Install Debian's postgresql package (`apt-get install postgresql`), as .ci/run does.",
+    );
   }
   return path.join(root, versions[0]!, 'bin');
 }
@@ -42,7 +48,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   chmodSync(dir, 0o700);
-  const pg = (tool: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]) : run(path.join(bin, tool), args));
+  const pg = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]) : run(path.join(bin, tool), args);
   const port = await freePort();
   await pg('initdb', ['-D', data, '-U', 'graphflow', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;

@@ -16,7 +16,9 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const SYNC = Uint8Array.from([0x53, 0, 0, 0, 4]);
 
-/** The status of the last ReadyForQuery in a reply ("I" idle, "T" in a transaction, "E" in a failed one), if it has one. */
+/**
+ * The status of the last ReadyForQuery in a reply ("I" idle, "T" in a transaction, "E" in a failed one), if it has one.
+ */
 function readyStatus(reply: Uint8Array): string | undefined {
   const view = Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
   let status: string | undefined;

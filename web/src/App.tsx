@@ -31,7 +31,11 @@ export function App() {
       setProblem(null);
     } catch (error) {
       forgetKey();
-      setProblem(error instanceof ApiError && error.status === 401 ? 'That key was not accepted (unknown, revoked or expired).' : (error as Error).message);
+      setProblem(
+        error instanceof ApiError && error.status === 401
+          ? 'That key was not accepted (unknown, revoked or expired).'
+          : (error as Error).message,
+      );
     } finally {
       setChecking(false);
     }
@@ -48,7 +52,12 @@ export function App() {
     navigate('/');
   };
 
-  if (checking) return <main className="page"><p aria-live="polite">Signing in …</p></main>;
+  if (checking)
+    return (
+      <main className="page">
+        <p aria-live="polite">Signing in …</p>
+      </main>
+    );
   if (!session) return <SignIn onSignIn={signIn} problem={problem} />;
 
   const runMatch = /^\/runs\/([^/]+)\/?$/.exec(path);
@@ -56,22 +65,37 @@ export function App() {
     <>
       <header className="top">
         <nav aria-label="Main">
-          <Link href="/" className="brand">graphflow</Link>
-          <Link href="/" aria-current={path === '/' ? 'page' : undefined}>Runs</Link>
-          <Link href="/inbox" aria-current={path === '/inbox' ? 'page' : undefined}>Inbox</Link>
-          <Link href="/board" aria-current={path === '/board' ? 'page' : undefined}>Board</Link>
+          <Link href="/" className="brand">
+            graphflow
+          </Link>
+          <Link href="/" aria-current={path === '/' ? 'page' : undefined}>
+            Runs
+          </Link>
+          <Link href="/inbox" aria-current={path === '/inbox' ? 'page' : undefined}>
+            Inbox
+          </Link>
+          <Link href="/board" aria-current={path === '/board' ? 'page' : undefined}>
+            Board
+          </Link>
         </nav>
         <div className="who">
           <span title={session.me.email}>{session.me.email}</span>
           <span className="roles">{session.me.roles.join(', ') || 'no role'}</span>
-          <button type="button" onClick={signOut}>Sign out</button>
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
         </div>
       </header>
       <main className="page">
-        {runMatch ? <RunPage session={session} runId={decodeURIComponent(runMatch[1]!)} />
-          : path === '/inbox' ? <Inbox session={session} />
-          : path === '/board' ? <Board session={session} />
-          : <RunsList session={session} />}
+        {runMatch ? (
+          <RunPage session={session} runId={decodeURIComponent(runMatch[1]!)} />
+        ) : path === '/inbox' ? (
+          <Inbox session={session} />
+        ) : path === '/board' ? (
+          <Board session={session} />
+        ) : (
+          <RunsList session={session} />
+        )}
       </main>
     </>
   );

@@ -11,7 +11,10 @@ export type Me = components['schemas']['Me'];
 export type Step = RunDetail['steps'][number];
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -34,7 +34,10 @@ export function useLive(path: string | null, key: string, onChange: (changes: Li
     const connect = async () => {
       while (!abort.signal.aborted) {
         try {
-          const response = await fetch(path, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, signal: abort.signal });
+          const response = await fetch(path, {
+            headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
+            signal: abort.signal,
+          });
           if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
           // A reconnect may have missed changes: read again once.
           received({ kind: 'resync' });
@@ -54,7 +57,9 @@ export function useLive(path: string | null, key: string, onChange: (changes: Li
 }
 
 async function readEvents(body: ReadableStream<Uint8Array>, received: (change: LiveChange) => void): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+  const reader = body
+    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .getReader();
   let buffer = '';
   for (;;) {
     const { value, done } = await reader.read();
@@ -64,7 +69,11 @@ async function readEvents(body: ReadableStream<Uint8Array>, received: (change: L
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trim())
+        .join('\n');
       if (!data) continue;
       try {
         received(JSON.parse(data) as LiveChange);

@@ -30,14 +30,52 @@ export function RunActions({ session, run, onDone }: { session: Session; run: Ru
   return (
     <div className="actions" role="group" aria-label="Run actions">
       {OPEN.includes(run.status) && (
-        <button type="button" disabled={busy} onClick={() => window.confirm('Cancel this run?') && act(() => need(api.POST('/api/runs/{runId}/cancel', params)))}>Cancel</button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            window.confirm('Cancel this run?') && act(() => need(api.POST('/api/runs/{runId}/cancel', params)))
+          }
+        >
+          Cancel
+        </button>
       )}
-      {(run.status === 'pending' || run.status === 'running') && <button type="button" disabled={busy} onClick={() => act(() => need(api.POST('/api/runs/{runId}/pause', params)))}>Pause</button>}
-      {run.status === 'paused' && <button type="button" disabled={busy} onClick={() => act(() => need(api.POST('/api/runs/{runId}/resume', params)))}>Resume</button>}
+      {(run.status === 'pending' || run.status === 'running') && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => act(() => need(api.POST('/api/runs/{runId}/pause', params)))}
+        >
+          Pause
+        </button>
+      )}
+      {run.status === 'paused' && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => act(() => need(api.POST('/api/runs/{runId}/resume', params)))}
+        >
+          Resume
+        </button>
+      )}
       {(run.status === 'failed' || run.status === 'cancelled') && (
-        <button type="button" disabled={busy} onClick={() => act(async () => navigate(`/runs/${encodeURIComponent((await need(api.POST('/api/runs/{runId}/retry', params))).runId)}`))}>Retry as a new run</button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            act(async () =>
+              navigate(`/runs/${encodeURIComponent((await need(api.POST('/api/runs/{runId}/retry', params))).runId)}`),
+            )
+          }
+        >
+          Retry as a new run
+        </button>
       )}
-      {problem && <p role="alert" className="error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
     </div>
   );
 }

@@ -15,15 +15,30 @@ export function RunApprovals({ run }: { run: RunDetail }) {
           const votes = (approval.votes as Vote[] | undefined) ?? [];
           return (
             <li key={approval.id} className="card">
-              <p><strong>{approval.nodeId}</strong> <StatusBadge status={approval.status} /> {approval.outcome ? <span>→ {String(approval.outcome)}</span> : null}</p>
+              <p>
+                <strong>{approval.nodeId}</strong> <StatusBadge status={approval.status} />{' '}
+                {approval.outcome ? <span>→ {String(approval.outcome)}</span> : null}
+              </p>
               {typeof approval.message === 'string' && <p>{approval.message}</p>}
               <p className="muted">
-                {votes.length} of {String(approval.quorum ?? 1)} vote(s) · approvers {[...((approval.approverRoles as string[]) ?? []), ...((approval.approverUsers as string[]) ?? [])].join(', ') || '—'}
-                {approval.status === 'pending' && approval.expiresAt ? ` · expires ${relative(String(approval.expiresAt))}` : ''}
+                {votes.length} of {String(approval.quorum ?? 1)} vote(s) · approvers{' '}
+                {[
+                  ...((approval.approverRoles as string[]) ?? []),
+                  ...((approval.approverUsers as string[]) ?? []),
+                ].join(', ') || '—'}
+                {approval.status === 'pending' && approval.expiresAt
+                  ? ` · expires ${relative(String(approval.expiresAt))}`
+                  : ''}
               </p>
               {votes.length > 0 && (
                 <ul className="votes">
-                  {votes.map((vote, i) => <li key={i}>{vote.userId}: <strong>{vote.decision}</strong>{vote.comment ? ` “${vote.comment}”` : ''}{vote.at ? ` · ${when(vote.at)}` : ''}</li>)}
+                  {votes.map((vote, i) => (
+                    <li key={i}>
+                      {vote.userId}: <strong>{vote.decision}</strong>
+                      {vote.comment ? ` “${vote.comment}”` : ''}
+                      {vote.at ? ` · ${when(vote.at)}` : ''}
+                    </li>
+                  ))}
                 </ul>
               )}
             </li>
@@ -35,7 +50,8 @@ export function RunApprovals({ run }: { run: RunDetail }) {
       <ul className="cards">
         {run.notifications.map((n) => (
           <li key={n.id} className="card">
-            <strong>{n.channel}</strong> <StatusBadge status={n.status} /> <span className="muted">{Array.isArray(n.recipients) ? (n.recipients as string[]).join(', ') : ''}</span>
+            <strong>{n.channel}</strong> <StatusBadge status={n.status} />{' '}
+            <span className="muted">{Array.isArray(n.recipients) ? (n.recipients as string[]).join(', ') : ''}</span>
             {typeof n.error === 'string' && n.error && <p className="error">{n.error}</p>}
           </li>
         ))}

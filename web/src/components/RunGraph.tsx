@@ -50,12 +50,16 @@ function layered(definition: GraphDefinition): Map<string, { x: number; y: numbe
 }
 
 const PRO_OPTIONS = { hideAttribution: true };
-/** Past this many nodes the whole graph is too small to read when fitted: the view opens where the run is, and only what is on screen is drawn. */
+/**
+ * Past this many nodes the whole graph is too small to read when fitted: the view opens where the run is, and only what
+ * is on screen is drawn.
+ */
 const LARGE_GRAPH = 150;
 const FOCUS_NODES = 12;
 
 /** A stored position both of whose coordinates are numbers (the format allows a partial one). */
-const hasPosition = (node: GraphDefinition['nodes'][number]) => typeof node.position?.x === 'number' && typeof node.position?.y === 'number';
+const hasPosition = (node: GraphDefinition['nodes'][number]) =>
+  typeof node.position?.x === 'number' && typeof node.position?.y === 'number';
 
 /** Whether the graph reads top to bottom (edges mostly go down) rather than left to right. */
 function readsDownward(definition: GraphDefinition, at: (id: string) => { x: number; y: number }): boolean {
@@ -70,7 +74,17 @@ function readsDownward(definition: GraphDefinition, at: (id: string) => { x: num
   return down > across;
 }
 
-export function RunGraph({ definition, states, selected, onSelect }: { definition: GraphDefinition; states: Map<string, NodeState>; selected: string | null; onSelect: (nodeId: string) => void }) {
+export function RunGraph({
+  definition,
+  states,
+  selected,
+  onSelect,
+}: {
+  definition: GraphDefinition;
+  states: Map<string, NodeState>;
+  selected: string | null;
+  onSelect: (nodeId: string) => void;
+}) {
   const fallback = useMemo(() => (definition.nodes.every(hasPosition) ? null : layered(definition)), [definition]);
   const positionOf = useMemo(() => {
     const stored = new Map(definition.nodes.filter(hasPosition).map((n) => [n.id, n.position!]));
@@ -87,25 +101,28 @@ export function RunGraph({ definition, states, selected, onSelect }: { definitio
       const position = positionOf(node.id);
       const key = `${state}|${node.id === selected}|${position.x},${position.y}|${downward}`;
       const cached = cache.current.get(node.id);
-      const entry = cached?.key === key ? cached : {
-        key,
-        node: {
-          id: node.id,
-          position,
-          data: { label: `${node.data?.label ?? node.id}` },
-          className: `state-${state}`,
-          selected: node.id === selected,
-          ariaLabel: `${node.data?.label ?? node.id}: ${STATE_LABELS[state]}`,
-          connectable: false,
-          draggable: false,
-          // The default node's size, known before it is measured: a large graph culls off-screen nodes at once.
-          initialWidth: 150,
-          initialHeight: 40,
-          // Edges leave and enter on the sides the layout reads along.
-          sourcePosition: downward ? Position.Bottom : Position.Right,
-          targetPosition: downward ? Position.Top : Position.Left,
-        },
-      };
+      const entry =
+        cached?.key === key
+          ? cached
+          : {
+              key,
+              node: {
+                id: node.id,
+                position,
+                data: { label: `${node.data?.label ?? node.id}` },
+                className: `state-${state}`,
+                selected: node.id === selected,
+                ariaLabel: `${node.data?.label ?? node.id}: ${STATE_LABELS[state]}`,
+                connectable: false,
+                draggable: false,
+                // The default node's size, known before it is measured: a large graph culls off-screen nodes at once.
+                initialWidth: 150,
+                initialHeight: 40,
+                // Edges leave and enter on the sides the layout reads along.
+                sourcePosition: downward ? Position.Bottom : Position.Right,
+                targetPosition: downward ? Position.Top : Position.Left,
+              },
+            };
       next.set(node.id, entry);
       return entry.node;
     });
@@ -117,13 +134,24 @@ export function RunGraph({ definition, states, selected, onSelect }: { definitio
     const next = new Map<string, { animated: boolean; edge: Edge }>();
     const list = definition.edges.map((edge, i) => {
       const id = edge.id ?? `e${i}`;
-      const animated = states.get(edge.source) === 'completed' && (states.get(edge.target) === 'running' || states.get(edge.target) === 'waiting');
+      const animated =
+        states.get(edge.source) === 'completed' &&
+        (states.get(edge.target) === 'running' || states.get(edge.target) === 'waiting');
       const cached = edgeCache.current.get(id);
-      const entry = cached?.animated === animated ? cached : {
-        animated,
-        // Handles are the node's outcomes; drawn as the edge's label rather than as connection points.
-        edge: { id, source: edge.source, target: edge.target, animated, ...(edge.sourceHandle ? { label: edge.sourceHandle } : {}) },
-      };
+      const entry =
+        cached?.animated === animated
+          ? cached
+          : {
+              animated,
+              // Handles are the node's outcomes; drawn as the edge's label rather than as connection points.
+              edge: {
+                id,
+                source: edge.source,
+                target: edge.target,
+                animated,
+                ...(edge.sourceHandle ? { label: edge.sourceHandle } : {}),
+              },
+            };
       next.set(id, entry);
       return entry.edge;
     });

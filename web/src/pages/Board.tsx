@@ -39,7 +39,9 @@ export function Board({ session }: { session: Session }) {
       ]);
       setRuns([...running.items, ...paused.items]);
       setApprovals(pending.items);
-      const nodes = ((workflow as { definition?: { nodes?: Array<{ id: string; data?: { label?: string } }> } }).definition?.nodes) ?? [];
+      const nodes =
+        (workflow as { definition?: { nodes?: Array<{ id: string; data?: { label?: string } }> } }).definition?.nodes ??
+        [];
       setLabels(new Map(nodes.map((n) => [n.id, n.data?.label ?? n.id])));
       setProblem(null);
     } catch (error) {
@@ -50,42 +52,76 @@ export function Board({ session }: { session: Session }) {
   useEffect(() => void load(), [load]);
   useLive('/api/run-events', session.key, () => void load());
 
-  const waitingOn = (run: Run) => approvals.filter((a) => a.runId === run.id).flatMap((a) => [...a.approverRoles, ...a.approverUsers]);
+  const waitingOn = (run: Run) =>
+    approvals.filter((a) => a.runId === run.id).flatMap((a) => [...a.approverRoles, ...a.approverUsers]);
   const visible = runs.filter((run) => !role || waitingOn(run).includes(role));
   const columns = new Map<string, Run[]>();
-  for (const run of visible) for (const nodeId of run.currentSteps.length ? run.currentSteps : ['(starting)']) columns.set(nodeId, [...(columns.get(nodeId) ?? []), run]);
+  for (const run of visible)
+    for (const nodeId of run.currentSteps.length ? run.currentSteps : ['(starting)'])
+      columns.set(nodeId, [...(columns.get(nodeId) ?? []), run]);
   const roles = [...new Set(approvals.flatMap((a) => a.approverRoles))];
 
   return (
     <section aria-labelledby="board-title">
       <h1 id="board-title">Work board</h1>
       <div className="filters">
-        <label>Workflow
+        <label>
+          Workflow
           <select value={workflowId} onChange={(e) => setWorkflowId(e.target.value)}>
-            {workflows.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+            {workflows.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Waiting on role
+        <label>
+          Waiting on role
           <select value={role} onChange={(e) => setRole(e.target.value)}>
             <option value="">anyone</option>
-            {roles.map((r) => <option key={r} value={r}>{r}</option>)}
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </label>
       </div>
-      {problem && <p role="alert" className="error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       {columns.size === 0 && <p className="muted">No open runs.</p>}
       <div className="board">
         {[...columns].map(([nodeId, cards]) => (
-          <section key={nodeId} className="column" aria-label={`Column ${labels.get(nodeId) ?? nodeId}`} data-node-id={nodeId}>
-            <h2>{labels.get(nodeId) ?? nodeId} <span className="muted">{cards.length}</span></h2>
+          <section
+            key={nodeId}
+            className="column"
+            aria-label={`Column ${labels.get(nodeId) ?? nodeId}`}
+            data-node-id={nodeId}
+          >
+            <h2>
+              {labels.get(nodeId) ?? nodeId} <span className="muted">{cards.length}</span>
+            </h2>
             <ul>
               {cards.map((run) => (
                 <li key={run.id} className="card" data-run-id={run.id}>
                   <Link href={`/runs/${encodeURIComponent(run.id)}`}>{run.id.slice(0, 12)}…</Link>
                   <dl>
-                    {Object.entries((run.input as Record<string, unknown>) ?? {}).slice(0, 3).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}
+                    {Object.entries((run.input as Record<string, unknown>) ?? {})
+                      .slice(0, 3)
+                      .map(([k, v]) => (
+                        <div key={k}>
+                          <dt>{k}</dt>
+                          <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                        </div>
+                      ))}
                   </dl>
-                  <p className="muted">{relative(run.startedAt ?? run.createdAt)}{waitingOn(run).length ? ` · waits on ${waitingOn(run).join(', ')}` : ''}</p>
+                  <p className="muted">
+                    {relative(run.startedAt ?? run.createdAt)}
+                    {waitingOn(run).length ? ` · waits on ${waitingOn(run).join(', ')}` : ''}
+                  </p>
                 </li>
               ))}
             </ul>

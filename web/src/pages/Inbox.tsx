@@ -19,11 +19,26 @@ export function Inbox({ session }: { session: Session }) {
 
   const load = useCallback(async () => {
     try {
-      const page = await need(api.GET('/api/approvals', { params: { query: { mine: 'true', status: 'pending', limit: 50 } } }));
+      const page = await need(
+        api.GET('/api/approvals', { params: { query: { mine: 'true', status: 'pending', limit: 50 } } }),
+      );
       setItems(page.items);
       setProblem(null);
-      const details = await Promise.all(page.items.map((a) => need(api.GET('/api/approvals/{id}', { params: { path: { id: a.id } } })).catch(() => null)));
-      setContexts(Object.fromEntries(details.filter((d) => d !== null).map((d) => [d.id, { workflowName: d.run.workflowName, input: d.run.input, label: d.label, canDecide: d.canDecide }])));
+      const details = await Promise.all(
+        page.items.map((a) =>
+          need(api.GET('/api/approvals/{id}', { params: { path: { id: a.id } } })).catch(() => null),
+        ),
+      );
+      setContexts(
+        Object.fromEntries(
+          details
+            .filter((d) => d !== null)
+            .map((d) => [
+              d.id,
+              { workflowName: d.run.workflowName, input: d.run.input, label: d.label, canDecide: d.canDecide },
+            ]),
+        ),
+      );
     } catch (error) {
       setProblem((error as Error).message);
     }
@@ -37,16 +52,38 @@ export function Inbox({ session }: { session: Session }) {
   return (
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">Inbox</h1>
-      {problem && <p role="alert" className="error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       {items?.length === 0 && <p className="muted">Nothing waits for you.</p>}
       <ul className="cards inbox">
-        {items?.map((approval) => <ApprovalCard key={approval.id} session={session} approval={approval} context={contexts[approval.id]} onDecided={load} />)}
+        {items?.map((approval) => (
+          <ApprovalCard
+            key={approval.id}
+            session={session}
+            approval={approval}
+            context={contexts[approval.id]}
+            onDecided={load}
+          />
+        ))}
       </ul>
     </section>
   );
 }
 
-function ApprovalCard({ session, approval, context, onDecided }: { session: Session; approval: Approval; context: Context | undefined; onDecided: () => Promise<void> }) {
+function ApprovalCard({
+  session,
+  approval,
+  context,
+  onDecided,
+}: {
+  session: Session;
+  approval: Approval;
+  context: Context | undefined;
+  onDecided: () => Promise<void>;
+}) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -54,7 +91,12 @@ function ApprovalCard({ session, approval, context, onDecided }: { session: Sess
     setBusy(true);
     setProblem(null);
     try {
-      await need(apiFor(session.key).POST('/api/approvals/{id}/decision', { params: { path: { id: approval.id } }, body: { decision, ...(comment.trim() ? { comment: comment.trim() } : {}) } }));
+      await need(
+        apiFor(session.key).POST('/api/approvals/{id}/decision', {
+          params: { path: { id: approval.id } },
+          body: { decision, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+        }),
+      );
       await onDecided();
     } catch (error) {
       setProblem((error as Error).message);
@@ -66,11 +108,14 @@ function ApprovalCard({ session, approval, context, onDecided }: { session: Sess
   const title = context?.label ?? approval.nodeId;
   return (
     <li className="card" aria-label={`Approval: ${title}`}>
-      <h2>{title} <span className="muted">· {context?.workflowName ?? ''}</span></h2>
+      <h2>
+        {title} <span className="muted">· {context?.workflowName ?? ''}</span>
+      </h2>
       {approval.message && <p>{approval.message}</p>}
       <p className="muted">
         {approval.votes.length} of {approval.quorum} vote(s) · requested {relative(approval.requestedAt)}
-        {approval.expiresAt ? ` · expires ${relative(approval.expiresAt)}` : ''} · <Link href={`/runs/${encodeURIComponent(approval.runId)}`}>open the run</Link>
+        {approval.expiresAt ? ` · expires ${relative(approval.expiresAt)}` : ''} ·{' '}
+        <Link href={`/runs/${encodeURIComponent(approval.runId)}`}>open the run</Link>
       </p>
       {context && (
         <details>
@@ -83,15 +128,33 @@ function ApprovalCard({ session, approval, context, onDecided }: { session: Sess
       ) : (
         <>
           <label htmlFor={commentId}>Comment</label>
-          <textarea id={commentId} value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={5000} />
+          <textarea
+            id={commentId}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            rows={2}
+            maxLength={5000}
+          />
           <div className="actions" role="group" aria-label="Decision">
             {approval.outcomes.map((outcome) => (
-              <button key={outcome} type="button" disabled={busy} className={outcome === 'rejected' ? 'danger' : undefined} onClick={() => decide(outcome)}>{outcome}</button>
+              <button
+                key={outcome}
+                type="button"
+                disabled={busy}
+                className={outcome === 'rejected' ? 'danger' : undefined}
+                onClick={() => decide(outcome)}
+              >
+                {outcome}
+              </button>
             ))}
           </div>
         </>
       )}
-      {problem && <p role="alert" className="error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
     </li>
   );
 }

@@ -20,7 +20,18 @@ function nodeStates(run: RunDetail): Map<string, NodeState> {
   // Steps come in start order: the latest visit of a node decides its colour.
   for (const step of run.steps) {
     const s = step.status;
-    states.set(step.nodeId, s === 'completed' ? 'completed' : s === 'failed' ? 'failed' : s === 'skipped' ? 'skipped' : s === 'waiting_approval' ? 'waiting' : 'running');
+    states.set(
+      step.nodeId,
+      s === 'completed'
+        ? 'completed'
+        : s === 'failed'
+          ? 'failed'
+          : s === 'skipped'
+            ? 'skipped'
+            : s === 'waiting_approval'
+              ? 'waiting'
+              : 'running',
+    );
   }
   for (const approval of run.approvals) if (approval.status === 'pending') states.set(approval.nodeId, 'waiting');
   return states;
@@ -56,13 +67,20 @@ export function RunPage({ session, runId }: { session: Session; runId: string })
     need(api.GET('/api/workflows/{id}/versions/{n}', { params: { path: { id: run.workflowId, n: run.version } } }))
       .then((version) => setDefinition(version.definition as unknown as GraphDefinition))
       .catch((error: Error) => setProblem(`The graph could not be read: ${error.message}`));
-    need(api.GET('/api/workflows/{id}', { params: { path: { id: run.workflowId } } })).then((w) => setWorkflowName(w.name)).catch(() => {});
+    need(api.GET('/api/workflows/{id}', { params: { path: { id: run.workflowId } } }))
+      .then((w) => setWorkflowName(w.name))
+      .catch(() => {});
   }, [versionKey]);
 
   useLive(`/api/runs/${encodeURIComponent(runId)}/events`, session.key, () => void load());
 
   const states = useMemo(() => (run ? nodeStates(run) : new Map<string, NodeState>()), [run]);
-  if (problem && !run) return <p role="alert" className="error">{problem}</p>;
+  if (problem && !run)
+    return (
+      <p role="alert" className="error">
+        {problem}
+      </p>
+    );
   if (!run) return <p aria-live="polite">Loading the run …</p>;
 
   const selectedNode = definition?.nodes.find((n) => n.id === selected);
@@ -70,24 +88,66 @@ export function RunPage({ session, runId }: { session: Session; runId: string })
   return (
     <article className="run" aria-labelledby="run-title">
       <header className="run-head">
-        <h1 id="run-title">{workflowName || 'Run'} <span className="muted">v{run.version}</span> <StatusBadge status={run.status} /></h1>
+        <h1 id="run-title">
+          {workflowName || 'Run'} <span className="muted">v{run.version}</span> <StatusBadge status={run.status} />
+        </h1>
         <p className="muted">
-          {run.id} · started {when(run.startedAt ?? run.createdAt)}{run.completedAt ? ` · finished ${when(run.completedAt)}` : ''} · {run.progress}%
-          {session.me.temporalUiUrl && <> · <a href={`${session.me.temporalUiUrl}/workflows/${encodeURIComponent(run.id)}`} target="_blank" rel="noreferrer">Open in Temporal</a></>}
+          {run.id} · started {when(run.startedAt ?? run.createdAt)}
+          {run.completedAt ? ` · finished ${when(run.completedAt)}` : ''} · {run.progress}%
+          {session.me.temporalUiUrl && (
+            <>
+              {' '}
+              ·{' '}
+              <a
+                href={`${session.me.temporalUiUrl}/workflows/${encodeURIComponent(run.id)}`}
+                target="_blank"
+                rel="noreferrer"
+              >
+                Open in Temporal
+              </a>
+            </>
+          )}
         </p>
         <RunActions session={session} run={run} onDone={() => void load()} />
-        {problem && <p role="alert" className="error">{problem}</p>}
+        {problem && (
+          <p role="alert" className="error">
+            {problem}
+          </p>
+        )}
       </header>
       <div className="run-body">
         <div className="run-main">
-          {definition ? <RunGraph definition={definition} states={states} selected={selected} onSelect={setSelected} /> : <div className="graph" aria-busy="true" />}
+          {definition ? (
+            <RunGraph definition={definition} states={states} selected={selected} onSelect={setSelected} />
+          ) : (
+            <div className="graph" aria-busy="true" />
+          )}
           <ul className="legend" aria-label="Legend">
-            {(['not-reached', 'running', 'waiting', 'completed', 'failed', 'skipped'] as NodeState[]).map((s) => <li key={s}><span className={`swatch state-${s}`} />{s.replace('-', ' ')}</li>)}
+            {(['not-reached', 'running', 'waiting', 'completed', 'failed', 'skipped'] as NodeState[]).map((s) => (
+              <li key={s}>
+                <span className={`swatch state-${s}`} />
+                {s.replace('-', ' ')}
+              </li>
+            ))}
           </ul>
-          {run.error !== null && run.error !== undefined && <><h2>Error</h2><pre className="error">{json(run.error)}</pre></>}
+          {run.error !== null && run.error !== undefined && (
+            <>
+              <h2>Error</h2>
+              <pre className="error">{json(run.error)}</pre>
+            </>
+          )}
         </div>
         <aside className="run-side">
-          {selected ? <NodeDetail nodeId={selected} label={selectedNode?.data?.label ?? selected} state={states.get(selected) ?? 'not-reached'} steps={stepsOf(selected)} /> : <p className="muted">Select a node (in the graph or the timeline) to see what it did.</p>}
+          {selected ? (
+            <NodeDetail
+              nodeId={selected}
+              label={selectedNode?.data?.label ?? selected}
+              state={states.get(selected) ?? 'not-reached'}
+              steps={stepsOf(selected)}
+            />
+          ) : (
+            <p className="muted">Select a node (in the graph or the timeline) to see what it did.</p>
+          )}
         </aside>
       </div>
       <div className="run-lists">
@@ -99,7 +159,9 @@ export function RunPage({ session, runId }: { session: Session; runId: string })
           <RunApprovals run={run} />
         </section>
       </div>
-      <p><Link href="/">← All runs</Link></p>
+      <p>
+        <Link href="/">← All runs</Link>
+      </p>
     </article>
   );
 }

@@ -95,47 +95,81 @@ export function RunsList({ session }: { session: Session }) {
     setFilters(draft);
   };
   const names = new Map(workflows.map((w) => [w.id, w.name]));
-  const field = (name: keyof Filters) => ({ value: draft[name], onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }) });
+  const field = (name: keyof Filters) => ({
+    value: draft[name],
+    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
+  });
 
   return (
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
       <form className="filters" onSubmit={apply} aria-label="Filter runs">
-        <label>Workflow
+        <label>
+          Workflow
           <select {...field('workflowId')}>
             <option value="">any</option>
-            {workflows.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+            {workflows.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Status
+        <label>
+          Status
           <select {...field('status')}>
             <option value="">any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Started by (user id)
+        <label>
+          Started by (user id)
           <input {...field('triggeredBy')} />
         </label>
-        <label>From
+        <label>
+          From
           <input type="datetime-local" {...field('from')} />
         </label>
-        <label>To
+        <label>
+          To
           <input type="datetime-local" {...field('to')} />
         </label>
         <button type="submit">Apply</button>
       </form>
-      {problem && <p role="alert" className="error">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       <div className="table-wrap">
         <table className="runs">
           <thead>
-            <tr><th>Run</th><th>Workflow</th><th>Status</th><th>Progress</th><th>Started</th><th>Started by</th></tr>
+            <tr>
+              <th>Run</th>
+              <th>Workflow</th>
+              <th>Status</th>
+              <th>Progress</th>
+              <th>Started</th>
+              <th>Started by</th>
+            </tr>
           </thead>
           <tbody>
             {runs.map((run) => (
               <tr key={run.id} data-run-id={run.id}>
-                <td><Link href={`/runs/${encodeURIComponent(run.id)}`}>{run.id.slice(0, 16)}…</Link></td>
-                <td>{names.get(run.workflowId) ?? run.workflowId.slice(0, 8)} <span className="muted">v{run.version}</span></td>
-                <td><StatusBadge status={run.status} /></td>
+                <td>
+                  <Link href={`/runs/${encodeURIComponent(run.id)}`}>{run.id.slice(0, 16)}…</Link>
+                </td>
+                <td>
+                  {names.get(run.workflowId) ?? run.workflowId.slice(0, 8)}{' '}
+                  <span className="muted">v{run.version}</span>
+                </td>
+                <td>
+                  <StatusBadge status={run.status} />
+                </td>
                 <td>{run.progress}%</td>
                 <td>{when(run.startedAt ?? run.createdAt)}</td>
                 <td>{run.triggeredBy ?? run.triggerSource}</td>
@@ -145,7 +179,11 @@ export function RunsList({ session }: { session: Session }) {
         </table>
       </div>
       {!loading && runs.length === 0 && <p className="muted">No runs match.</p>}
-      {cursor && <button type="button" onClick={more}>Load more</button>}
+      {cursor && (
+        <button type="button" onClick={more}>
+          Load more
+        </button>
+      )}
     </section>
   );
 }

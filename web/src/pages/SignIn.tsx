@@ -14,10 +14,26 @@ export function SignIn({ onSignIn, problem }: { onSignIn: (key: string) => Promi
       <h1>graphflow</h1>
       <form onSubmit={submit}>
         <label htmlFor="api-key">API key</label>
-        <input id="api-key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} placeholder="gf_…" required />
-        <p className="hint">`npm start` printed where the admin key is kept (.data/admin-api-key). The key stays in this tab only.</p>
-        <button type="submit" disabled={busy || !key.trim()}>Sign in</button>
-        {problem && <p role="alert" className="error">{problem}</p>}
+        <input
+          id="api-key"
+          type="password"
+          autoComplete="off"
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+          placeholder="gf_…"
+          required
+        />
+        <p className="hint">
+          `npm start` printed where the admin key is kept (.data/admin-api-key). The key stays in this tab only.
+        </p>
+        <button type="submit" disabled={busy || !key.trim()}>
+          Sign in
+        </button>
+        {problem && (
+          <p role="alert" className="error">
+            {problem}
+          </p>
+        )}
       </form>
     </main>
   );
