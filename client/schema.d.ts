@@ -867,6 +867,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        GraphNode: {
+            id: string;
+            /** @enum {string} */
+            type: "trigger" | "action" | "integration" | "notification" | "condition" | "approval" | "delay" | "loop" | "join" | "subworkflow" | "end";
+            position?: {
+                x?: number;
+                y?: number;
+            };
+            /** @description The settings of this node type (label, url, approvers, condition, ...) */
+            data?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        GraphEdge: {
+            id: string;
+            source: string;
+            target: string;
+            sourceHandle?: string | null;
+            targetHandle?: string | null;
+            condition?: unknown;
+            isDefault?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        Definition: {
+            nodes: components["schemas"]["GraphNode"][];
+            edges: components["schemas"]["GraphEdge"][];
+            inputSchema?: {
+                [key: string]: unknown;
+            };
+            configuration?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         Workflow: {
             /** Format: uuid */
             id: string;
@@ -922,7 +960,8 @@ export interface components {
             createdBy: string | null;
             /** Format: date-time */
             createdAt: string;
-            definition: unknown;
+            /** @description The published definition (validated at publish) */
+            definition: components["schemas"]["Definition"];
         };
         RolledBack: {
             version: number;

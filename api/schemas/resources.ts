@@ -106,7 +106,12 @@ const versionFields = {
   createdAt: moment,
 };
 export const VersionSummary = z.strictObject(versionFields).meta({ id: 'VersionSummary' });
-export const Version = z.strictObject({ ...versionFields, definition: json }).meta({ id: 'Version' });
+export const Version = z
+  .strictObject({
+    ...versionFields,
+    definition: Definition.meta({ description: 'The published definition (validated at publish)' }),
+  })
+  .meta({ id: 'Version' });
 export const RolledBack = z
   .strictObject({ ...versionFields, rolledBackTo: z.number().int(), unchanged: z.boolean() })
   .meta({ id: 'RolledBack' });
@@ -130,11 +135,9 @@ export const StartedRun = z
     workflowId: z.uuid(),
     version: z.number().int(),
     status: z.string(),
-    created: z
-      .boolean()
-      .meta({
-        description: 'False when this Idempotency-Key or delivery already started the run: nothing new was started',
-      }),
+    created: z.boolean().meta({
+      description: 'False when this Idempotency-Key or delivery already started the run: nothing new was started',
+    }),
   })
   .meta({
     id: 'StartedRun',
