@@ -84,6 +84,8 @@ const EnvSchema = z.object({
       .optional(),
   ),
   ADMIN_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  /** A bearer token that may read GET /metrics (besides admin keys of the default tenant). */
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HTTP_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, boolean.default(false)),
   /** Node outputs larger than this (bytes of JSON) are stored in PostgreSQL and referenced. */
   MAX_INLINE_OUTPUT_BYTES: z.coerce
@@ -140,6 +142,8 @@ export interface Config {
   /** Environment variables the default tenant may name as secrets (webhook signing); no others, and no other tenant. */
   envSecrets: string[];
   adminApiKey: string | undefined;
+  /** Bearer token for GET /metrics (METRICS_TOKEN); admin keys of the default tenant are accepted too. */
+  metricsToken: string | undefined;
   /** Bearer JWTs are accepted beside API keys when set (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE). */
   jwtSignIn: JwtSignInSettings | undefined;
   httpAllowPrivate: boolean;
@@ -210,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((name) => name.trim())
       .filter(Boolean),
     adminApiKey: e.ADMIN_API_KEY,
+    metricsToken: e.METRICS_TOKEN,
     jwtSignIn:
       e.AUTH_JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE
         ? {

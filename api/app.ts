@@ -44,6 +44,8 @@ import { variableRoutes } from './routes/variables';
 import { documentRoutes } from './routes/documents';
 import { workflowRoutes } from './routes/workflows';
 import { meRoutes } from './routes/me';
+import { metricsRoutes } from './routes/metrics';
+import { reportRoutes } from './routes/reports';
 import { runEventRoutes } from './routes/run-events';
 import { consoleRoutes } from './static';
 import type { RunDeps } from './services/runs';
@@ -208,6 +210,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // First: it measures every route registered after it.
+  await app.register(metricsRoutes);
   await app.register(healthRoutes);
   await app.register(workflowRoutes);
   await app.register(lifecycleRoutes);
@@ -223,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(documentRoutes);
   await app.register(runEventRoutes);
   await app.register(meRoutes);
+  await app.register(reportRoutes);
   await app.register(consoleRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -134,16 +134,14 @@ export async function ensureBootstrapAdmin(db: Db, adminKey: string): Promise<{ 
         .update(apiKeys)
         .set({ revokedAt: new Date() })
         .where(and(eq(apiKeys.isBootstrap, true), isNull(apiKeys.revokedAt)));
-      await tx
-        .insert(apiKeys)
-        .values({
-          tenantId: tenant.id,
-          userId: admin.id,
-          name: 'ADMIN_API_KEY',
-          keyHash: hash,
-          prefix: adminKey.slice(0, 8),
-          isBootstrap: true,
-        });
+      await tx.insert(apiKeys).values({
+        tenantId: tenant.id,
+        userId: admin.id,
+        name: 'ADMIN_API_KEY',
+        keyHash: hash,
+        prefix: adminKey.slice(0, 8),
+        isBootstrap: true,
+      });
     } else if (existing.revokedAt) {
       await tx.update(apiKeys).set({ revokedAt: null }).where(eq(apiKeys.id, existing.id));
     }

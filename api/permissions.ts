@@ -56,6 +56,13 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /inbox': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /board': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /assets/*': { access: 'public', note: "the console's scripts and styles" },
+  'GET /reports': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /designer': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /designer/:workflowId': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /metrics': {
+    access: 'public',
+    note: "the handler decides: METRICS_TOKEN, or an admin key of the default tenant (the platform's figures)",
+  },
 
   'POST /api/workflows': { access: EDIT },
   'GET /api/workflows': { access: 'any-key' },
@@ -105,6 +112,9 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/documents/:id': { access: 'any-key' },
   'GET /api/documents/:id/content': { access: 'any-key' },
   'DELETE /api/documents/:id': { access: OPERATE, note: "only the uploader's own document, unless admin" },
+
+  'GET /api/reports/workflows/:id': { access: 'any-key', note: "the tenant's own workflows only" },
+  'GET /api/reports/overview': { access: 'any-key', note: "the tenant's own workflows only" },
 
   'GET /api/me': { access: 'any-key', note: "the caller's own user, tenant and roles" },
   'POST /api/users': { access: ADMIN },

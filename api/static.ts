@@ -18,7 +18,15 @@ import { HttpProblem } from './errors';
 export const CONSOLE_DIST = path.join(projectRoot, 'web', 'dist');
 
 /** The console's own paths: each answers its page; the page routes itself. */
-export const CONSOLE_PAGES = ['/', '/runs/:runId', '/inbox', '/board'] as const;
+export const CONSOLE_PAGES = [
+  '/',
+  '/runs/:runId',
+  '/inbox',
+  '/board',
+  '/reports',
+  '/designer',
+  '/designer/:workflowId',
+] as const;
 /** Every route this module registers (`METHOD /pattern`): pages, not API operations, so not in the OpenAPI document. */
 export const CONSOLE_ROUTES: readonly string[] = [...CONSOLE_PAGES.map((page) => `GET ${page}`), 'GET /assets/*'];
 

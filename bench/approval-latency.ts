@@ -122,17 +122,15 @@ export async function approvalLatencyBench(): Promise<void> {
     ours.push((await nextStarted(runs[i]!)) - t0);
 
     const e0 = Date.now();
-    await client.workflow
-      .getHandle(direct.runs[i]!)
-      .executeUpdate(decideUpdate, {
-        args: [
-          {
-            approvalId: direct.approvals[i]!,
-            decision: 'approve',
-            actor: { userId: manager.id, email: manager.email, roles: ['manager'] },
-          },
-        ],
-      });
+    await client.workflow.getHandle(direct.runs[i]!).executeUpdate(decideUpdate, {
+      args: [
+        {
+          approvalId: direct.approvals[i]!,
+          decision: 'approve',
+          actor: { userId: manager.id, email: manager.email, roles: ['manager'] },
+        },
+      ],
+    });
     engine.push((await nextStarted(direct.runs[i]!)) - e0);
 
     const b0 = Date.now();

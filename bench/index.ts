@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   'approval-latency': async () => (await import('./approval-latency')).approvalLatencyBench(),
   'webhook-intake': async () => (await import('./webhook-intake')).webhookIntakeBench(),
   footprint: async () => (await import('./footprint')).footprintBench(),
+  cluster: async () => (await import('./cluster')).clusterBench(),
 };
 
 /** In a child: run the one bench named by BENCH_CHILD in this process. */
@@ -44,7 +45,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 let current: ChildProcess | undefined;
 
 /** Runs one bench in a child process; answers how it ended. */
-function runChild(name: string, quick: boolean, timeoutMs: number): Promise<{ ok: boolean; why: string; seconds: number }> {
+function runChild(
+  name: string,
+  quick: boolean,
+  timeoutMs: number,
+): Promise<{ ok: boolean; why: string; seconds: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
     env: { ...process.env, BENCH_CHILD: name, ...(quick ? { BENCH_QUICK: '1' } : {}) },
@@ -81,7 +86,9 @@ async function main(): Promise<void> {
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => !benches[n]);
   if (unknownFlags.length || unknown.length) {
-    console.error(`Unknown ${unknown.length ? `benchmark "${unknown.join('", "')}"` : `option ${unknownFlags.join(' ')}`}; usage: npm run bench [${Object.keys(benches).join('|')}]… [-- --quick]`);
+    console.error(
+      `Unknown ${unknown.length ? `benchmark "${unknown.join('", "')}"` : `option ${unknownFlags.join(' ')}`}; usage: npm run bench [${Object.keys(benches).join('|')}]… [-- --quick]`,
+    );
     process.exit(2);
   }
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_SECONDS ?? (quick ? 150 : 1800)) * 1000;
@@ -93,9 +100,11 @@ async function main(): Promise<void> {
   }
 
   const results: Array<[string, { ok: boolean; why: string; seconds: number }]> = [];
-  for (const name of names.length ? names : Object.keys(benches)) results.push([name, await runChild(name, quick, timeoutMs)]);
+  for (const name of names.length ? names : Object.keys(benches))
+    results.push([name, await runChild(name, quick, timeoutMs)]);
   console.log(`\nbench summary${quick ? ' (quick)' : ''}:`);
-  for (const [name, r] of results) console.log(`  ${name.padEnd(18)} ${r.why.padEnd(28)} ${r.seconds.toFixed(1).padStart(6)} s`);
+  for (const [name, r] of results)
+    console.log(`  ${name.padEnd(18)} ${r.why.padEnd(28)} ${r.seconds.toFixed(1).padStart(6)} s`);
   process.exit(results.every(([, r]) => r.ok) ? 0 : 1);
 }
 

@@ -12,6 +12,25 @@ import type { Database, Db } from './client';
 
 export const RUN_EVENTS_CHANNEL = 'graphflow_runs';
 
+/**
+ * Sent on the same channel (so the one LISTEN connection serves both) by database triggers (migration 0011) when a
+ * tenant's workflows, versions, triggers or variables change: `{tenantId, kind: 'definitions'}`.
+ */
+export const DEFINITIONS_CHANGED = 'definitions';
+
+/** Told a tenant's definitions changed; `undefined` when any may have (announcements were lost or not yet flowing). */
+export type DefinitionsListener = (tenantId: string | undefined) => void;
+
+function parseDefinitionsChange(payload: string): string | undefined {
+  try {
+    const value = JSON.parse(payload) as { tenantId?: unknown; kind?: unknown };
+    if (value.kind === DEFINITIONS_CHANGED && typeof value.tenantId === 'string') return value.tenantId;
+  } catch {
+    // Not ours: ignored.
+  }
+  return undefined;
+}
+
 /** `run`: its status; `step`: a step record; `approval`: an approval asked, escalated or closed. */
 export type RunChangeKind = 'run' | 'step' | 'approval';
 
@@ -75,6 +94,7 @@ const RECONNECT_MAX_MS = 30_000;
 /** One LISTEN per process, opened at the first subscriber, reopened (with growing pauses) when lost. */
 export class RunEventHub {
   private readonly byTenant = new Map<string, Set<RunSubscription>>();
+  private readonly definitionListeners = new Set<DefinitionsListener>();
   private listening: Promise<void> | undefined;
   private stop: (() => Promise<void>) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -100,6 +120,21 @@ export class RunEventHub {
     };
   }
 
+  /**
+   * Calls `listener` for each definitions change, and with `undefined` whenever announcements may have been missed.
+   * Until `live` is true, nothing that changes is announced: a cache must not keep what it reads.
+   */
+  onDefinitionsChanged(listener: DefinitionsListener): () => void {
+    this.definitionListeners.add(listener);
+    this.ensureListening();
+    return () => this.definitionListeners.delete(listener);
+  }
+
+  /** True while the LISTEN is in place (every committed change since then is announced). */
+  get live(): boolean {
+    return this.stop !== undefined && !this.closed;
+  }
+
   get subscriberCount(): number {
     let count = 0;
     for (const set of this.byTenant.values()) count += set.size;
@@ -116,6 +151,7 @@ export class RunEventHub {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.byTenant.clear();
+    this.definitionListeners.clear();
     await this.listening?.catch(() => {});
     await this.stop?.();
   }
@@ -155,11 +191,14 @@ export class RunEventHub {
   }
 
   private resyncAll(): void {
+    for (const listener of [...this.definitionListeners]) listener(undefined);
     for (const set of this.byTenant.values())
       for (const subscription of [...set]) subscription.deliver({ kind: 'resync' });
   }
 
   private dispatch(payload: string): void {
+    const definitions = this.definitionListeners.size ? parseDefinitionsChange(payload) : undefined;
+    if (definitions !== undefined) for (const listener of [...this.definitionListeners]) listener(definitions);
     const change = parseChange(payload);
     if (!change) return;
     const set = this.byTenant.get(change.tenantId);

@@ -77,6 +77,22 @@ export async function resolvePin(
 
 export const isRefusal = (pin: Pinned | PinRefusal): pin is PinRefusal => 'reason' in pin;
 
+/** The domain error a refusal is: what a caller is told when no run starts. */
+export function refusalError(pin: PinRefusal, workflowId: string, version: number | undefined): Error {
+  switch (pin.reason) {
+    case 'no-workflow':
+      return new NotFound('Workflow', workflowId);
+    case 'archived':
+      return new Conflict('This workflow is archived: it starts no new runs.');
+    case 'not-published':
+      return new Conflict(
+        'This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).',
+      );
+    case 'no-such-version':
+      return new NotFound('Version', String(version));
+  }
+}
+
 /** The version a run started by a caller or a trigger is pinned to; a refusal is a domain error. */
 export async function pinVersion(
   db: Db,
@@ -85,17 +101,6 @@ export async function pinVersion(
   version: number | undefined,
 ): Promise<Pinned> {
   const pin = await resolvePin(db, tenantId, workflowId, version);
-  if (!isRefusal(pin)) return pin;
-  switch (pin.reason) {
-    case 'no-workflow':
-      throw new NotFound('Workflow', workflowId);
-    case 'archived':
-      throw new Conflict('This workflow is archived: it starts no new runs.');
-    case 'not-published':
-      throw new Conflict(
-        'This workflow has no published version yet: publish it first (POST /api/workflows/:id/publish).',
-      );
-    case 'no-such-version':
-      throw new NotFound('Version', String(version));
-  }
+  if (isRefusal(pin)) throw refusalError(pin, workflowId, version);
+  return pin;
 }

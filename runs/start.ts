@@ -13,9 +13,9 @@ import type { TriggerInfo } from '../interpreter/engine';
 import { stableHash } from '../lib/canonical-json';
 import { Conflict, InvalidInput, Unavailable } from '../lib/domain-errors';
 import type { runGraph } from '../workflows/run-graph';
-import type { RunGraphInput } from '../workflows/types';
+import type { RunGraphInput, RunSeed } from '../workflows/types';
 import { checkInput } from './input-schema';
-import { pinVersion } from './pin';
+import { type Pinned, pinVersion } from './pin';
 import { claimRunKey } from './run-keys';
 import { forgetUnstartedRun, insertPendingRun, type RunFacts } from './run-row';
 import { runStartOptions } from './start-options';
@@ -36,6 +36,8 @@ export interface StartRunRequest {
   /** The run id to use (webhooks derive it from the delivery id); overrides idempotencyKey. */
   runId?: string;
   trigger?: TriggerInfo;
+  /** What a failed run finished, for a run that resumes it (runs/resume.ts). */
+  seed?: RunSeed;
 }
 
 /** Who starts a run: a caller of the API, or a trigger acting for a tenant (no user). */
@@ -64,18 +66,121 @@ export async function tenantVariables(db: Db, tenantId: string): Promise<Record<
 
 export const newRunId = () => `run-${randomUUID()}`;
 
-export async function startRun(deps: StartDeps, starter: Starter, request: StartRunRequest): Promise<StartedRun> {
-  const { db, temporal, config } = deps;
-  const { workflow, version, definition } = await pinVersion(db, starter.tenantId, request.workflowId, request.version);
+/** The run input as JSON, checked against the pinned version's inputSchema; a mismatch starts nothing. */
+export function checkedInput(pin: Pinned, raw: unknown): unknown {
   // Run input is JSON: a mapping that rendered an unknown path leaves the key out, as JSON would.
-  const input: unknown = JSON.parse(JSON.stringify(request.input ?? {}));
-  const problems = checkInput(definition.graph.inputSchema, input, version.contentHash);
+  const input: unknown = JSON.parse(JSON.stringify(raw ?? {}));
+  const problems = checkInput(pin.definition.graph.inputSchema, input, pin.version.contentHash);
   if (problems.length)
     throw new InvalidInput(
       `The input does not match the workflow's inputSchema (${problems.length} problem(s)); no run was started.`,
       problems,
     );
+  return input;
+}
 
+/** Who the run `runId` is: what its row records. */
+export function runFactsOf(
+  starter: Starter,
+  pin: Pinned,
+  runId: string,
+  input: unknown,
+  request: Pick<StartRunRequest, 'priority' | 'trigger'>,
+): RunFacts {
+  return {
+    runId,
+    tenantId: starter.tenantId,
+    workflowId: pin.workflow.id,
+    versionId: pin.version.id,
+    version: pin.version.version,
+    input,
+    triggeredBy: starter.userId,
+    triggerSource: (request.trigger ?? { type: 'manual' }).type,
+    priority: request.priority ?? 'normal',
+  };
+}
+
+/**
+ * A run id already names a run: answers it (nothing new starts), or undefined when the run is still `pending`, one
+ * whose start may never have reached Temporal, so the caller starts it (Temporal refuses a second start of the id).
+ */
+export async function existingRun(
+  db: Db,
+  facts: RunFacts,
+  requestedVersion: number | undefined,
+): Promise<StartedRun | undefined> {
+  const existing = (
+    await db
+      .select()
+      .from(workflowInstances)
+      .where(and(eq(workflowInstances.id, facts.runId), eq(workflowInstances.tenantId, facts.tenantId)))
+      .limit(1)
+  )[0];
+  if (
+    !existing ||
+    stableHash(existing.input) !== stableHash(facts.input) ||
+    (requestedVersion !== undefined && existing.version !== requestedVersion)
+  ) {
+    throw new Conflict(
+      'This delivery or Idempotency-Key already started a run with a different input or version. Use a new key for a new run.',
+      { runId: facts.runId },
+    );
+  }
+  if (existing.status === 'pending') return undefined;
+  return {
+    runId: facts.runId,
+    workflowId: facts.workflowId,
+    version: existing.version,
+    status: existing.status,
+    created: false,
+  };
+}
+
+/**
+ * Asks Temporal to start the run whose row is written; true when this call started it, false when the id was
+ * started before. A start Temporal refused takes back the row `inserted` says this request wrote.
+ */
+export async function launchRun(
+  deps: StartDeps,
+  pin: Pinned,
+  facts: RunFacts,
+  trigger: TriggerInfo | undefined,
+  variables: Record<string, unknown>,
+  inserted: boolean,
+  seed?: RunSeed,
+): Promise<boolean> {
+  const { db, temporal, config } = deps;
+  const args: RunGraphInput = {
+    tenantId: facts.tenantId,
+    definition: pin.definition,
+    input: facts.input,
+    trigger: trigger ?? { type: 'manual' },
+    triggeredBy: facts.triggeredBy,
+    priority: facts.priority,
+    historyLimit: config.runHistoryLimit,
+    variables,
+    ...(seed ? { seed } : {}),
+  };
+  try {
+    await temporal.workflow.start<typeof runGraph>(
+      'runGraph',
+      runStartOptions(config.temporal.taskQueue, facts.runId, args),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (inserted) await forgetUnstartedRun(db, facts.runId);
+    throw new Unavailable(
+      'temporal',
+      `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`,
+    );
+  }
+}
+
+export async function startRun(deps: StartDeps, starter: Starter, request: StartRunRequest): Promise<StartedRun> {
+  const { db, config } = deps;
+  const pin = await pinVersion(db, starter.tenantId, request.workflowId, request.version);
+  const input = checkedInput(pin, request.input);
   const priority = request.priority ?? 'normal';
   // A key names the run it first started for IDEMPOTENCY_TTL, whatever became of that run; then it may start another.
   const runId =
@@ -83,72 +188,20 @@ export async function startRun(deps: StartDeps, starter: Starter, request: Start
     (request.idempotencyKey
       ? await claimRunKey(db, config.idempotencyTtlMs, {
           tenantId: starter.tenantId,
-          workflowId: workflow.id,
+          workflowId: pin.workflow.id,
           key: request.idempotencyKey,
           request: { input, version: request.version ?? null, priority },
           runId: newRunId(),
         })
       : newRunId());
-  const trigger: TriggerInfo = request.trigger ?? { type: 'manual' };
-  const facts: RunFacts = {
-    runId,
-    tenantId: starter.tenantId,
-    workflowId: workflow.id,
-    versionId: version.id,
-    version: version.version,
-    input,
-    triggeredBy: starter.userId,
-    triggerSource: trigger.type,
-    priority,
-  };
+  const facts = runFactsOf(starter, pin, runId, input, request);
   const inserted = await insertPendingRun(db, facts);
   if (!inserted) {
-    const existing = (
-      await db
-        .select()
-        .from(workflowInstances)
-        .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, starter.tenantId)))
-        .limit(1)
-    )[0];
-    if (
-      !existing ||
-      stableHash(existing.input) !== stableHash(input) ||
-      (request.version !== undefined && existing.version !== request.version)
-    ) {
-      throw new Conflict(
-        'This delivery or Idempotency-Key already started a run with a different input or version. Use a new key for a new run.',
-        { runId },
-      );
-    }
-    // Started before (the run has moved on): answer it. Only a run still `pending` may be one whose start never reached
-    // Temporal.
-    if (existing.status !== 'pending')
-      return { runId, workflowId: workflow.id, version: existing.version, status: existing.status, created: false };
+    const answered = await existingRun(db, facts, request.version);
+    if (answered) return answered;
   }
-
-  const args: RunGraphInput = {
-    tenantId: starter.tenantId,
-    definition,
-    input,
-    trigger,
-    triggeredBy: starter.userId,
-    priority,
-    historyLimit: config.runHistoryLimit,
-    variables: await tenantVariables(db, starter.tenantId),
-  };
-  let created = true;
-  try {
-    await temporal.workflow.start<typeof runGraph>('runGraph', runStartOptions(config.temporal.taskQueue, runId, args));
-  } catch (error) {
-    created = false;
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-      if (inserted) await forgetUnstartedRun(db, runId);
-      throw new Unavailable(
-        'temporal',
-        `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`,
-      );
-    }
-  }
+  const variables = await tenantVariables(db, starter.tenantId);
+  const created = await launchRun(deps, pin, facts, request.trigger, variables, inserted, request.seed);
   const row = (
     await db
       .select({ status: workflowInstances.status, version: workflowInstances.version })
@@ -158,8 +211,8 @@ export async function startRun(deps: StartDeps, starter: Starter, request: Start
   )[0];
   return {
     runId,
-    workflowId: workflow.id,
-    version: row?.version ?? version.version,
+    workflowId: pin.workflow.id,
+    version: row?.version ?? pin.version.version,
     status: row?.status ?? 'pending',
     created,
   };

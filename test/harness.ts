@@ -179,3 +179,15 @@ export async function publishAndRun(
   return (await harness.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json()
     .runId as string;
 }
+
+/** Every Temporal execution of a run id (one more each time it continued as new), oldest first. */
+export async function generationsOf(
+  harness: Harness,
+  runId: string,
+): Promise<Array<{ runId: string; historyLength: number }>> {
+  const executions: Array<{ runId: string; historyLength: number }> = [];
+  for await (const execution of harness.temporal.workflow.list({ query: `WorkflowId = "${runId}"` })) {
+    executions.push({ runId: execution.runId, historyLength: execution.historyLength });
+  }
+  return executions.reverse();
+}

@@ -7,8 +7,8 @@ import { dueAt, escalatedRoles, type OpenApproval, planWait } from '../interpret
 import type { ApprovalRequest, ApprovalResult } from '../interpreter/engine';
 import type { ApprovalDesk } from './approval-desk';
 import type { RunNotices } from './configured-notifications';
-import { EVENTS_PER_LOCAL_ACTIVITY, EVENTS_PER_TIMER, type HistoryBudget } from './history-budget';
-import { projection, type WriteBehind } from './projection-writer';
+import { EVENTS_PER_ACTIVITY, EVENTS_PER_LOCAL_ACTIVITY, EVENTS_PER_TIMER, type HistoryBudget } from './history-budget';
+import { committedProjection, projection, type WriteBehind } from './projection-writer';
 import { WaitingOnKey } from './search-attributes';
 import type { RunGraphInput } from './types';
 import { work } from './work-routing';
@@ -144,9 +144,15 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
       );
     }
     const closedAt = new Date(Date.now()).toISOString();
-    await writes.write(() =>
-      projection.recordApprovalClosed({ tenantId, approvalId: approval.approvalId, result, closedAt }),
-    );
+    const closing = { tenantId, approvalId: approval.approvalId, result, closedAt };
+    // Since 'approval-close-after-commit', the closing is written only once the decision is in the history
+    // (projection-writer.ts says why); earlier runs wrote it from the same workflow task, and replay as they ran.
+    if (patched('approval-close-after-commit')) {
+      budget.add(EVENTS_PER_ACTIVITY);
+      await writes.write(() => committedProjection.recordApprovalClosed(closing));
+    } else {
+      await writes.write(() => projection.recordApprovalClosed(closing));
+    }
     return result;
   };
 }

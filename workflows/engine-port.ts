@@ -15,7 +15,8 @@ import { runChild, runWork } from './work-routing';
 /** What a run knows from earlier runs and has done itself: carried on by continue-as-new. */
 export type Memo = Pick<Checkpoint, 'work' | 'approvals' | 'children' | 'timers' | 'recorded'>;
 
-export function memoFrom(carried: Checkpoint | undefined): Memo {
+/** The memo a run starts with: what an earlier generation carried, or what a failed run left to a resumed one. */
+export function memoFrom(carried: Memo | undefined): Memo {
   return {
     work: { ...carried?.work },
     approvals: { ...carried?.approvals },

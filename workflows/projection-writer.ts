@@ -4,7 +4,7 @@
  * a decision starts the next node at once; the run's end and continue-as-new wait for them, and they finish even if
  * the run is cancelled. Earlier runs waited for each write, and replay as they ran.
  */
-import { CancellationScope, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** How many writes may be in flight while the run moves on. */
@@ -13,6 +13,19 @@ const MAX_WRITES_BEHIND = 4;
 export const projection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+});
+
+/**
+ * Writes that record what an Update decided. An Update is in the history only once the workflow task that took it
+ * completes; a local activity runs inside that task, so if the task is lost (a worker dies, the database stalls it
+ * past its timeout) the row would say `approved` of a decision the run never took, and hide the approval from every
+ * inbox while the run still waits on it. A regular activity is scheduled by the task's completion: it runs only once
+ * the decision is in the history.
+ */
+export const committedProjection = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+  summary: 'record the approval closed',
 });
 
 export class WriteBehind {

@@ -38,7 +38,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   const budget = new HistoryBudget(args.historyLimit);
   const writes = new WriteBehind();
   const notices = new RunNotices(args, runId, startedAt);
-  const memo = memoFrom(carried);
+  // A later generation carries the seed inside its checkpoint: the seed only fills the first generation's memo.
+  const memo = memoFrom(carried ?? args.seed?.memo);
 
   const setStatus = async (next: 'running' | 'paused') => {
     status = next;
@@ -164,7 +165,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       ...memo,
       ...desk.checkpoint(),
     };
-    return continueAsNew<typeof runGraph>({ ...args, continued: checkpoint });
+    const { seed: _inCheckpoint, ...rest } = args;
+    return continueAsNew<typeof runGraph>({ ...rest, continued: checkpoint });
   }
   return finish(outcome);
 

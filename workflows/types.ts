@@ -26,6 +26,17 @@ export interface RunGraphInput {
   historyLimit?: number;
   /** Set when this run continues an earlier one of the same run id. */
   continued?: Checkpoint;
+  /**
+   * Set when this run resumes a failed one (`POST /api/runs/:id/retry` with `from: "failed"`): what that run
+   * finished, answered from the memo as if this run had done it. Runs without it start with an empty memo.
+   */
+  seed?: RunSeed;
+}
+
+/** What a resumed run takes over from the failed run it retries, by step key (the same graph walks the same keys). */
+export interface RunSeed {
+  retryOf: string;
+  memo: Pick<Checkpoint, 'work' | 'approvals' | 'children' | 'timers' | 'recorded'>;
 }
 
 /**

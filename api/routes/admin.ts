@@ -114,17 +114,15 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
           .returning()
       )[0]!;
       // Never stored, so never replayed: a retried POST makes a second key, which is harmless and revocable.
-      return reply
-        .code(201)
-        .send({
-          id: row.id,
-          key,
-          userId: user.id,
-          name: row.name,
-          prefix: row.prefix,
-          createdAt: row.createdAt.toISOString(),
-          expiresAt: iso(row.expiresAt),
-        });
+      return reply.code(201).send({
+        id: row.id,
+        key,
+        userId: user.id,
+        name: row.name,
+        prefix: row.prefix,
+        createdAt: row.createdAt.toISOString(),
+        expiresAt: iso(row.expiresAt),
+      });
     },
   );
 
@@ -268,15 +266,13 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
             .values({ tenantId: tenant.id, email: 'admin@localhost', name: 'Administrator', roles: ['admin'] })
             .returning()
         )[0]!;
-        await tx
-          .insert(apiKeys)
-          .values({
-            tenantId: tenant.id,
-            userId: admin.id,
-            name: 'tenant admin',
-            keyHash: hashKey(adminKey),
-            prefix: adminKey.slice(0, 8),
-          });
+        await tx.insert(apiKeys).values({
+          tenantId: tenant.id,
+          userId: admin.id,
+          name: 'tenant admin',
+          keyHash: hashKey(adminKey),
+          prefix: adminKey.slice(0, 8),
+        });
         return { tenant, admin };
       });
       return reply

@@ -9,22 +9,21 @@
  * (`rejected_count`, `last_rejected_at`, `last_rejection_reason`), never stored one by one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, lt, ne, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../../db/client';
-import { webhookDeliveries, webhookSignatures, workflows, workflowTriggers } from '../../db/schema';
+import { workflowTriggers } from '../../db/schema';
 import { renderString, render, toText } from '../../interpreter/templates';
 import { badRequest, HttpProblem, notFound } from '../errors';
-import { startRun } from '../services/runs';
+import { checkedInput, existingRun, launchRun, runFactsOf } from '../../runs/start';
+import { isRefusal, refusalError } from '../../runs/pin';
+import type { RunFacts } from '../../runs/run-row';
+import { claimDelivery, recordStarted, releaseDelivery } from '../services/webhook-deliveries';
+import { type DefinitionsFeed, WebhookTargetCache, type WebhookTarget } from '../services/webhook-targets';
 import { parseUntrustedJson, refuseHostile } from '../hostile-input';
-import { findSecret } from '../../db/secrets';
+import { findSecret, open, type SecretKeys } from '../../db/secrets';
 import { secretKeysOf } from '../../config';
-import {
-  DEFAULT_TOLERANCE_SECONDS,
-  deliveryKeyOf,
-  verifyWebhook,
-  type WebhookPreset,
-} from '../../lib/webhook-signature';
+import { DEFAULT_TOLERANCE_SECONDS, deliveryKeyOf, verifyWebhook } from '../../lib/webhook-signature';
 import { z } from 'zod';
 import { answer, withProblems } from '../schemas/problem';
 import { HookAccepted } from '../schemas/resources';
@@ -37,6 +36,9 @@ export const webhookRunId = (triggerId: string, deliveryId: string) =>
 
 /** The public path of a tenant's webhook: what a sender (GitHub, Stripe, ...) is given. */
 export const webhookUrlPath = (tenantId: string, path: string) => `/hooks/${tenantId}/${path}`;
+
+/** Without a LISTEN nothing is announced, so nothing is kept: every delivery reads. */
+const NEVER_LIVE: DefinitionsFeed = { live: false, onDefinitionsChanged: () => () => {} };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,33 +54,24 @@ async function countRejection(db: Db, triggerId: string, reason: string): Promis
     .where(eq(workflowTriggers.id, triggerId));
 }
 
-/**
- * The run a signature already answered, or undefined after recording that it answers `runId` now. Kept for
- * IDEMPOTENCY_TTL, and at least as long as a timestamp stays fresh, so a replay under another id is caught.
- */
-async function runOfSignature(
-  db: Db,
-  ttlMs: number,
-  row: { triggerId: string; tenantId: string; signatureHash: string; runId: string },
-): Promise<string | undefined> {
-  const keepMs = Math.max(ttlMs, DEFAULT_TOLERANCE_SECONDS * 2000);
-  await db.delete(webhookSignatures).where(lt(webhookSignatures.seenAt, new Date(Date.now() - keepMs)));
-  const inserted = await db
-    .insert(webhookSignatures)
-    .values(row)
-    .onConflictDoNothing()
-    .returning({ runId: webhookSignatures.runId });
-  if (inserted.length) return undefined;
-  const seen = (
-    await db
-      .select({ runId: webhookSignatures.runId })
-      .from(webhookSignatures)
-      .where(
-        and(eq(webhookSignatures.triggerId, row.triggerId), eq(webhookSignatures.signatureHash, row.signatureHash)),
-      )
-      .limit(1)
-  )[0];
-  return seen?.runId === row.runId ? undefined : seen?.runId;
+/** The trigger's secrets, opened: the store's first, else (default tenant only) those ENV_SECRETS lists. */
+async function secretsOf(db: Db, keys: SecretKeys, target: WebhookTarget): Promise<string[]> {
+  const { config, tenantId } = target.trigger;
+  const opened = await Promise.all(
+    [config.secretRef, config.previousSecretRef].map(async (name) => {
+      if (!name) return undefined;
+      const sealed = target.secrets.find((s) => s.name === name);
+      if (sealed?.encrypted) {
+        try {
+          return open(keys, sealed.encrypted, sealed.keyId);
+        } catch {
+          return undefined;
+        }
+      }
+      return keys.envSecrets?.has(name) ? findSecret(db, keys, tenantId, name) : undefined;
+    }),
+  );
+  return opened.filter((s): s is string => !!s);
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {
@@ -96,6 +89,11 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
 
 export const hookRoutes: FastifyPluginAsync = async (app) => {
   const { db } = app.database;
+  // Made at the first delivery: the run-events hub (whose LISTEN announces changes) registers after these routes.
+  let targets: WebhookTargetCache | undefined;
+  const targetsOf = () =>
+    (targets ??= new WebhookTargetCache(db, (app as { runEvents?: DefinitionsFeed }).runEvents ?? NEVER_LIVE));
+  app.addHook('onClose', async () => targets?.close());
   // The signature covers the exact bytes sent: keep them, for every content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
@@ -128,38 +126,13 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const { scope, path } = request.params;
-      const found = !UUID.test(scope)
-        ? undefined
-        : (
-            await db
-              .select({ trigger: workflowTriggers, workflowStatus: workflows.status })
-              .from(workflowTriggers)
-              .innerJoin(workflows, eq(workflows.id, workflowTriggers.workflowId))
-              .where(
-                and(
-                  eq(workflowTriggers.tenantId, scope),
-                  eq(workflowTriggers.path, path),
-                  eq(workflowTriggers.isActive, true),
-                  eq(workflowTriggers.triggerType, 'webhook'),
-                ),
-              )
-              .limit(1)
-          )[0];
-      if (!found || found.workflowStatus === 'archived') throw notFound('Webhook', `${scope}/${path}`);
-      const { trigger } = found;
-      const config = trigger.config as {
-        secretRef?: string;
-        previousSecretRef?: string;
-        preset?: WebhookPreset;
-        input?: unknown;
-        idempotencyKey?: string;
-      };
+      const target = UUID.test(scope) ? await targetsOf().find(scope, path) : undefined;
+      if (!target) throw notFound('Webhook', `${scope}/${path}`);
+      const { trigger } = target;
+      const { config } = trigger;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const keys = secretKeysOf(app.config);
-      const secrets = [
-        await findSecret(db, keys, trigger.tenantId, config.secretRef),
-        await findSecret(db, keys, trigger.tenantId, config.previousSecretRef),
-      ].filter((s): s is string => !!s);
+      const secrets = await secretsOf(db, keys, target);
       // Without its secret the trigger refuses everything, and answers as a wrong signature would: a stranger learns
       // nothing more.
       const unconfigured = secrets.length === 0;
@@ -189,88 +162,58 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
       const keyed = config.idempotencyKey ? toText(renderString(config.idempotencyKey, delivery)) : '';
       const deliveryId = deliveryKeyOf(verdict, keyed || undefined);
       const runId = webhookRunId(trigger.id, deliveryId);
-      const input = config.input === undefined ? body : render(config.input, delivery);
       const duplicate = (first: string) => reply.code(200).send({ runId: first, duplicate: true });
 
-      const earlier = await runOfSignature(db, app.config.idempotencyTtlMs, {
+      // Why no run can start (no published version, input the schema refuses) is known before any write, but the
+      // answer waits for the claim: a delivery seen before answers its run whatever changed since.
+      const { pin } = target;
+      const starter = { tenantId: trigger.tenantId, userId: null };
+      const runTrigger = {
+        type: 'webhook' as const,
+        nodeId: trigger.nodeId,
+        body,
+        headers: delivery.headers,
+        query: request.query,
+      };
+      let refusal: Error | undefined;
+      let facts: RunFacts | undefined;
+      if (isRefusal(pin)) refusal = refusalError(pin, trigger.workflowId, undefined);
+      else {
+        try {
+          const input = checkedInput(pin, config.input === undefined ? body : render(config.input, delivery));
+          facts = runFactsOf(starter, pin, runId, input, { trigger: runTrigger });
+        } catch (error) {
+          refusal = error as Error;
+        }
+      }
+      const claim = {
         triggerId: trigger.id,
         tenantId: trigger.tenantId,
+        deliveryId,
         signatureHash: verdict.fingerprint,
         runId,
-      });
-      if (earlier) return duplicate(earlier);
-      const known = (
-        await db
-          .select({ status: webhookDeliveries.status })
-          .from(webhookDeliveries)
-          .where(and(eq(webhookDeliveries.triggerId, trigger.id), eq(webhookDeliveries.deliveryId, deliveryId)))
-          .limit(1)
-      )[0];
-      if (known?.status === 'started') return duplicate(runId);
-
-      if (!known)
-        await db
-          .insert(webhookDeliveries)
-          .values({
-            tenantId: trigger.tenantId,
-            triggerId: trigger.id,
-            deliveryId,
-            verified: true,
-            runId,
-            status: 'received',
-          })
-          .onConflictDoNothing();
+        keepMs: Math.max(app.config.idempotencyTtlMs, DEFAULT_TOLERANCE_SECONDS * 2000),
+        run: facts,
+      };
+      const claimed = await claimDelivery(db, claim);
+      if (claimed.kind === 'replay') return duplicate(claimed.runId);
+      if (claimed.kind === 'started') return duplicate(runId);
       try {
-        const started = await startRun(
-          app.runDeps,
-          { tenantId: trigger.tenantId, userId: null },
-          {
-            workflowId: trigger.workflowId,
-            input,
-            runId,
-            trigger: { type: 'webhook', nodeId: trigger.nodeId, body, headers: delivery.headers, query: request.query },
-          },
-        );
+        if (refusal || isRefusal(pin) || !facts) throw refusal;
+        if (!claimed.runInserted) {
+          const answered = await existingRun(db, facts, undefined);
+          if (answered) {
+            await recordStarted(db, trigger.id, deliveryId, false);
+            return duplicate(runId);
+          }
+        }
+        const created = await launchRun(app.runDeps, pin, facts, runTrigger, target.variables, claimed.runInserted);
         // The run exists (this request started it, or an earlier one that died before answering did): later repeats
         // need not ask Temporal.
-        await db
-          .update(webhookDeliveries)
-          .set({ status: 'started', error: null })
-          .where(
-            and(
-              eq(webhookDeliveries.triggerId, trigger.id),
-              eq(webhookDeliveries.deliveryId, deliveryId),
-              ne(webhookDeliveries.status, 'started'),
-            ),
-          );
-        if (started.created) {
-          await db
-            .update(workflowTriggers)
-            .set({ lastTriggered: new Date(), triggerCount: sql`${workflowTriggers.triggerCount} + 1` })
-            .where(eq(workflowTriggers.id, trigger.id));
-        }
-        return reply.code(started.created ? 202 : 200).send({ runId, duplicate: !started.created });
+        await recordStarted(db, trigger.id, deliveryId, created);
+        return reply.code(created ? 202 : 200).send({ runId, duplicate: !created });
       } catch (error) {
-        // Refused (bad input, Temporal away): the sender may retry this delivery, so its signature names no run yet.
-        await db
-          .delete(webhookSignatures)
-          .where(
-            and(
-              eq(webhookSignatures.triggerId, trigger.id),
-              eq(webhookSignatures.signatureHash, verdict.fingerprint),
-              eq(webhookSignatures.runId, runId),
-            ),
-          );
-        await db
-          .update(webhookDeliveries)
-          .set({ status: 'refused', error: (error as Error).message })
-          .where(
-            and(
-              eq(webhookDeliveries.triggerId, trigger.id),
-              eq(webhookDeliveries.deliveryId, deliveryId),
-              eq(webhookDeliveries.status, 'received'),
-            ),
-          );
+        await releaseDelivery(db, claim, (error as Error).message);
         throw error;
       }
     },

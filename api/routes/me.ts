@@ -14,13 +14,10 @@ const Me = z
     tenantId: z.string(),
     email: z.string(),
     roles: z.array(z.string()),
-    temporalUiUrl: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          "The Temporal Web UI's page of this platform's namespace (a run is at `<temporalUiUrl>/workflows/<runId>`); null when not known (TEMPORAL_ADDRESS set without TEMPORAL_UI_URL)",
-      }),
+    temporalUiUrl: z.string().nullable().meta({
+      description:
+        "The Temporal Web UI's page of this platform's namespace (a run is at `<temporalUiUrl>/workflows/<runId>`); null when not known (TEMPORAL_ADDRESS set without TEMPORAL_UI_URL)",
+    }),
   })
   .meta({ id: 'Me', description: 'The caller: its user, tenant and roles, and where to look further' });
 

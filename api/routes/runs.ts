@@ -14,11 +14,21 @@ import { expand } from '../../db/payloads';
 import { unavailableDependency } from '../dependency-errors';
 import { conflict, notFound } from '../errors';
 import { startRun } from '../services/runs';
+import { resumeFailedRun } from '../../runs/resume';
 import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
 import { afterCursor, page, PageQuery } from '../pagination';
 import { isoMoment } from '../params';
-import { answer, withProblems } from '../schemas/problem';
-import { pageOf, RetriedRun, Run, RunDetail, RunHistory, RunSignalled, RunState } from '../schemas/resources';
+import { answer, JSON_BODY, withProblems } from '../schemas/problem';
+import {
+  pageOf,
+  RetriedRun,
+  RetryRequest,
+  Run,
+  RunDetail,
+  RunHistory,
+  RunSignalled,
+  RunState,
+} from '../schemas/resources';
 
 type InstanceRow = typeof workflowInstances.$inferSelect;
 type ExecutionRow = typeof workflowExecutions.$inferSelect;
@@ -195,15 +205,17 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'retryRun',
-        summary: "Start a new run with a run's input and version",
+        summary: "Start a new run with a run's input and version, afresh or resuming a failed run at its failed step",
         tags: ['runs'],
         params: RunParams,
-        response: withProblems({ 202: answer('The new run', RetriedRun) }, [404, 409, 503]),
+        body: RetryRequest,
+        response: withProblems({ 202: answer('The new run', RetriedRun) }, [400, 404, 409, 503, ...JSON_BODY]),
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
       const run = await loadRun(caller, request.params.runId);
+      if (request.body?.from === 'failed') return reply.code(202).send(await resumeFailedRun(app.runDeps, caller, run));
       const started = await startRun(app.runDeps, caller, {
         workflowId: run.workflowId,
         input: run.input,

@@ -9,11 +9,9 @@ import { z, type ZodType } from 'zod';
 
 export const ProblemEntry = z
   .object({
-    path: z
-      .string()
-      .meta({
-        description: 'Where the problem is: `body.nodes[2].data.url`, `querystring.limit`, `headers.idempotency-key`',
-      }),
+    path: z.string().meta({
+      description: 'Where the problem is: `body.nodes[2].data.url`, `querystring.limit`, `headers.idempotency-key`',
+    }),
     message: z.string(),
   })
   .meta({ id: 'ProblemEntry' });

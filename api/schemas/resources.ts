@@ -152,7 +152,27 @@ export const StartedRun = z
     ],
   });
 
-export const RetriedRun = z.strictObject({ ...StartedRun.shape, retryOf: z.string() }).meta({ id: 'RetriedRun' });
+/** `from: "failed"` resumes at the failed step(s); without it, a retry is a fresh run of the same input and version. */
+export const RetryRequest = z
+  .strictObject({
+    from: z.enum(['failed']).optional().meta({
+      description:
+        'failed: resume a failed run at its failed step(s); completed steps keep their outputs and are not done again',
+    }),
+  })
+  .nullish();
+const CarriedStep = z
+  .strictObject({ stepKey: z.string(), nodeId: z.string(), nodeType: z.string(), visit: z.number().int() })
+  .meta({ id: 'CarriedStep' });
+export const RetriedRun = z
+  .strictObject({
+    ...StartedRun.shape,
+    retryOf: z.string(),
+    carriedOver: z.array(CarriedStep).optional().meta({
+      description: "With from: failed, the failed run's completed steps the new run takes over instead of doing again",
+    }),
+  })
+  .meta({ id: 'RetriedRun' });
 export const RunSignalled = z
   .strictObject({ runId: z.string(), status: z.enum(['cancelling', 'paused', 'running']) })
   .meta({ id: 'RunSignalled' });

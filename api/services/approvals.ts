@@ -6,12 +6,13 @@ import {
   ApplicationFailure,
   type Client,
   ServiceError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { workflowApprovals } from '../../db/schema';
 import { DECISION_FAILURES } from '../../lib/failures';
-import { type ApprovalView, decideUpdate } from '../../workflows/messages';
+import { type ApprovalView, decideUpdate, stateQuery } from '../../workflows/messages';
 import { Conflict, type DomainError, Forbidden, InvalidInput } from '../../lib/domain-errors';
 import type { Caller } from '../auth';
 
@@ -46,6 +47,12 @@ export function decisionRefusal(error: unknown): DomainError | undefined {
   return undefined;
 }
 
+/** Whether the run still waits on the approval (its row says otherwise only after a decision the run lost). */
+async function stillWaits(handle: WorkflowHandle, approvalId: string): Promise<boolean> {
+  const state = await handle.query(stateQuery).catch(() => undefined);
+  return state?.pendingApprovals.some((pending) => pending.approvalId === approvalId) ?? false;
+}
+
 /** Why a closed approval takes no decision, by how it closed. */
 function whyClosed(status: string): string {
   if (status === 'expired') return 'This approval expired before the decision arrived.';
@@ -63,10 +70,12 @@ export async function decide(
   comment: string | undefined,
   updateId: string,
 ): Promise<Omit<ApprovalView, 'status'> & { status: string }> {
-  // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts.
-  if (approval.status !== 'pending')
-    throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
   const handle = temporal.workflow.getHandle(runId);
+  // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts: a row closed by
+  // a run from before 'approval-close-after-commit' whose decision was then lost still waits in the run.
+  if (approval.status !== 'pending' && !(await stillWaits(handle, approval.id))) {
+    throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
+  }
   const args = [
     {
       approvalId: approval.id,

@@ -69,16 +69,14 @@ export async function seedFuzzTenant(app: FastifyInstance, database: Database): 
       .returning()
   )[0]!;
   const adminKey = newApiKey();
-  await db
-    .insert(apiKeys)
-    .values({
-      tenantId: tenant.id,
-      userId: admin.id,
-      name: 'fuzz admin',
-      keyHash: hashKey(adminKey),
-      prefix: adminKey.slice(0, 8),
-      isBootstrap: true,
-    });
+  await db.insert(apiKeys).values({
+    tenantId: tenant.id,
+    userId: admin.id,
+    name: 'fuzz admin',
+    keyHash: hashKey(adminKey),
+    prefix: adminKey.slice(0, 8),
+    isBootstrap: true,
+  });
 
   const call = async (
     method: 'GET' | 'POST' | 'PUT',

@@ -60,14 +60,12 @@ function bigGraph(size: number) {
             ? { label: 'Done' }
             : { label: `Step ${id}`, action: 'set', vars: { [id]: '1' } },
   }));
-  const edges = ids
-    .slice(1)
-    .map((id, i) => ({
-      id: `e${i}`,
-      source: ids[i]!,
-      target: id,
-      ...(ids[i] === 'ask' ? { sourceHandle: 'approved' } : {}),
-    }));
+  const edges = ids.slice(1).map((id, i) => ({
+    id: `e${i}`,
+    source: ids[i]!,
+    target: id,
+    ...(ids[i] === 'ask' ? { sourceHandle: 'approved' } : {}),
+  }));
   return { nodes, edges };
 }
 

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, eventually, type Harness, settled, type TenantFixture } from '../harness';
+import { eq } from 'drizzle-orm';
+import { workflowApprovals } from '../../db/schema';
 
 let h: Harness;
 let requester: { userId: string; key: string };
@@ -259,6 +261,29 @@ describe('run control', () => {
     expect(
       (await h.api(h.tenant.adminKey, { method: 'GET', url: '/api/approvals?status=Not-A-Status' })).statusCode,
     ).toBe(400);
+  });
+
+  it('writes an approval closed only once its decision is in the history, and decides an approval the run still waits on whatever its row says', async () => {
+    const wf = await publish(h.tenant, 'Decision after commit', approvalGraph({}));
+    const { runId, approvalId } = await startAndAwaitApproval(wf);
+    // A row closed by a decision the run then lost (a workflow task that never completed): the run still waits.
+    await h.database.db
+      .update(workflowApprovals)
+      .set({ status: 'approved' })
+      .where(eq(workflowApprovals.id, approvalId));
+    const decided = await decide(managers[0]!.key, approvalId, 'approve');
+    expect(decided.statusCode, decided.body).toBe(200);
+    await settled(h, runId);
+    const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
+    expect(run).toMatchObject({ status: 'completed', output: { outcome: 'approved' } });
+    // The closing is a regular activity scheduled after the Update was accepted, not a local activity inside its task.
+    const events = (await h.temporal.workflow.getHandle(runId).fetchHistory()).events ?? [];
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const closing = events.findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordApprovalClosed',
+    );
+    expect(accepted).toBeGreaterThan(0);
+    expect(closing).toBeGreaterThan(accepted);
   });
 
   it('fails a run that passes its configuration.timeout, naming the limit', async () => {

@@ -4,7 +4,8 @@
  * its state, with the same run id, API view, query and approvals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, eventually, type Harness, settled } from '../harness';
+import { createHarness, eventually, generationsOf, type Harness, publishAndRun, settled } from '../harness';
+import { pollWhileApprovalWaits } from '../support/graphs';
 import { startHttpTarget } from '../support/http-target';
 
 const LIMIT = 1000;
@@ -18,27 +19,14 @@ afterAll(async () => {
 
 const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
 
-async function publishAndRun(name: string, definition: object, input: unknown) {
-  const key = h.tenant.adminKey;
-  const id = (await h.api(key, { method: 'POST', url: '/api/workflows', payload: { name, definition } })).json().id;
-  expect((await h.api(key, { method: 'POST', url: `/api/workflows/${id}/publish` })).statusCode).toBe(201);
-  return (await h.api(key, { method: 'POST', url: `/api/workflows/${id}/runs`, payload: { input } })).json()
-    .runId as string;
-}
-
-/** Every Temporal run of a run id, newest first, with its history length. */
-async function generations(runId: string) {
-  const lengths: number[] = [];
-  for await (const execution of h.temporal.workflow.list({ query: `WorkflowId = "${runId}"` })) {
-    lengths.push(execution.historyLength);
-  }
-  return lengths;
-}
+/** The history length of each Temporal run of a run id. */
+const generations = async (runId: string) => (await generationsOf(h, runId)).map((g) => g.historyLength);
 
 describe('long runs', () => {
   it('a loop over 2,000 items completes across several histories, none longer than the limit', async () => {
     const items = Array.from({ length: 2000 }, (_, i) => i);
     const runId = await publishAndRun(
+      h,
       'Big loop',
       {
         nodes: [
@@ -87,40 +75,7 @@ describe('long runs', () => {
       return { status: 200, body: { count: polls, done: polls >= 500 } };
     });
     try {
-      const runId = await publishAndRun(
-        'Poll until ready',
-        {
-          configuration: { maxNodeVisits: 600 },
-          nodes: [
-            trigger,
-            { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h' } },
-            { id: 'poll', type: 'action', data: { action: 'http', url: `${target.url}/poll` } },
-            { id: 'ready', type: 'condition', data: {} },
-            { id: 'both', type: 'join', data: { mode: 'all' } },
-            {
-              id: 'e',
-              type: 'end',
-              data: { output: { outcome: '{{ nodes.ask.outcome }}', polls: '{{ nodes.poll.output.body.count }}' } },
-            },
-          ],
-          edges: [
-            { id: 'e1', source: 't', target: 'ask' },
-            { id: 'e2', source: 't', target: 'poll' },
-            { id: 'e3', source: 'poll', target: 'ready' },
-            {
-              id: 'e4',
-              source: 'ready',
-              target: 'poll',
-              condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
-            },
-            { id: 'e5', source: 'ready', target: 'both', isDefault: true },
-            { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
-            { id: 'e7', source: 'ask', sourceHandle: 'rejected', target: 'e' },
-            { id: 'e8', source: 'both', target: 'e' },
-          ],
-        },
-        {},
-      );
+      const runId = await publishAndRun(h, 'Poll until ready', pollWhileApprovalWaits(target.url), {});
       // Wait for the run to have continued as new at least once while the approval waits.
       await eventually(async () => ((await generations(runId)).length > 1 ? true : undefined));
       const approval = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })).json()

@@ -71,6 +71,18 @@ const HANDLER_REFUSALS: Record<string, string[]> = {
   // Only the bootstrap key (ADMIN_API_KEY) creates tenants: test/integration/access.test.ts.
   'POST /api/tenants': ['admin'],
   'GET /api/tenants': ['admin'],
+  // METRICS_TOKEN or an admin key of the default tenant, which none of these holds: test/integration/metrics.test.ts.
+  'GET /metrics': [
+    'admin',
+    'editor',
+    'operator',
+    'viewer',
+    'approver role only',
+    'no roles',
+    'no key',
+    'unknown key',
+    'revoked admin key',
+  ],
 };
 /** Bodies valid enough to reach those handlers' own checks; other routes get `{}` (an allowed call may answer 400). */
 const BODIES: Record<string, object> = { 'POST /api/tenants': { name: 'Permission probe' } };
@@ -88,7 +100,8 @@ describe('the permission matrix', () => {
           headers: caller.key ? { authorization: `Bearer ${caller.key}` } : {},
           ...(method === 'GET' || method === 'DELETE' ? {} : { payload: BODIES[route] ?? {} }),
         });
-        const want = HANDLER_REFUSALS[route]?.includes(caller.name) ? 403 : expected(access, caller.roles);
+        const handlerRefusal = caller.roles === 'unauthenticated' ? 401 : 403;
+        const want = HANDLER_REFUSALS[route]?.includes(caller.name) ? handlerRefusal : expected(access, caller.roles);
         const got = res.statusCode;
         const ok = got < 500 && (want === 'allowed' ? got !== 401 && got !== 403 : got === want);
         if (!ok)

@@ -12,7 +12,8 @@ import path from 'node:path';
 
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHarness, eventually, type Harness, publishAndRun, settled } from '../harness';
+import { createHarness, eventually, generationsOf, type Harness, publishAndRun, settled } from '../harness';
+import { pollWhileApprovalWaits } from '../support/graphs';
 import { fixturesDir, recordHistory } from '../support/fixtures';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
@@ -281,48 +282,11 @@ describe('replay of a run that continued as new', () => {
     const long = await createHarness({ RUN_HISTORY_LIMIT: '300' });
     let polls = 0;
     const poller = await startHttpTarget((req) =>
-      req.url === '/poll' ? { status: 200, body: { done: ++polls >= 40 } } : undefined,
+      req.url === '/poll' ? { status: 200, body: { count: ++polls, done: polls >= 40 } } : undefined,
     );
     try {
-      const runId = await publishAndRun(
-        long,
-        'Poll while an approval waits',
-        {
-          nodes: [
-            { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
-            {
-              id: 'ask',
-              type: 'approval',
-              data: { approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } },
-            },
-            { id: 'poll', type: 'action', data: { action: 'http', url: `${poller.url}/poll` } },
-            { id: 'ready', type: 'condition', data: {} },
-            { id: 'both', type: 'join', data: { mode: 'all' } },
-            { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}' } } },
-          ],
-          edges: [
-            { id: 'e1', source: 't', target: 'ask' },
-            { id: 'e2', source: 't', target: 'poll' },
-            { id: 'e3', source: 'poll', target: 'ready' },
-            {
-              id: 'e4',
-              source: 'ready',
-              target: 'poll',
-              condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
-            },
-            { id: 'e5', source: 'ready', target: 'both', isDefault: true },
-            { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
-            { id: 'e8', source: 'both', target: 'e' },
-          ],
-        },
-        {},
-      );
-      const generations = async () => {
-        const runs: string[] = [];
-        for await (const execution of long.temporal.workflow.list({ query: `WorkflowId = "${runId}"` }))
-          runs.push(execution.runId);
-        return runs.reverse();
-      };
+      const runId = await publishAndRun(long, 'Poll while an approval waits', pollWhileApprovalWaits(poller.url), {});
+      const generations = async () => (await generationsOf(long, runId)).map((g) => g.runId);
       await eventually(async () => ((await generations()).length > 1 ? true : undefined));
       const approval = (
         await long.api(long.tenant.adminKey, { method: 'GET', url: `/api/approvals?runId=${runId}` })

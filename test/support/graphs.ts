@@ -96,3 +96,40 @@ export function nestedLoops(depth: number, maxIterations?: number): Definition {
   );
   return { nodes, edges };
 }
+
+/**
+ * A cycle polling `<url>/poll` until it answers `{ done: true }`, beside an approval by `admin` that the end waits
+ * for: a run that lives long (it continues as new under a small history limit) while an approval waits.
+ */
+export function pollWhileApprovalWaits(url: string) {
+  return {
+    configuration: { maxNodeVisits: 600 },
+    nodes: [
+      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+      { id: 'ask', type: 'approval', data: { approverRoles: ['admin'], expiresIn: '1h', notify: { channels: [] } } },
+      { id: 'poll', type: 'action', data: { action: 'http', url: `${url}/poll` } },
+      { id: 'ready', type: 'condition', data: {} },
+      { id: 'both', type: 'join', data: { mode: 'all' } },
+      {
+        id: 'e',
+        type: 'end',
+        data: { output: { outcome: '{{ nodes.ask.outcome }}', polls: '{{ nodes.poll.output.body.count }}' } },
+      },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 'ask' },
+      { id: 'e2', source: 't', target: 'poll' },
+      { id: 'e3', source: 'poll', target: 'ready' },
+      {
+        id: 'e4',
+        source: 'ready',
+        target: 'poll',
+        condition: { field: 'nodes.poll.output.body.done', operator: 'equals', value: false },
+      },
+      { id: 'e5', source: 'ready', target: 'both', isDefault: true },
+      { id: 'e6', source: 'ask', sourceHandle: 'approved', target: 'both' },
+      { id: 'e7', source: 'ask', sourceHandle: 'rejected', target: 'e' },
+      { id: 'e8', source: 'both', target: 'e' },
+    ],
+  };
+}

@@ -7,7 +7,10 @@ import { ApiError, apiFor, need, type Me } from './api';
 import { Link, navigate, useLocation } from './router';
 import { forgetKey, rememberKey, storedKey } from './session';
 import { Board } from './pages/Board';
+import { Designer } from './pages/Designer';
+import { DesignerList } from './pages/DesignerList';
 import { Inbox } from './pages/Inbox';
+import { Reports } from './pages/Reports';
 import { RunPage } from './pages/RunPage';
 import { RunsList } from './pages/RunsList';
 import { SignIn } from './pages/SignIn';
@@ -61,6 +64,7 @@ export function App() {
   if (!session) return <SignIn onSignIn={signIn} problem={problem} />;
 
   const runMatch = /^\/runs\/([^/]+)\/?$/.exec(path);
+  const designerMatch = /^\/designer\/([^/]+)\/?$/.exec(path);
   return (
     <>
       <header className="top">
@@ -77,6 +81,12 @@ export function App() {
           <Link href="/board" aria-current={path === '/board' ? 'page' : undefined}>
             Board
           </Link>
+          <Link href="/reports" aria-current={path === '/reports' ? 'page' : undefined}>
+            Reports
+          </Link>
+          <Link href="/designer" aria-current={path.startsWith('/designer') ? 'page' : undefined}>
+            Designer
+          </Link>
         </nav>
         <div className="who">
           <span title={session.me.email}>{session.me.email}</span>
@@ -89,10 +99,16 @@ export function App() {
       <main className="page">
         {runMatch ? (
           <RunPage session={session} runId={decodeURIComponent(runMatch[1]!)} />
+        ) : designerMatch ? (
+          <Designer session={session} workflowId={decodeURIComponent(designerMatch[1]!)} />
+        ) : path === '/designer' ? (
+          <DesignerList session={session} />
         ) : path === '/inbox' ? (
           <Inbox session={session} />
         ) : path === '/board' ? (
           <Board session={session} />
+        ) : path === '/reports' ? (
+          <Reports session={session} />
         ) : (
           <RunsList session={session} />
         )}

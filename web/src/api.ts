@@ -8,6 +8,7 @@ export type Run = components['schemas']['Run'];
 export type RunDetail = components['schemas']['RunDetail'];
 export type Approval = components['schemas']['Approval'];
 export type Me = components['schemas']['Me'];
+export type WorkflowReport = components['schemas']['WorkflowReport'];
 export type Step = RunDetail['steps'][number];
 
 export class ApiError extends Error {

@@ -22,7 +22,7 @@ export const STATE_LABELS: Record<NodeState, string> = {
 };
 
 /** Positions for nodes that have none: one column per distance from the start. */
-function layered(definition: GraphDefinition): Map<string, { x: number; y: number }> {
+export function layered(definition: GraphDefinition): Map<string, { x: number; y: number }> {
   const incoming = new Map<string, number>();
   for (const node of definition.nodes) incoming.set(node.id, 0);
   for (const edge of definition.edges) incoming.set(edge.target, (incoming.get(edge.target) ?? 0) + 1);

@@ -23,6 +23,14 @@ interface Filters {
 
 const EMPTY: Filters = { workflowId: '', status: '', triggeredBy: '', from: '', to: '' };
 
+/** Filters a link may carry (`/?workflowId=…&from=…&to=…`, as the reports page links here). */
+function linkedFilters(): Filters {
+  const search = new URLSearchParams(window.location.search);
+  return Object.fromEntries(
+    Object.entries(EMPTY).map(([name, empty]) => [name, search.get(name) ?? empty]),
+  ) as unknown as Filters;
+}
+
 function query(filters: Filters, cursor?: string) {
   return {
     limit: PAGE,
@@ -37,8 +45,8 @@ function query(filters: Filters, cursor?: string) {
 
 export function RunsList({ session }: { session: Session }) {
   const api = apiFor(session.key);
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [draft, setDraft] = useState<Filters>(linkedFilters);
+  const [filters, setFilters] = useState<Filters>(linkedFilters);
   const [runs, setRuns] = useState<Run[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [workflows, setWorkflows] = useState<Array<{ id: string; name: string }>>([]);

@@ -1,0 +1,221 @@
+/**
+ * A workflow's report (`GET /api/reports/workflows/:id`), computed in SQL over the projection tables: the runs
+ * created in a range, and the steps and approvals of those runs. Percentiles are PostgreSQL's `percentile_cont`
+ * (linear interpolation), so the figures match what an analyst gets from the same rows; every query is scoped to
+ * one tenant and starts from the `(workflow_id, created_at)` index.
+ */
+import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import {
+  RUN_STATUSES,
+  users,
+  workflowApprovals,
+  workflowExecutions,
+  workflowInstances,
+  workflows,
+} from '../../db/schema';
+
+/** Runs that can no longer change: the only ones with a duration and a success or a failure. */
+const FINISHED = ['completed', 'failed', 'cancelled'] as const;
+/** Approval statuses that are not a decision: still open, or closed without one. */
+const UNDECIDED = ['pending', 'expired', 'cancelled'] as const;
+
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface WorkflowReport {
+  runs: { total: number; byStatus: Record<(typeof RUN_STATUSES)[number], number> };
+  /** Completed runs among the finished ones; null while none has finished. */
+  successRate: number | null;
+  duration: Percentiles;
+  nodes: Array<{ nodeId: string; label: string | null; executions: number; failures: number; duration: Percentiles }>;
+  approvals: {
+    decided: number;
+    pending: number;
+    timeToDecision: Percentiles;
+    byApprover: Array<{ approver: string; email: string | null; decided: number; timeToDecision: Percentiles }>;
+  };
+}
+
+export interface ReportScope {
+  tenantId: string;
+  workflowId: string;
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+}
+
+/** Milliseconds, rounded: percentiles of timestamps come back with microsecond fractions nobody needs. */
+const ms = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Math.round(Number(value));
+
+const percentiles = (expression: SQL, filter: SQL) => ({
+  p50: sql<unknown>`percentile_cont(0.5) within group (order by ${expression}) filter (where ${filter})`,
+  p95: sql<unknown>`percentile_cont(0.95) within group (order by ${expression}) filter (where ${filter})`,
+});
+const readPercentiles = (row: { p50: unknown; p95: unknown }): Percentiles => ({ p50: ms(row.p50), p95: ms(row.p95) });
+
+const inList = (column: SQL | typeof workflowInstances.status, values: readonly string[]) =>
+  sql`${column} in (${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
+
+const count = (filter?: SQL) =>
+  filter
+    ? sql<number>`(count(*) filter (where ${filter}))::int`.mapWith(Number)
+    : sql<number>`count(*)::int`.mapWith(Number);
+
+/** The runs of a tenant created in [from, to); `workflowId` narrows them to one workflow. */
+function runsOf(tenantId: string, from: Date, to: Date, workflowId?: string): SQL | undefined {
+  return and(
+    eq(workflowInstances.tenantId, tenantId),
+    workflowId ? eq(workflowInstances.workflowId, workflowId) : undefined,
+    gte(workflowInstances.createdAt, from),
+    lt(workflowInstances.createdAt, to),
+  );
+}
+
+export async function workflowReport(db: Db, scope: ReportScope): Promise<WorkflowReport> {
+  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to, scope.workflowId);
+  const [runs, nodes, approvals] = await Promise.all([
+    db.select(runColumns()).from(workflowInstances).where(runsInRange),
+    nodeFigures(db, scope.tenantId, runsInRange),
+    approvalFigures(db, scope.tenantId, runsInRange),
+  ]);
+  return { ...readRunFigures(runs[0]), nodes, approvals };
+}
+
+export type RunFigures = Pick<WorkflowReport, 'runs' | 'successRate' | 'duration'>;
+
+export interface Overview {
+  totals: RunFigures;
+  /** Each workflow with a run in the range, most runs first. */
+  workflows: Array<RunFigures & { workflowId: string; name: string }>;
+}
+
+/** `GET /api/reports/overview`: the run figures of every workflow of the tenant, and of all of them together. */
+export async function overviewReport(db: Db, scope: Omit<ReportScope, 'workflowId'>): Promise<Overview> {
+  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to);
+  const [totals, perWorkflow] = await Promise.all([
+    db.select(runColumns()).from(workflowInstances).where(runsInRange),
+    db
+      .select({ workflowId: workflowInstances.workflowId, name: workflows.name, ...runColumns() })
+      .from(workflowInstances)
+      .innerJoin(workflows, eq(workflows.id, workflowInstances.workflowId))
+      .where(runsInRange)
+      .groupBy(workflowInstances.workflowId, workflows.name),
+  ]);
+  return {
+    totals: readRunFigures(totals[0]),
+    workflows: perWorkflow
+      .map((row) => ({ workflowId: row.workflowId, name: row.name, ...readRunFigures(row) }))
+      .sort((a, b) => b.runs.total - a.runs.total || a.name.localeCompare(b.name)),
+  };
+}
+
+/** One aggregate row of runs: a count per status and the duration percentiles of the finished ones. */
+function runColumns() {
+  const i = workflowInstances;
+  const durationMs = sql`extract(epoch from (${i.completedAt} - ${i.startedAt})) * 1000`;
+  const measured = sql`${inList(i.status, FINISHED)} and ${i.startedAt} is not null and ${i.completedAt} is not null`;
+  return {
+    ...(Object.fromEntries(RUN_STATUSES.map((status) => [status, count(sql`${i.status} = ${status}`)])) as Record<
+      (typeof RUN_STATUSES)[number],
+      ReturnType<typeof count>
+    >),
+    ...percentiles(durationMs, measured),
+  };
+}
+
+function readRunFigures(row: Record<string, unknown> | undefined): RunFigures {
+  const byStatus = Object.fromEntries(
+    RUN_STATUSES.map((s) => [s, Number(row?.[s] ?? 0)]),
+  ) as RunFigures['runs']['byStatus'];
+  const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+  const finishedRuns = FINISHED.reduce((sum, s) => sum + byStatus[s], 0);
+  return {
+    runs: { total, byStatus },
+    successRate: finishedRuns ? byStatus.completed / finishedRuns : null,
+    duration: readPercentiles({ p50: row?.p50, p95: row?.p95 }),
+  };
+}
+
+async function nodeFigures(db: Db, tenantId: string, runsInRange: SQL | undefined) {
+  const e = workflowExecutions;
+  // A skipped step never ran: it is neither an execution nor a failure.
+  const ran = sql`${e.status} <> 'skipped'`;
+  const rows = await db
+    .select({
+      nodeId: e.nodeId,
+      // The label of the newest step: a node renamed in a later version shows its current name.
+      label: sql<
+        string | null
+      >`(array_agg(${e.label} order by ${e.startedAt} desc) filter (where ${e.label} is not null))[1]`,
+      executions: count(ran),
+      failures: count(sql`${e.status} = 'failed'`),
+      firstSeq: sql<number>`min(${e.seq})`.mapWith(Number),
+      ...percentiles(sql`${e.durationMs}`, sql`${ran} and ${e.durationMs} is not null`),
+    })
+    .from(e)
+    .innerJoin(workflowInstances, eq(workflowInstances.id, e.instanceId))
+    .where(and(eq(e.tenantId, tenantId), runsInRange))
+    .groupBy(e.nodeId);
+  return rows
+    .sort((a, b) => a.firstSeq - b.firstSeq || a.nodeId.localeCompare(b.nodeId))
+    .map((row) => ({
+      nodeId: row.nodeId,
+      label: row.label,
+      executions: row.executions,
+      failures: row.failures,
+      duration: readPercentiles(row),
+    }));
+}
+
+async function approvalFigures(db: Db, tenantId: string, runsInRange: SQL | undefined) {
+  const a = workflowApprovals;
+  const decided = sql`not ${inList(sql`${a.status}`, UNDECIDED)} and ${a.respondedAt} is not null`;
+  const waitMs = sql`extract(epoch from (${a.respondedAt} - ${a.requestedAt})) * 1000`;
+  const ofRuns = and(eq(a.tenantId, tenantId), runsInRange);
+  const [totals, approvers] = await Promise.all([
+    db
+      .select({
+        decided: count(decided),
+        pending: count(sql`${a.status} = 'pending'`),
+        ...percentiles(waitMs, decided),
+      })
+      .from(a)
+      .innerJoin(workflowInstances, eq(workflowInstances.id, a.instanceId))
+      .where(ofRuns),
+    db
+      .select({
+        approver: sql<string>`coalesce(${a.decidedBy}, 'unknown')`,
+        email: sql<string | null>`max(${users.email})`,
+        decided: count(),
+        ...percentiles(waitMs, sql`true`),
+      })
+      .from(a)
+      .innerJoin(workflowInstances, eq(workflowInstances.id, a.instanceId))
+      // decidedBy is a user id for decisions made with a key; anything else (a link's email) stays as it is.
+      .leftJoin(users, and(eq(sql`${users.id}::text`, a.decidedBy), eq(users.tenantId, tenantId)))
+      .where(and(ofRuns, decided))
+      .groupBy(sql`coalesce(${a.decidedBy}, 'unknown')`),
+  ]);
+  const total = totals[0] ?? { decided: 0, pending: 0, p50: null, p95: null };
+  return {
+    decided: total.decided,
+    pending: total.pending,
+    timeToDecision: readPercentiles(total),
+    byApprover: approvers
+      .map((row) => ({
+        approver: row.approver,
+        email: row.email,
+        decided: row.decided,
+        timeToDecision: readPercentiles(row),
+      }))
+      .sort((x, y) => y.decided - x.decided || x.approver.localeCompare(y.approver)),
+  };
+}

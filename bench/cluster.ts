@@ -1,0 +1,181 @@
+/**
+ * Throughput on the production topology (scripts/cluster/): a Temporal server on
+ * PostgreSQL, 2 worker processes, 1 API. Runs/s of a graph of five HTTP steps
+ * started through the API and interpreted by runGraph, against a hand-written
+ * workflow doing the same five activities, started with the bare client, on the
+ * same cluster in the same run (batches interleaved). Each batch is started all
+ * at once and timed from the first start to the last result. The CPU the workers
+ * and the server used is read from /proc for each batch.
+ *
+ * BENCH_QUICK=1: one batch of 10 each. BENCH_RUNS sets the batch size (default 200).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../db/client';
+import { workflowInstances } from '../db/schema';
+import { PlatformApi } from '../scripts/chaos/api';
+import { freeClusterPorts, startCluster } from '../scripts/cluster/cluster';
+import { projectRoot } from '../scripts/python-tools';
+import { failureMessage, QUICK } from './environment';
+import type { LedgerScope } from './workflows';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 200));
+const ROUNDS = QUICK ? 1 : 2;
+const STEPS = 5;
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function fiveSteps(url: string) {
+  const steps = Array.from({ length: STEPS }, (_, i) => ({
+    id: `s${i + 1}`,
+    type: 'action',
+    data: { action: 'http', method: 'POST', url, body: { step: i + 1 } },
+  }));
+  return {
+    nodes: [
+      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+      ...steps,
+      { id: 'e', type: 'end', data: {} },
+    ],
+    edges: ['t', ...steps.map((s) => s.id)].map((from, i, ids) => ({
+      id: `e${i}`,
+      source: from,
+      target: ids[i + 1] ?? 'e',
+    })),
+  };
+}
+
+export async function clusterBench(): Promise<void> {
+  const target = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}/step`;
+  const dataDir = path.join(projectRoot, '.data', 'bench-cluster');
+  rmSync(dataDir, { recursive: true, force: true });
+  const cluster = await startCluster({
+    dataDir,
+    workers: 2,
+    apis: 1,
+    ui: false,
+    ...(await freeClusterPorts()),
+    workflowsEntry: path.join(path.dirname(fileURLToPath(import.meta.url)), 'cluster-workflows.ts'),
+    appEnv: { HTTP_ALLOW_PRIVATE: 'true', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'error' },
+    log: (line) => console.error(`[bench cluster] ${line}`),
+  });
+  const connection = await Connection.connect({ address: cluster.temporal.address });
+  const client = new Client({ connection });
+  const database = await openDatabase({ databaseUrl: cluster.postgres.appUrl, poolSize: 2 });
+  try {
+    const api = new PlatformApi(() => cluster.apis.map((a) => a.url), cluster.adminKey);
+    const workflowId = await api.publish('Bench cluster', fiveSteps(targetUrl));
+    const result = (runId: string) =>
+      client.workflow
+        .getHandle(runId)
+        .result()
+        .catch((error: unknown) => {
+          throw new Error(`run ${runId} failed: ${failureMessage(error)}`);
+        });
+    // The baseline's calls go through the ledger too, against a real tenant and run.
+    const probe = await api.startRun(workflowId);
+    await result(probe);
+    const tenantId = (
+      await database.db
+        .select({ tenantId: workflowInstances.tenantId })
+        .from(workflowInstances)
+        .where(eq(workflowInstances.id, probe))
+        .limit(1)
+    )[0]!.tenantId;
+    const taskQueue = 'workflows';
+
+    // How long the API took to answer every start, beside the batch's whole time: where the time goes.
+    const startSeconds: number[] = [];
+    const graphBatch = async () => {
+      const t0 = performance.now();
+      const ids = await Promise.all(Array.from({ length: RUNS }, () => api.startRun(workflowId)));
+      startSeconds.push((performance.now() - t0) / 1000);
+      await Promise.all(ids.map(result));
+    };
+    const baselineBatch = async () => {
+      await Promise.all(
+        Array.from({ length: RUNS }, async () => {
+          const id = `bench-five-${randomUUID()}`;
+          const scope: LedgerScope = { tenantId, runId: probe, idempotencyKey: id };
+          await client.workflow
+            .execute('handWrittenFive', {
+              taskQueue,
+              workflowId: id,
+              args: [targetUrl, scope],
+              workflowExecutionTimeout: '5 minutes',
+            })
+            .catch((error: unknown) => {
+              throw new Error(`the hand-written baseline failed: ${failureMessage(error)}`);
+            });
+        }),
+      );
+    };
+    const measure = async (batch: () => Promise<void>) => {
+      const pids = [...cluster.workers.map((w) => w.child.pid), cluster.temporal.current().child.pid];
+      const cpu0 = pids.map(cpuSeconds);
+      const t0 = performance.now();
+      await batch();
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
+      return { seconds, workerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0), serverCpu: cpu.at(-1)! };
+    };
+    // Warm both paths (bundles loaded, connections open) before measuring.
+    await measure(graphBatch);
+    await measure(baselineBatch);
+    const rows = {
+      graph: [] as Array<Awaited<ReturnType<typeof measure>>>,
+      baseline: [] as Array<Awaited<ReturnType<typeof measure>>>,
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      rows.graph.push(await measure(graphBatch));
+      rows.baseline.push(await measure(baselineBatch));
+    }
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const line = (name: string, r: typeof rows.graph) => {
+      const seconds = sum(r.map((x) => x.seconds));
+      const runsPerSecond = (RUNS * r.length) / seconds;
+      console.log(
+        `${name.padEnd(40)} ${runsPerSecond.toFixed(1).padStart(7)} runs/s   workers ${(sum(r.map((x) => x.workerCpu)) / seconds).toFixed(2)} cores   server ${(sum(r.map((x) => x.serverCpu)) / seconds).toFixed(2)} cores   (${RUNS * r.length} runs in ${seconds.toFixed(1)} s)`,
+      );
+      return runsPerSecond;
+    };
+    console.log(
+      `\ncluster: ${STEPS} HTTP steps a run, batches of ${RUNS} started at once, 2 workers, Temporal on PostgreSQL${QUICK ? ' (quick)' : ''}`,
+    );
+    const ours = line('graph via API + runGraph', rows.graph);
+    const base = line('hand-written workflow, bare client', rows.baseline);
+    console.log(`${'ratio (ours / baseline)'.padEnd(40)} ${(ours / base).toFixed(2).padStart(7)}x`);
+    const measured = startSeconds.slice(1);
+    console.log(
+      `${'  of which the API answering the starts'.padEnd(40)} ${(measured.reduce((a, b) => a + b, 0) / measured.length).toFixed(1).padStart(7)} s a batch`,
+    );
+  } finally {
+    await database.close().catch(() => {});
+    await connection.close().catch(() => {});
+    await cluster.stop();
+    target.close();
+  }
+}
