@@ -5878,6 +5878,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header names no type this route answers (a stream needs `Accept: text/event-stream`) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5936,6 +5945,15 @@ export interface operations {
             };
             /** @description The key's roles do not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header names no type this route answers (a stream needs `Accept: text/event-stream`) */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -126,7 +126,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ runId: z.string().min(1).max(300) }),
         response: withProblems(
           { 200: answer("An endless stream of the run's changes", EventStream, 'text/event-stream') },
-          [404, 503],
+          [404, 406, 503],
         ),
       },
     },
@@ -156,7 +156,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         tags: ['runs'],
         response: withProblems(
           { 200: answer("An endless stream of changes to the tenant's runs", EventStream, 'text/event-stream') },
-          [503],
+          [406, 503],
         ),
       },
     },
