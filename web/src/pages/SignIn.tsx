@@ -13,7 +13,7 @@ export function SignIn({ onSignIn, problem }: { onSignIn: (key: string) => Promi
     <main className="page sign-in">
       <h1>graphflow</h1>
       <form onSubmit={submit}>
-        <label htmlFor="api-key">API key</label>
+        <label htmlFor="api-key">API key or sign-in token</label>
         <input
           id="api-key"
           type="password"
@@ -24,7 +24,8 @@ export function SignIn({ onSignIn, problem }: { onSignIn: (key: string) => Promi
           required
         />
         <p className="hint">
-          `npm start` printed where the admin key is kept (.data/admin-api-key). The key stays in this tab only.
+          `npm start` printed where the admin key is kept (.data/admin-api-key). A token (JWT) from your identity
+          provider works too where AUTH_JWKS_URL is set. It stays in this tab only.
         </p>
         <button type="submit" disabled={busy || !key.trim()}>
           Sign in
