@@ -115,6 +115,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    // Nor may a client checked out between two statements (inside a transaction) when the server goes away: its
+    // 'error' event would have no listener and end the process; the statement in flight fails on its own instead.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
