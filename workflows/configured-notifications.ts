@@ -45,6 +45,7 @@ export class RunNotices {
         triggeredBy: args.triggeredBy,
       };
       const context = { run, input: args.input, ...extra };
+      // render() keeps an object an object: the cast names what it returns for this one (the activity checks it).
       const config = render(
         { channel: entry.channel, recipients: entry.recipients, subject: entry.subject, message: entry.message },
         context,

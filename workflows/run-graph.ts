@@ -193,6 +193,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     }
     upsertSearchAttributes([
       { key: RunStatusKey, value: ended },
+      // The cast types an empty list as the keyword list the search attribute holds.
       ...(desk.size ? [{ key: WaitingOnKey, value: [] as string[] }] : []),
     ]);
     // Non-retryable: the definition or its data made the run fail; retrying the workflow would fail the same way.

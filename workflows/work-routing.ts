@@ -71,6 +71,7 @@ function activityFor(request: WorkRequest): WorkActivity | undefined {
 function httpConfigOf(request: WorkRequest, runId: string): Record<string, unknown> {
   const { config } = request;
   if (request.kind === 'notification' && config.channel === 'webhook') {
+    // `recipients` is one address or a list of them: concat takes either (the cast types the empty start).
     const url = ([] as unknown[]).concat(config.recipients)[0];
     return {
       method: 'POST',
