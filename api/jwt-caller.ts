@@ -5,7 +5,7 @@
  * `tenant` claim (the tenant's id) to pick one. Roles, and refusing a
  * deactivated user, are as for API keys: the user row decides, not the token.
  */
-import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { JWTPayload } from 'jose';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
@@ -48,7 +48,11 @@ export async function callerFromClaims(db: Db, claims: JWTPayload): Promise<Call
   const conditions = identityConditions(claims);
   if (!conditions.length)
     throw unauthorized('This token names no user: it needs a verified `email` claim, or a `sub` that is a user id.');
-  const tenantClaim = textClaim(claims, 'tenant');
+  const tenantClaim = textClaim(claims, 'tenant')?.toLowerCase();
+  // Narrowed in the query, not after it: an email known in many tenants would fill the candidate limit before the
+  // tenant named here was reached. A tenant claim that is no tenant id names nobody.
+  if (tenantClaim !== undefined && !UUID.test(tenantClaim))
+    throw unauthorized("No user of this API matches this token's `email` or `sub`; ask an admin to add you.");
 
   const found = await db
     .select({
@@ -59,15 +63,14 @@ export async function callerFromClaims(db: Db, claims: JWTPayload): Promise<Call
       deactivatedAt: users.deactivatedAt,
     })
     .from(users)
-    .where(or(...conditions))
+    .where(tenantClaim === undefined ? or(...conditions) : and(or(...conditions), eq(users.tenantId, tenantClaim)))
     .limit(MAX_CANDIDATES);
-  const candidates =
-    tenantClaim === undefined ? found : found.filter((user) => user.tenantId === tenantClaim.toLowerCase());
-  if (!candidates.length)
+
+  if (!found.length)
     throw unauthorized("No user of this API matches this token's `email` or `sub`; ask an admin to add you.");
 
   // A user deactivated in one tenant does not make their sign-in to another ambiguous.
-  const active = candidates.filter((user) => user.deactivatedAt === null);
+  const active = found.filter((user) => user.deactivatedAt === null);
   if (!active.length) throw unauthorized("This token's user has been deactivated.");
   if (active.length > 1) {
     const tenantCount = new Set(active.map((user) => user.tenantId)).size;
