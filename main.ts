@@ -14,11 +14,13 @@ import { openDatabase } from './db/client';
 import { superviseDevServer, type SupervisedDevServer } from './scripts/supervise';
 import { startDevServer } from './scripts/temporal';
 import { cachedWorkflowBundle } from './scripts/workflow-bundle';
-import { createWorker, installTemporalRuntime, workflowsPath } from './worker';
+import { createWorker, installRuntimeWithMetrics, workflowsPath } from './worker';
+import { workerMetricsSettings } from './worker-metrics';
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig();
+  const metricsSettings = workerMetricsSettings();
   let devServer: SupervisedDevServer | undefined;
   let address = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
           namespace: config.temporal.namespace,
           port: config.temporal.devPort,
           uiPort: config.temporal.uiPort,
+          gcPercent: 50,
         }),
       pidFile: path.join(config.dataDir, 'temporal.pid'),
       log: (line) => console.error(line),
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
   }
   await ensureBootstrapAdmin(database.db, adminKey);
 
-  installTemporalRuntime();
+  const workerMetrics = await installRuntimeWithMetrics(metricsSettings);
   const nativeConnection = await NativeConnection.connect({ address });
   const { codePath } = await bundle;
   const worker = await createWorker({
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     await app.close().catch(() => {});
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch(() => {});
+    await workerMetrics?.close();
     await connection.close().catch(() => {});
     await nativeConnection.close().catch(() => {});
     await database.close().catch(() => {});
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
       `  Temporal UI    ${uiUrl ?? '(not started here: TEMPORAL_ADDRESS points elsewhere)'}`,
       `  PostgreSQL     ${database.kind === 'embedded' ? `embedded, in ${path.join(config.dataDir, 'pglite')}` : 'DATABASE_URL'}`,
       `  Admin API key  from ${keyNote}`,
+      ...(workerMetrics ? [`  Worker metrics ${workerMetrics.url}`] : []),
       '',
       `  Ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s. Ctrl-C stops everything.`,
       '',

@@ -9,10 +9,17 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
 import { attemptInterceptor } from './activities/attempt-interceptor';
-import { loadConfig, secretKeysOf, type Config } from './config';
+import { ConfigError, loadConfig, secretKeysOf, type Config } from './config';
 import type { Database } from './db/client';
 import { startEventRuns } from './runs/events';
 import { cachedWorkflowBundle } from './scripts/workflow-bundle';
+import {
+  freeLoopbackAddress,
+  startWorkerMetrics,
+  workerMetricsSettings,
+  type WorkerMetricsServer,
+  type WorkerMetricsSettings,
+} from './worker-metrics';
 
 export const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
@@ -26,6 +33,25 @@ export interface WorkerDeps {
   workflowsPath?: string;
   /** Worker options over the defaults (a test's worker process shortens the sticky-queue timeout). */
   options?: Partial<WorkerOptions>;
+}
+
+/**
+ * WORKER_MAX_CACHED_RUNS: how many runs the worker keeps in memory between their tasks (the SDK's sticky cache).
+ * The SDK's default grows with the heap limit (about 2,300 runs on a 4 GB heap), and each cached run holds its own copy
+ * of the workflow bundle's module state (about 3.7 MB, much of it zod schemas): 250 cached runs made a worker holding
+ * 1,000 waiting runs 1.2 GB, 50 keep it near 330 MB (`npm run bench footprint`). A run evicted from the cache is
+ * replayed from its history when its next event (a decision, a timer) comes: milliseconds for a short history.
+ */
+export const DEFAULT_MAX_CACHED_RUNS = 50;
+export function maxCachedRuns(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.WORKER_MAX_CACHED_RUNS;
+  if (given === undefined || given === '') return DEFAULT_MAX_CACHED_RUNS;
+  const n = Number(given);
+  if (!Number.isInteger(n) || (n !== 0 && n < 2) || n > 100_000)
+    throw new ConfigError(
+      `Invalid configuration:\n  WORKER_MAX_CACHED_RUNS: must be 0 (no cache) or a whole number from 2 to 100000, not "${given}"`,
+    );
+  return n;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -57,19 +83,33 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     }),
     // Names the attempt on each activity failure: a failed step shows how many attempts it really took.
     interceptors: { activity: [attemptInterceptor] },
+    maxCachedWorkflows: maxCachedRuns(),
     ...deps.options,
   });
 }
 
 let loggerInstalled = false;
-/** Keeps the SDK's own log at warnings (its info lines drown the platform's on a console) and leaves signals to us. */
-export function installTemporalRuntime(level: 'warn' | 'error' = 'warn'): void {
+/**
+ * Keeps the SDK's own log at warnings (its info lines drown the platform's on a console) and leaves signals to us.
+ * With `metricsAddress`, the SDK core exports its metrics in Prometheus text there (worker-metrics.ts serves them).
+ */
+export function installTemporalRuntime(level: 'warn' | 'error' = 'warn', metricsAddress?: string): void {
   if (loggerInstalled) return;
   loggerInstalled = true;
   try {
     // shutdownSignals: [] — main.ts and `npm run worker` stop the worker themselves, in order.
     Runtime.install({
       shutdownSignals: [],
+      ...(metricsAddress
+        ? {
+            telemetryOptions: {
+              metrics: {
+                // Prometheus's own conventions: counters end in _total, durations are in seconds.
+                prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true },
+              },
+            },
+          }
+        : {}),
       logger: new (class {
         log() {}
         trace() {}
@@ -88,6 +128,22 @@ export function installTemporalRuntime(level: 'warn' | 'error' = 'warn'): void {
   }
 }
 
+/**
+ * Installs the SDK runtime and, when WORKER_METRICS_PORT is set, has its core export metrics on a loopback port of its
+ * own that worker-metrics.ts reads and serves (with the process's series, behind METRICS_TOKEN).
+ */
+export async function installRuntimeWithMetrics(
+  settings: WorkerMetricsSettings | undefined,
+): Promise<WorkerMetricsServer | undefined> {
+  if (!settings) {
+    installTemporalRuntime();
+    return undefined;
+  }
+  const coreAddress = await freeLoopbackAddress();
+  installTemporalRuntime('warn', coreAddress);
+  return startWorkerMetrics(settings, coreAddress);
+}
+
 // `npm run worker`
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { openDatabase } = await import('./db/client');
@@ -98,7 +154,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     );
     process.exit(2);
   }
-  installTemporalRuntime();
+  const metrics = await installRuntimeWithMetrics(workerMetricsSettings());
+  if (metrics) console.log(`worker metrics at ${metrics.url}`);
   const database = await openDatabase({ databaseUrl: config.databaseUrl });
   await database.migrate();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -122,6 +179,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   process.once('SIGTERM', stop);
   console.log(`worker polling task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`);
   await worker.run();
+  await metrics?.close();
   await connection.close();
   await database.close();
 }

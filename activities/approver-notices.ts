@@ -19,7 +19,8 @@ export interface NotifyApproversInput {
   stepKey: string;
   nodeId: string;
   workflowName: string;
-  kind: 'request' | 'reminder' | 'escalation';
+  /** `due`: the task falls due soon. */
+  kind: 'request' | 'reminder' | 'escalation' | 'due';
   /** Which reminder this is (0 for the request and the escalation): part of each message's intent key. */
   round: number;
   roles: string[];
@@ -31,7 +32,16 @@ export interface NotifyApproversInput {
   message: string | null;
   /** The node's outcomes: Slack shows a button for each. */
   outcomes: string[];
+  /** The decision fills in a form with required fields: Slack links each approver to the form, not to a choice. */
+  formRequired?: boolean;
 }
+
+const SUBJECT_PREFIX: Record<NotifyApproversInput['kind'], string> = {
+  request: '',
+  reminder: 'Reminder: ',
+  escalation: 'Escalated: ',
+  due: 'Due soon: ',
+};
 
 export interface NotifyApproversResult {
   sent: number;
@@ -75,7 +85,7 @@ export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, 
         );
       const approvers = people.filter((p) => !input.excludeUserIds.includes(p.id));
       let sent = 0;
-      const subject = `${input.kind === 'reminder' ? 'Reminder: ' : input.kind === 'escalation' ? 'Escalated: ' : ''}approval needed for ${input.workflowName}`;
+      const subject = `${SUBJECT_PREFIX[input.kind]}approval needed for ${input.workflowName}`;
       const intentBase = {
         tenantId: input.tenantId,
         runId: input.runId,
@@ -125,6 +135,18 @@ export function createApproverNotices(ledger: Ledger, deps: ApproverNoticeDeps, 
           const rows = await Promise.all(
             approvers.slice(0, 20).map(async (person) => {
               const link = await linkFor(input, person.id);
+              if (input.formRequired)
+                return {
+                  type: 'actions',
+                  elements: [
+                    {
+                      type: 'button',
+                      text: { type: 'plain_text', text: `Fill in the form (${person.email})`.slice(0, 75) },
+                      url: link,
+                      style: 'primary',
+                    },
+                  ],
+                };
               return {
                 type: 'actions',
                 elements: input.outcomes.map((outcome) => ({

@@ -8,7 +8,7 @@ import { refusalsArePermanent } from './errors';
 import { createHttpActivities } from './http';
 import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
-import { createProjectionActivities } from './projection';
+import { createProjectionActivities, type ProjectionBatch } from './projection';
 
 export interface ActivityDeps {
   db: Db;
@@ -22,8 +22,17 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const ledger = createLedger(deps.db);
+  const projection = createProjectionActivities(deps.db);
+  const emitEvent = async (tenantId: string, event: NonNullable<ProjectionBatch['events']>[number]) => {
+    await deps.emitEvent?.(tenantId, event.name, event.payload, event.idempotencyKey);
+  };
   return {
-    ...createProjectionActivities(deps.db),
+    ...projection,
+    /** A run's records of one workflow task, then the platform events it emits (each start keyed: none twice). */
+    async recordBatch(batch: ProjectionBatch): Promise<void> {
+      await projection.recordBatch(batch);
+      for (const event of batch.events ?? []) await emitEvent(batch.tenantId, event);
+    },
     // Work that sends: a statement the database refuses (a malformed value, a broken constraint) is not tried again.
     ...refusalsArePermanent(createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys)),
     ...refusalsArePermanent(
@@ -52,7 +61,7 @@ export function createActivities(deps: ActivityDeps) {
       payload: unknown;
       idempotencyKey: string;
     }): Promise<void> {
-      await deps.emitEvent?.(input.tenantId, input.name, input.payload, input.idempotencyKey);
+      await emitEvent(input.tenantId, input);
     },
   };
 }

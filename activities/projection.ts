@@ -14,6 +14,7 @@ import type { PinnedDefinition } from '../workflows/types';
 import { FAILURES } from '../lib/failures';
 import { permanentFailure } from './errors';
 import { notifyApprovalChange, notifyRunChange } from '../db/run-events';
+import { storedForm } from '../db/approval-forms';
 
 /** Who the run is (runs/run-row.ts) and when the workflow began it. */
 export interface RunStartedInput extends RunFacts {
@@ -53,74 +54,31 @@ export function createProjectionActivities(db: Db) {
       await markRunStarted(db, input, new Date(input.startedAt));
     },
 
+    /** One step, as runs before 'projection-batches' write them (one local activity a step). */
     async recordStep({ tenantId, runId, step, progress, stamp }: StepInput): Promise<void> {
-      const startedAt = new Date(step.startedAt);
-      const completedAt = step.completedAt === null ? null : new Date(step.completedAt);
-      const row = {
-        status: step.status,
-        handle: step.handle,
-        // A step's input holds the markers of the secrets it will use; people read them as the definition wrote them.
-        input: showSecretMarkers(step.input ?? null),
-        output: step.output ?? null,
-        error: step.error,
-        attempt: Math.max(1, step.attempt),
-        startedAt,
-        completedAt,
-        durationMs: completedAt ? completedAt.getTime() - startedAt.getTime() : null,
-      };
       await db.transaction(async (tx) => {
-        await tx
-          .insert(workflowExecutions)
-          .values({
-            id: executionId(runId, step.stepKey),
-            tenantId,
-            instanceId: runId,
-            nodeId: step.nodeId,
-            nodeType: step.nodeType,
-            label: step.label,
-            visit: step.visit,
-            seq: step.seq ?? 0,
-            ...row,
-          })
-          // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves
-          // it on.
-          .onConflictDoUpdate({
-            target: workflowExecutions.id,
-            set: {
-              ...row,
-              startedAt: sql`${workflowExecutions.startedAt}`,
-              durationMs: completedAt
-                ? sql`(extract(epoch from ${completedAt.toISOString()}::timestamptz - ${workflowExecutions.startedAt}) * 1000)::int`
-                : null,
-            },
-            // Writes may land out of order (the workflow does not wait for them): a step that finished stays finished.
-            ...((FINAL_STEP as string[]).includes(step.status)
-              ? {}
-              : { setWhere: notInArray(workflowExecutions.status, FINAL_STEP) }),
-          });
-        await tx
-          .update(workflowInstances)
-          .set({
-            progress: progress.progress,
-            currentSteps: progress.currentSteps,
-            updatedAt: sql`now()`,
-            ...(stamp ? { progressAt: stamp.at, progressCount: stamp.count } : {}),
-          })
-          .where(
-            and(
-              eq(workflowInstances.id, runId),
-              eq(workflowInstances.tenantId, tenantId),
-              notInArray(workflowInstances.status, TERMINAL),
-              // Writes behind the run may land out of order: an older progress does not replace a newer one.
-              ...(stamp
-                ? [
-                    sql`(${workflowInstances.progressAt}, ${workflowInstances.progressCount}) < (${stamp.at}, ${stamp.count})`,
-                  ]
-                : []),
-            ),
-          );
+        await upsertSteps(tx, tenantId, runId, [step]);
+        await advanceProgress(tx, tenantId, runId, progress, stamp);
       });
       await notifyRunChange(db, { tenantId, runId, kind: 'step' });
+    },
+
+    /**
+     * What a run did in one workflow task, in one transaction: its start, its steps (the last record of each), its
+     * progress, its end. Since 'projection-batches' a run writes this way, a statement or two per task instead of a
+     * local activity per step record.
+     */
+    async recordBatch(batch: ProjectionBatch): Promise<void> {
+      const { tenantId, runId } = batch;
+      await db.transaction(async (tx) => {
+        if (batch.started) await markRunStarted(tx, batch.started, new Date(batch.started.startedAt));
+        if (batch.steps.length) await upsertSteps(tx, tenantId, runId, latestOfEach(batch.steps));
+        if (batch.progress) await advanceProgress(tx, tenantId, runId, batch.progress, batch.stamp);
+        if (batch.finished) await closeRun(tx, batch.finished);
+      });
+      // Whoever follows the run hears of each kind of change the batch made.
+      if (batch.steps.length) await notifyRunChange(db, { tenantId, runId, kind: 'step' });
+      if (batch.finished || batch.started) await notifyRunChange(db, { tenantId, runId, kind: 'run' });
     },
 
     async setRunStatus(input: { tenantId: string; runId: string; status: 'running' | 'paused' }): Promise<void> {
@@ -159,6 +117,8 @@ export function createProjectionActivities(db: Db) {
           outcomes: request.outcomes,
           message: request.message,
           expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt),
+          form: storedForm(request.form),
+          dueAt: typeof request.dueAt === 'number' ? new Date(request.dueAt) : null,
         })
         .onConflictDoNothing();
       await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'approval' });
@@ -226,34 +186,138 @@ export function createProjectionActivities(db: Db) {
     },
 
     async recordRunFinished(input: RunFinishedInput): Promise<void> {
-      // An approval still open when its run closes can no longer be decided: it leaves the inboxes, `cancelled` with a
-      // cancelled run, else `expired` (another branch ended the run first).
-      await db
-        .update(workflowApprovals)
-        .set({
-          status: input.status === 'cancelled' ? 'cancelled' : 'expired',
-          respondedAt: new Date(input.completedAt),
-        })
-        .where(
-          and(
-            eq(workflowApprovals.instanceId, input.runId),
-            eq(workflowApprovals.tenantId, input.tenantId),
-            eq(workflowApprovals.status, 'pending'),
-          ),
-        );
-      await db
-        .update(workflowInstances)
-        .set({
-          status: input.status,
-          output: input.output ?? null,
-          error: input.error ?? null,
-          progress: 100,
-          currentSteps: [],
-          completedAt: new Date(input.completedAt),
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId)));
+      await closeRun(db, input);
       await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'run' });
     },
   };
+}
+
+/** A run's projection writes of one workflow task (workflows/projection-writer.ts gathers them). */
+export interface ProjectionBatch {
+  tenantId: string;
+  runId: string;
+  started?: RunStartedInput;
+  /** In the order the run recorded them; a step recorded twice (begun, then finished) keeps its last record. */
+  steps: StepRecord[];
+  /** The run's progress after the last of them, stamped so an older write never replaces a newer one. */
+  progress?: RunProgress;
+  stamp?: { at: number; count: number };
+  finished?: RunFinishedInput;
+  /** Platform events the run emits (`run.completed` …): sent once the rows are written (activities/index.ts). */
+  events?: Array<{ name: string; payload: unknown; idempotencyKey: string }>;
+}
+
+/** Each step's last record, in the order the steps first appear (one statement may not update a row twice). */
+function latestOfEach(steps: StepRecord[]): StepRecord[] {
+  const byKey = new Map<string, StepRecord>();
+  for (const step of steps) byKey.set(step.stepKey, step);
+  return [...byKey.values()];
+}
+
+const FINAL_STEP_LIST = sql.raw(FINAL_STEP.map((status) => `'${status}'`).join(', '));
+
+/** Inserts or moves on the rows of steps (at most one record per step). */
+async function upsertSteps(db: Db, tenantId: string, runId: string, steps: StepRecord[]): Promise<void> {
+  const rows = steps.map((step) => {
+    const startedAt = new Date(step.startedAt);
+    const completedAt = step.completedAt === null ? null : new Date(step.completedAt);
+    return {
+      id: executionId(runId, step.stepKey),
+      tenantId,
+      instanceId: runId,
+      nodeId: step.nodeId,
+      nodeType: step.nodeType,
+      label: step.label,
+      visit: step.visit,
+      seq: step.seq ?? 0,
+      status: step.status,
+      handle: step.handle,
+      // A step's input holds the markers of the secrets it will use; people read them as the definition wrote them.
+      input: showSecretMarkers(step.input ?? null),
+      output: step.output ?? null,
+      error: step.error,
+      attempt: Math.max(1, step.attempt),
+      startedAt,
+      completedAt,
+      durationMs: completedAt ? completedAt.getTime() - startedAt.getTime() : null,
+    };
+  });
+  await db
+    .insert(workflowExecutions)
+    .values(rows)
+    // The first write's start time stands: a later write of the same step (a retry, a continued run) only moves it on.
+    .onConflictDoUpdate({
+      target: workflowExecutions.id,
+      set: {
+        status: sql`excluded.status`,
+        handle: sql`excluded.handle`,
+        input: sql`excluded.input`,
+        output: sql`excluded.output`,
+        error: sql`excluded.error`,
+        attempt: sql`excluded.attempt`,
+        completedAt: sql`excluded.completed_at`,
+        durationMs: sql`case when excluded.completed_at is null then null else (extract(epoch from excluded.completed_at - ${workflowExecutions.startedAt}) * 1000)::int end`,
+      },
+      // Writes may land out of order (the workflow does not wait for them): a step that finished stays finished.
+      setWhere: sql`${workflowExecutions.status} not in (${FINAL_STEP_LIST}) or excluded.status in (${FINAL_STEP_LIST})`,
+    });
+}
+
+/** The run's progress and current steps, unless the run closed or a newer write got there first. */
+async function advanceProgress(
+  db: Db,
+  tenantId: string,
+  runId: string,
+  progress: RunProgress,
+  stamp: { at: number; count: number } | undefined,
+): Promise<void> {
+  await db
+    .update(workflowInstances)
+    .set({
+      progress: progress.progress,
+      currentSteps: progress.currentSteps,
+      updatedAt: sql`now()`,
+      ...(stamp ? { progressAt: stamp.at, progressCount: stamp.count } : {}),
+    })
+    .where(
+      and(
+        eq(workflowInstances.id, runId),
+        eq(workflowInstances.tenantId, tenantId),
+        notInArray(workflowInstances.status, TERMINAL),
+        // Writes behind the run may land out of order: an older progress does not replace a newer one.
+        ...(stamp
+          ? [sql`(${workflowInstances.progressAt}, ${workflowInstances.progressCount}) < (${stamp.at}, ${stamp.count})`]
+          : []),
+      ),
+    );
+}
+
+/** Closes the run's row, and its approvals still open: they can no longer be decided. */
+async function closeRun(db: Db, input: RunFinishedInput): Promise<void> {
+  // `cancelled` with a cancelled run, else `expired` (another branch ended the run first).
+  await db
+    .update(workflowApprovals)
+    .set({
+      status: input.status === 'cancelled' ? 'cancelled' : 'expired',
+      respondedAt: new Date(input.completedAt),
+    })
+    .where(
+      and(
+        eq(workflowApprovals.instanceId, input.runId),
+        eq(workflowApprovals.tenantId, input.tenantId),
+        eq(workflowApprovals.status, 'pending'),
+      ),
+    );
+  await db
+    .update(workflowInstances)
+    .set({
+      status: input.status,
+      output: input.output ?? null,
+      error: input.error ?? null,
+      progress: 100,
+      currentSteps: [],
+      completedAt: new Date(input.completedAt),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(workflowInstances.id, input.runId), eq(workflowInstances.tenantId, input.tenantId)));
 }

@@ -45,8 +45,13 @@ import { documentRoutes } from './routes/documents';
 import { workflowRoutes } from './routes/workflows';
 import { meRoutes } from './routes/me';
 import { metricsRoutes } from './routes/metrics';
+import { nodeTypeRoutes } from './routes/node-types';
 import { reportRoutes } from './routes/reports';
+import { reportSeriesRoutes } from './routes/report-series';
+import { clientRoutes } from './routes/clients';
+import { templateRoutes } from './routes/templates';
 import { runEventRoutes } from './routes/run-events';
+import { simulateRoutes } from './routes/simulate';
 import { consoleRoutes } from './static';
 import type { RunDeps } from './services/runs';
 
@@ -214,7 +219,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(healthRoutes);
   await app.register(workflowRoutes);
+  await app.register(simulateRoutes);
   await app.register(lifecycleRoutes);
+  await app.register(nodeTypeRoutes);
   await app.register(runRoutes);
   await app.register(adminRoutes);
   await app.register(userRoutes);
@@ -228,6 +235,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(runEventRoutes);
   await app.register(meRoutes);
   await app.register(reportRoutes);
+  await app.register(reportSeriesRoutes);
+  await app.register(clientRoutes);
+  await app.register(templateRoutes);
   await app.register(consoleRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

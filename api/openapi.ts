@@ -62,6 +62,7 @@ export const TAGS = [
   { name: 'variables', description: "A tenant's variables and secrets" },
   { name: 'documents', description: 'Stored documents, attached to emails by id' },
   { name: 'admin', description: 'Users, API keys and tenants' },
+  { name: 'clients', description: 'The organisations a tenant runs work for' },
   { name: 'reports', description: "How a workflow's runs, steps and approvals went in a range" },
   { name: 'metrics', description: 'Prometheus metrics (METRICS_TOKEN or an admin key of the default tenant)' },
   { name: 'health', description: 'Liveness and readiness probes' },

@@ -4,7 +4,7 @@
  * a 400 naming the field, never an error from PostgreSQL.
  */
 import { z } from 'zod';
-import { MAX_INT32 as PG_INT_MAX } from '../interpreter/schema';
+import { MAX_EDGES, MAX_INT32 as PG_INT_MAX, MAX_NODES } from '../interpreter/schema';
 
 /** A version number in a JSON body. */
 export const versionNumber = z.number().int().min(1).max(PG_INT_MAX, `a version number is at most ${PG_INT_MAX}`);
@@ -23,8 +23,8 @@ const jsonObject = z.record(z.string(), z.unknown());
  */
 export const DraftDefinition = z
   .object({
-    nodes: z.array(z.object({ data: jsonObject.optional(), position: jsonObject.optional() }).loose()).max(1000),
-    edges: z.array(z.object({}).loose()).max(5000),
+    nodes: z.array(z.object({ data: jsonObject.optional(), position: jsonObject.optional() }).loose()).max(MAX_NODES),
+    edges: z.array(z.object({}).loose()).max(MAX_EDGES),
   })
   .loose();
 

@@ -57,6 +57,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /board': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /assets/*': { access: 'public', note: "the console's scripts and styles" },
   'GET /reports': { access: 'public', note: "the console's page (SPA fallback)" },
+  'GET /dashboard': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /designer': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /designer/:workflowId': { access: 'public', note: "the console's page (SPA fallback)" },
   'GET /metrics': {
@@ -69,6 +70,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/workflows/:id': { access: 'any-key' },
   'PUT /api/workflows/:id': { access: EDIT },
   'POST /api/workflows/:id/validate': { access: 'any-key', note: 'writes nothing' },
+  'POST /api/workflows/:id/simulate': { access: 'any-key', note: 'writes, sends and starts nothing' },
   'POST /api/workflows/:id/publish': { access: EDIT },
   'POST /api/workflows/:id/runs': { access: OPERATE },
   'GET /api/workflows/:id/versions': { access: 'any-key' },
@@ -77,6 +79,7 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /api/workflows/:id/archive': { access: EDIT },
   'POST /api/workflows/:id/clone': { access: EDIT },
   'GET /api/workflows/:id/export': { access: 'any-key' },
+  'GET /api/node-types': { access: 'any-key', note: 'the same for everyone: node schemas and help' },
   'POST /api/workflows/import': { access: EDIT },
 
   'GET /api/runs': { access: 'any-key' },
@@ -95,6 +98,11 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /api/approvals/:id/decision': {
     access: 'any-key',
     note: "only the approval's approvers (by role or by name), never the run's requester",
+  },
+  'POST /api/approvals/:id/claim': { access: 'any-key', note: "only the approval's approvers, never the requester" },
+  'POST /api/approvals/:id/delegate': {
+    access: 'any-key',
+    note: "only the approval's approvers, to another user of the tenant (never the run's requester)",
   },
 
   'GET /api/schedules': { access: 'any-key' },
@@ -115,6 +123,16 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
 
   'GET /api/reports/workflows/:id': { access: 'any-key', note: "the tenant's own workflows only" },
   'GET /api/reports/overview': { access: 'any-key', note: "the tenant's own workflows only" },
+  'GET /api/reports/series': { access: 'any-key', note: "the tenant's own runs only" },
+
+  'GET /api/clients': { access: 'any-key' },
+  'POST /api/clients': { access: EDIT },
+  'GET /api/clients/:id': { access: 'any-key' },
+  'PATCH /api/clients/:id': { access: EDIT },
+  'DELETE /api/clients/:id': { access: EDIT, note: 'refused (409) while a workflow or run names the client' },
+
+  'GET /api/templates': { access: 'any-key', note: "shipped templates and the tenant's own" },
+  'POST /api/templates/:id/use': { access: EDIT, note: 'makes a draft, as creating a workflow does' },
 
   'GET /api/me': { access: 'any-key', note: "the caller's own user, tenant and roles" },
   'POST /api/users': { access: ADMIN },

@@ -24,6 +24,7 @@ export const CONSOLE_PAGES = [
   '/inbox',
   '/board',
   '/reports',
+  '/dashboard',
   '/designer',
   '/designer/:workflowId',
 ] as const;

@@ -142,6 +142,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{id}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry-run the draft or a version on a simulated clock; nothing is sent, stored or started */
+        post: operations["simulateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{id}/versions": {
         parameters: {
             query?: never;
@@ -255,6 +272,23 @@ export interface paths {
         put?: never;
         /** Create a draft workflow from an export document */
         post: operations["importWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/node-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every node type: help, handles, and the JSON Schema of its data */
+        get: operations["listNodeTypes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -538,6 +572,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take an approval as one of its approvers: others see it as claimed (and may still decide) */
+        post: operations["claimApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/delegate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand the caller's part of an approval to another user of the tenant, who then votes in its stead */
+        post: operations["delegateApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/hooks/{scope}/{path}": {
         parameters: {
             query?: never;
@@ -815,6 +883,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs created in each hour or day of a range, by status */
+        get: operations["getRunSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's clients, newest first */
+        get: operations["listClients"];
+        put?: never;
+        /** Add a client */
+        post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a client */
+        get: operations["getClient"];
+        put?: never;
+        post?: never;
+        /** Delete a client that no workflow or run names */
+        delete: operations["deleteClient"];
+        options?: never;
+        head?: never;
+        /** Change a client's name, contact or notes (null clears contact or notes) */
+        patch: operations["updateClient"];
+        trace?: never;
+    };
+    "/api/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template library: shipped templates and the workflows marked isTemplate */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/templates/{id}/use": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a new draft from a template */
+        post: operations["useTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -969,6 +1125,8 @@ export interface components {
             /** @enum {string} */
             status: "draft" | "published" | "archived";
             isTemplate: boolean;
+            /** @description The client this workflow is for (GET /api/clients) */
+            clientId: string | null;
             latestVersion: number | null;
             /** @description The draft definition: `{ nodes, edges, inputSchema?, configuration? }` */
             definition: unknown;
@@ -1101,6 +1259,8 @@ export interface components {
             triggeredBy: string | null;
             /** @enum {string} */
             triggerSource: "manual" | "webhook" | "schedule" | "event";
+            /** @description The client the run is for: named at start, else its workflow's */
+            clientId: string | null;
         };
         Step: {
             id: string;
@@ -1163,6 +1323,8 @@ export interface components {
             triggeredBy: string | null;
             /** @enum {string} */
             triggerSource: "manual" | "webhook" | "schedule" | "event";
+            /** @description The client the run is for: named at start, else its workflow's */
+            clientId: string | null;
             steps: components["schemas"]["Step"][];
             approvals: components["schemas"]["RunApproval"][];
             notifications: components["schemas"]["RunNotification"][];
@@ -1227,6 +1389,25 @@ export interface components {
             decidedBy: string | null;
             rejectionReason: string | null;
             votes: components["schemas"]["Vote"][];
+            /** @description The form a decision fills in (JSON Schema subset), or null: then a decision takes no data */
+            form: {
+                [key: string]: unknown;
+            } | null;
+            /** @description When the task is due (the node's dueIn) */
+            dueAt: string | null;
+            overdue: boolean;
+            /** @description The approver who claimed the task */
+            claimedBy: string | null;
+            claimedAt: string | null;
+            /** @description Approvers who handed their part to another user: the delegate votes in their stead */
+            delegations: ({
+                from: string;
+                to: string;
+                toEmail: string;
+                at: string;
+            } & {
+                [key: string]: unknown;
+            })[];
         };
         ApprovalDetail: {
             /** Format: uuid */
@@ -1254,6 +1435,25 @@ export interface components {
             decidedBy: string | null;
             rejectionReason: string | null;
             votes: components["schemas"]["Vote"][];
+            /** @description The form a decision fills in (JSON Schema subset), or null: then a decision takes no data */
+            form: {
+                [key: string]: unknown;
+            } | null;
+            /** @description When the task is due (the node's dueIn) */
+            dueAt: string | null;
+            overdue: boolean;
+            /** @description The approver who claimed the task */
+            claimedBy: string | null;
+            claimedAt: string | null;
+            /** @description Approvers who handed their part to another user: the delegate votes in their stead */
+            delegations: ({
+                from: string;
+                to: string;
+                toEmail: string;
+                at: string;
+            } & {
+                [key: string]: unknown;
+            })[];
             label: string | null;
             run: {
                 id: string;
@@ -1372,6 +1572,36 @@ export interface components {
             /** @description The Temporal Web UI's page of this platform's namespace (a run is at `<temporalUiUrl>/workflows/<runId>`); null when not known (TEMPORAL_ADDRESS set without TEMPORAL_UI_URL) */
             temporalUiUrl: string | null;
         };
+        /** @description How the handles a node leaves by follow from its data */
+        NodeHandles: {
+            /** @constant */
+            rule: "fixed";
+            handles: (string | null)[];
+        } | {
+            /** @constant */
+            rule: "each-value";
+            field: string;
+            default: string[];
+            after: (string | null)[];
+        } | {
+            /** @constant */
+            rule: "when-set";
+            field: string;
+            set: (string | null)[];
+            unset: (string | null)[];
+        };
+        /** @description A node type, as an editor needs it */
+        NodeType: {
+            type: string;
+            title: string;
+            help: string;
+            acceptsEdges: boolean;
+            handles: components["schemas"]["NodeHandles"];
+            /** @description JSON Schema (draft 2020-12) of the node's data */
+            schema: {
+                [key: string]: unknown;
+            };
+        };
         /** @description Milliseconds (percentile_cont); null when nothing was measured */
         Percentiles: {
             p50: number | null;
@@ -1478,6 +1708,133 @@ export interface components {
                 duration: components["schemas"]["Percentiles"];
             }[];
         };
+        /** @description One point per bucket of the range, empty buckets included, oldest first */
+        RunSeries: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            points: {
+                /**
+                 * Format: date-time
+                 * @description The bucket's first moment (UTC)
+                 */
+                start: string;
+                total: number;
+                byStatus: {
+                    pending: number;
+                    running: number;
+                    paused: number;
+                    completed: number;
+                    failed: number;
+                    cancelled: number;
+                };
+            }[];
+        };
+        /** @description An organisation the tenant runs work for */
+        Client: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            contactEmail: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Template: {
+            /** @description A shipped template's id (e.g. "shipped:purchase-order"), or the id of a workflow marked isTemplate */
+            id: string;
+            /** @enum {string} */
+            source: "shipped" | "workflow";
+            name: string;
+            description: string | null;
+            category: string;
+            tags: string[];
+            nodeCount: number;
+        };
+        /** @description Every template: the shipped ones first, then the tenant's, by name */
+        TemplateList: {
+            items: components["schemas"]["Template"][];
+            nextCursor: null;
+        };
+        SimulationReport: {
+            workflowId: string;
+            /** @description The version simulated; null for the draft */
+            version: number | null;
+            /** @enum {string} */
+            status: "completed" | "failed" | "cancelled" | "waiting";
+            output: unknown;
+            error: {
+                message: string;
+                type?: string;
+                nodeId?: string;
+            } | null;
+            /** @description Simulated time, ISO 8601 */
+            startedAt: string;
+            /** @description Simulated time, ISO 8601 */
+            endedAt: string;
+            elapsedMs: number;
+            path: {
+                seq: number;
+                nodeId: string;
+                nodeType: string;
+                label: string | null;
+                visit: number;
+                stepKey: string;
+                /** @description Simulated time, ISO 8601 */
+                at: string;
+                /** @description Simulated milliseconds since the run started */
+                elapsedMs: number;
+                completedAt: string | null;
+                status: string;
+                handle: string | null;
+                output: unknown;
+                error: {
+                    message: string;
+                    type?: string;
+                    nodeId?: string;
+                } | null;
+                attempt: number;
+                /**
+                 * @description Where the answer of a node that does work or an approval came from
+                 * @enum {string}
+                 */
+                answer?: "scripted" | "default" | "expired";
+            }[];
+            /** @description Approvals asked, reminded (and of their due date: dueSoon), escalated, decided, expired */
+            events: {
+                /** @enum {string} */
+                kind: "asked" | "reminded" | "dueSoon" | "escalated" | "decided" | "expired";
+                nodeId: string;
+                stepKey: string;
+                /** @description Simulated time, ISO 8601 */
+                at: string;
+                elapsedMs: number;
+                approverRoles?: string[];
+                outcome?: string;
+            }[];
+            /** @description What the run would still wait on (status `waiting`) */
+            waits: {
+                /** @constant */
+                kind: "approval";
+                nodeId: string;
+                stepKey: string;
+                label: string;
+                /** @description Simulated time, ISO 8601 */
+                since: string;
+                elapsedMs: number;
+                approverRoles: string[];
+                approverUsers: string[];
+                outcomes: string[];
+            }[];
+            visits: {
+                [key: string]: number;
+            };
+        };
         WorkflowPage: {
             items: components["schemas"]["Workflow"][];
             nextCursor: string | null;
@@ -1485,6 +1842,9 @@ export interface components {
         VersionPage: {
             items: components["schemas"]["VersionSummary"][];
             nextCursor: string | null;
+        };
+        NodeTypeList: {
+            items: components["schemas"]["NodeType"][];
         };
         RunPage: {
             items: components["schemas"]["Run"][];
@@ -1512,6 +1872,10 @@ export interface components {
         DocumentPage: {
             items: components["schemas"]["Document"][];
             nextCursor: null;
+        };
+        ClientPage: {
+            items: components["schemas"]["Client"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1616,6 +1980,7 @@ export interface operations {
                 category?: string;
                 tag?: string;
                 q?: string;
+                clientId?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -1757,6 +2122,8 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     isTemplate?: boolean;
+                    /** @description The client this workflow is for; on replace, left out keeps it and null clears it */
+                    clientId?: string | null;
                 };
             };
         };
@@ -1983,6 +2350,8 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     isTemplate?: boolean;
+                    /** @description The client this workflow is for; on replace, left out keeps it and null clears it */
+                    clientId?: string | null;
                 };
             };
         };
@@ -2286,6 +2655,11 @@ export interface operations {
                     /** @enum {string} */
                     priority?: "low" | "normal" | "high" | "critical";
                     version?: number;
+                    /**
+                     * Format: uuid
+                     * @description The client the run is for; default: the workflow's
+                     */
+                    clientId?: string;
                 } | null;
             };
         };
@@ -2373,6 +2747,170 @@ export interface operations {
             };
             /** @description A service the API needs is unreachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    simulateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "input": {
+                 *         "amount": 1200
+                 *       },
+                 *       "decisions": {
+                 *         "review": [
+                 *           "changes_requested",
+                 *           {
+                 *             "outcome": "approved",
+                 *             "after": "2h"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "responses": {
+                 *         "notify_erp": {
+                 *           "error": "the ERP answered 500"
+                 *         }
+                 *       },
+                 *       "data": {
+                 *         "review": [
+                 *           {
+                 *             "note": "split the order"
+                 *           },
+                 *           {
+                 *             "note": "fine"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    input?: unknown;
+                    /** @description A published version to simulate; the draft when absent */
+                    version?: number;
+                    /**
+                     * Format: date-time
+                     * @description When the simulated run starts; now when absent
+                     */
+                    startAt?: string;
+                    /** @description Per approval node: its outcome on every visit, or a list with one per visit. `expired`, or a visit left out, means nobody decides: the approval expires if it can, else the run waits there */
+                    decisions?: {
+                        [key: string]: (string | {
+                            outcome: string;
+                            /** @description How long after the approval is asked the decision arrives (e.g. "2h", "P3D") */
+                            after?: string;
+                            comment?: string;
+                        }) | (string | {
+                            outcome: string;
+                            /** @description How long after the approval is asked the decision arrives (e.g. "2h", "P3D") */
+                            after?: string;
+                            comment?: string;
+                        })[];
+                    };
+                    /** @description Per node that does work (http, integration, notification, subworkflow): its output, or `{ "error": "message" }` to fail it (after its retries). Nodes left out answer a default */
+                    responses?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Per approval node: the form data its decision carries (`nodes.<id>.output.data`) */
+                    data?: {
+                        [key: string]: {
+                            [key: string]: unknown;
+                        } | {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                } | null;
+            };
+        };
+        responses: {
+            /** @description How the run would go: its status, output, path, events and waits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulationReport"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The definition is not valid; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3013,15 +3551,74 @@ export interface operations {
             };
         };
     };
+    listNodeTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every node type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTypeList"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
                 workflowId?: string;
+                /** @description A version of the workflow named by workflowId */
+                version?: number;
                 status?: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
                 priority?: "low" | "normal" | "high" | "critical";
                 triggeredBy?: string;
                 from?: string;
                 to?: string;
+                clientId?: string;
                 limit?: number;
                 cursor?: string;
             };
@@ -4426,6 +5023,8 @@ export interface operations {
             query?: {
                 status?: string;
                 mine?: "true" | "false";
+                /** @description `due`: overdue tasks first, then by due date, then the newest (one page only) */
+                sort?: "requested" | "due";
                 runId?: string;
                 limit?: number;
                 cursor?: string;
@@ -4570,17 +5169,206 @@ export interface operations {
                 /**
                  * @example {
                  *       "decision": "approved",
-                 *       "comment": "Within budget."
+                 *       "comment": "Within budget.",
+                 *       "data": {
+                 *         "amount": 1200
+                 *       }
                  *     }
                  */
                 "application/json": {
                     decision: string;
                     comment?: string;
+                    /** @description The form's fields, checked against the approval's form (400 listing each problem) */
+                    data?: {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
         responses: {
             /** @description The approval after the vote (still pending while a quorum waits) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The approval, claimed by the caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delegateApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "6f1c2b1e-8a4d-4c47-9f57-2d0f3f8a9b10"
+                 *     }
+                 */
+                "application/json": {
+                    /** Format: uuid */
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The approval with the delegation */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6044,6 +6832,8 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive; default: now */
                 to?: string;
+                /** @description Only the runs for this client */
+                clientId?: string;
             };
             header?: never;
             path: {
@@ -6116,6 +6906,8 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive; default: now */
                 to?: string;
+                /** @description Only the runs for this client */
+                clientId?: string;
             };
             header?: never;
             path?: never;
@@ -6152,6 +6944,646 @@ export interface operations {
             };
             /** @description The key's roles do not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunSeries: {
+        parameters: {
+            query?: {
+                /** @description Inclusive; default: 30 days before `to` */
+                from?: string;
+                /** @description Exclusive; default: now */
+                to?: string;
+                bucket?: "hour" | "day";
+                workflowId?: string;
+                clientId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs of each bucket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSeries"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of clients */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientPage"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry: repeated with the same body it answers the first result again (for IDEMPOTENCY_TTL, 24 h by default) and changes nothing more; with another body it answers 409.
+                 * @example order-4711-approval
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Corp",
+                 *       "contactEmail": "ops@acme.example"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    contactEmail?: string | null;
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The client, created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "notes": "Renewal due in March"
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    contactEmail?: string | null;
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The client, changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Client"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every template (one page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    useTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry: repeated with the same body it answers the first result again (for IDEMPOTENCY_TTL, 24 h by default) and changes nothing more; with another body it answers 409.
+                 * @example order-4711-approval
+                 */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description A template id from GET /api/templates ("shipped:<name>", or a workflow id) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The draft's name; default: the template's */
+                    name?: string;
+                    clientId?: string | null;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description The new draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

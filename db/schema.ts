@@ -9,5 +9,6 @@
 
 export * from './schema/statuses';
 export * from './schema/access';
+export * from './schema/clients';
 export * from './schema/definitions';
 export * from './schema/runs';

@@ -149,17 +149,17 @@ describe('when an approval needs attention', () => {
     });
     let plan = planWait(approval, true, 0);
     expect(plan).toMatchObject({ next: HOUR, summary: 'ask: reminds' });
-    expect(dueAt(plan, HOUR)).toEqual({ expired: false, escalate: false, remind: true });
+    expect(dueAt(plan, HOUR)).toEqual({ expired: false, escalate: false, remind: true, remindDue: false });
     approval.reminders = 1;
     plan = planWait(approval, true, HOUR);
     expect(plan).toMatchObject({ next: 90 * 60_000, summary: 'ask: escalates' });
-    expect(dueAt(plan, 90 * 60_000)).toEqual({ expired: false, escalate: true, remind: false });
+    expect(dueAt(plan, 90 * 60_000)).toEqual({ expired: false, escalate: true, remind: false, remindDue: false });
     approval.escalated = true;
     expect(planWait(approval, true, 90 * 60_000).next).toBe(2 * HOUR);
     approval.reminders = 2;
     plan = planWait(approval, true, 2 * HOUR);
     expect(plan).toMatchObject({ next: 3 * HOUR, summary: 'ask: expires' });
-    expect(dueAt(plan, 3 * HOUR)).toEqual({ expired: true, escalate: false, remind: false });
+    expect(dueAt(plan, 3 * HOUR)).toEqual({ expired: true, escalate: false, remind: false, remindDue: false });
   });
 
   it('runs from before reminders (no follow-up) wait only for the expiry', () => {

@@ -4,12 +4,33 @@
  * everything it decides is decided here, where a unit test can see it.
  */
 import type { ApprovalRequest, ApprovalResult } from './engine';
+import { checkFormData, formData } from './forms';
+import type { Problem } from './problems';
 
 export interface Vote {
   userId: string;
   email: string;
   decision: string;
   comment: string | null;
+  at: string;
+  /** The form data the vote carried (only when it carried some). */
+  data?: Record<string, unknown>;
+  /** The approver whose part a delegate voted with. */
+  onBehalfOf?: string;
+}
+
+/** An approver's part handed to another user of the tenant: the delegate votes in their stead. */
+export interface Delegation {
+  from: string;
+  to: string;
+  toEmail: string;
+  at: string;
+}
+
+/** The approver who took the task (others see it as claimed, and may still decide). */
+export interface Claim {
+  userId: string;
+  email: string;
   at: string;
 }
 
@@ -30,6 +51,10 @@ export interface OpenApproval {
   requestedAt?: number;
   reminders?: number;
   escalated?: boolean;
+  /** Whether the reminder before the task's due date went out. */
+  dueReminded?: boolean;
+  delegations?: Delegation[];
+  claim?: Claim;
 }
 
 /** How an approval that no longer waits was closed: a late decision is told which. */
@@ -37,11 +62,22 @@ export type ClosedHow = 'decided' | 'expired' | 'cancelled';
 
 /** Why a decision is refused; the workflow turns each into a named failure the API maps to 403 or 409. */
 export type RefusalKind =
-  'notAllowed' | 'alreadyDecided' | 'alreadyVoted' | 'expired' | 'cancelled' | 'unknown' | 'badDecision';
+  | 'notAllowed'
+  | 'alreadyDecided'
+  | 'alreadyVoted'
+  | 'expired'
+  | 'cancelled'
+  | 'unknown'
+  | 'badDecision'
+  | 'badData'
+  | 'claimed'
+  | 'holdsPart';
 
 export interface Refusal {
   kind: RefusalKind;
   message: string;
+  /** For `badData`: every problem of the data against the form. */
+  problems?: Problem[];
 }
 
 const DECISION_ALIASES: Record<string, string> = { approve: 'approved', reject: 'rejected' };
@@ -58,6 +94,104 @@ const CLOSED_REFUSALS: Record<ClosedHow, Refusal> = {
 export interface DecisionAttempt {
   decision: string;
   actor: Decider;
+  /** The form data the decision carries. */
+  data?: unknown;
+}
+
+const isApprover = (request: ApprovalRequest, actor: Decider): boolean =>
+  request.approverRoles.some((role) => actor.roles.includes(role)) ||
+  request.approverUsers.includes(actor.userId) ||
+  request.approverUsers.includes(actor.email);
+
+/**
+ * Whose part `actor` decides with: their own (an approver who has not handed it on), the approver's who delegated to
+ * them, or none.
+ */
+export function partOf(open: OpenApproval, actor: Decider): { own: true } | { onBehalfOf: string } | undefined {
+  const delegations = open.delegations ?? [];
+  const held = delegations.find((d) => d.to === actor.userId);
+  if (held) return { onBehalfOf: held.from };
+  if (isApprover(open.request, actor) && !delegations.some((d) => d.from === actor.userId)) return { own: true };
+  return undefined;
+}
+
+const hasVoted = (open: OpenApproval, userId: string): boolean =>
+  open.votes.some((vote) => vote.userId === userId || vote.onBehalfOf === userId);
+
+const selfApproval = (open: OpenApproval, userId: string, requester: string | null): boolean =>
+  !open.request.allowSelfApproval && !!requester && userId === requester;
+
+/** Why `actor` may not act on `open` at all (claim it, hand it on): the checks every task action shares. */
+function actorRefusal(
+  open: OpenApproval | undefined,
+  closed: ClosedHow | undefined,
+  actor: Decider,
+  requester: string | null,
+): Refusal | undefined {
+  if (!open)
+    return closed ? CLOSED_REFUSALS[closed] : { kind: 'unknown', message: 'This run has no such approval waiting.' };
+  if (!partOf(open, actor))
+    return open.delegations?.some((d) => d.from === actor.userId)
+      ? { kind: 'notAllowed', message: 'You handed your part of this approval to someone else.' }
+      : { kind: 'notAllowed', message: "You are not one of this approval's approvers." };
+  if (selfApproval(open, actor.userId, requester))
+    return { kind: 'notAllowed', message: 'The requester of a run may not decide its approvals.' };
+  if (hasVoted(open, actor.userId))
+    return { kind: 'alreadyVoted', message: 'You have already voted on this approval.' };
+  return undefined;
+}
+
+/** Why `actor` may not take the task (undefined: they may; taking it again is no refusal). */
+export function claimRefusal(
+  open: OpenApproval | undefined,
+  closed: ClosedHow | undefined,
+  actor: Decider,
+  requester: string | null,
+): Refusal | undefined {
+  const refusal = actorRefusal(open, closed, actor, requester);
+  if (refusal) return refusal;
+  const claim = open!.claim;
+  if (claim && claim.userId !== actor.userId)
+    return { kind: 'claimed', message: `This approval was already claimed by ${claim.email}.` };
+  return undefined;
+}
+
+/** Why `actor` may not hand their part to `to` (undefined: they may). */
+export function delegationRefusal(
+  open: OpenApproval | undefined,
+  closed: ClosedHow | undefined,
+  actor: Decider,
+  to: Decider,
+  requester: string | null,
+): Refusal | undefined {
+  const refusal = actorRefusal(open, closed, actor, requester);
+  if (refusal) return refusal;
+  if (to.userId === actor.userId) return { kind: 'holdsPart', message: 'You cannot delegate to yourself.' };
+  // Delegation never lets the requester decide their own request.
+  if (selfApproval(open!, to.userId, requester))
+    return {
+      kind: 'notAllowed',
+      message: 'The requester of a run may not decide its approvals, not even as a delegate.',
+    };
+  if (partOf(open!, to) || hasVoted(open!, to.userId))
+    return { kind: 'holdsPart', message: `${to.email} can already decide this approval.` };
+  return undefined;
+}
+
+/**
+ * Hands `actor`'s part to `to`: a part they hold by delegation moves on (the original approver stays its owner), their
+ * own part becomes a delegation. A claim by the delegator passes to the delegate.
+ */
+export function delegate(open: OpenApproval, actor: Decider, to: Decider, at: string): Delegation {
+  const delegations = (open.delegations ??= []);
+  const held = delegations.find((d) => d.to === actor.userId);
+  const delegation = held ?? { from: actor.userId, to: to.userId, toEmail: to.email, at };
+  // Handed back to the approver it came from: the part is theirs again, not a delegation to themselves.
+  if (held?.from === to.userId) delegations.splice(delegations.indexOf(held), 1);
+  else if (held) Object.assign(held, { to: to.userId, toEmail: to.email, at });
+  else delegations.push(delegation);
+  if (open.claim?.userId === actor.userId) open.claim = { userId: to.userId, email: to.email, at };
+  return delegation;
 }
 
 /**
@@ -80,16 +214,28 @@ export function refusalOf(
       message: `"${attempt.decision}" is not an outcome of this approval; one of ${request.outcomes.join(', ')}.`,
     };
   }
-  const { actor } = attempt;
-  const byRole = request.approverRoles.some((role) => actor.roles.includes(role));
-  const byName = request.approverUsers.includes(actor.userId) || request.approverUsers.includes(actor.email);
-  if (!byRole && !byName) return { kind: 'notAllowed', message: "You are not one of this approval's approvers." };
-  if (!request.allowSelfApproval && requester && actor.userId === requester) {
-    return { kind: 'notAllowed', message: 'The requester of a run may not decide its approvals.' };
-  }
-  if (open.votes.some((vote) => vote.userId === actor.userId))
-    return { kind: 'alreadyVoted', message: 'You have already voted on this approval.' };
+  const refusal = actorRefusal(open, closed, attempt.actor, requester);
+  if (refusal) return refusal;
+  const problems = checkFormData(request.form, attempt.data, decision);
+  if (problems.length)
+    return { kind: 'badData', message: "The decision's data does not fit the approval's form.", problems };
   return undefined;
+}
+
+/** The vote `attempt` casts (after refusalOf found nothing wrong with it). */
+export function voteOf(open: OpenApproval, attempt: DecisionAttempt & { comment?: string }, at: string): Vote {
+  const { actor } = attempt;
+  const part = partOf(open, actor);
+  const data = formData(attempt.data);
+  return {
+    userId: actor.userId,
+    email: actor.email,
+    decision: normalizeDecision(attempt.decision),
+    comment: attempt.comment ?? null,
+    at,
+    ...(data ? { data } : {}),
+    ...(part && 'onBehalfOf' in part ? { onBehalfOf: part.onBehalfOf } : {}),
+  };
 }
 
 /**
@@ -100,7 +246,13 @@ export function castVote(open: OpenApproval, vote: Vote): ApprovalResult | undef
   open.votes.push(vote);
   const count = open.votes.filter((v) => v.decision === vote.decision).length;
   if (vote.decision !== 'rejected' && count < open.request.quorum) return undefined;
-  open.result = { outcome: vote.decision, decidedBy: vote.userId, comment: vote.comment, votes: open.votes };
+  open.result = {
+    outcome: vote.decision,
+    decidedBy: vote.userId,
+    comment: vote.comment,
+    votes: open.votes,
+    ...(vote.data ? { data: vote.data } : {}),
+  };
   return open.result;
 }
 
@@ -117,33 +269,73 @@ export interface WaitPlan {
   expiresAt: number | null;
   remindAt: number | null;
   escalateAt: number | null;
+  /** The reminder that the task falls due soon. */
+  dueRemindAt: number | null;
   /** The earliest of the three, or null: then only a decision ends the wait. */
   next: number | null;
   /** What the timer is for, shown beside it in the Web UI. */
   summary: string;
 }
 
-/** `followUp` is false for runs from before approvers were reminded and escalated to (they replay as they ran). */
-export function planWait(open: OpenApproval, followUp: boolean, now: number): WaitPlan {
+/** The most a reminder of a due date goes out ahead of it. */
+const DUE_REMINDER_LEAD_MS = 24 * 3_600_000;
+
+/**
+ * When approvers are reminded that the task falls due: a quarter of the time they were given before it, at most a day
+ * ahead. Never for a due date already passed when the task was asked.
+ */
+export function dueReminderAt(open: OpenApproval, now: number): number | null {
+  const { dueAt } = open.request;
+  if (dueAt === undefined || dueAt === null) return null;
+  const given = dueAt - (open.requestedAt ?? now);
+  if (given <= 0) return null;
+  return dueAt - Math.min(DUE_REMINDER_LEAD_MS, Math.floor(given / 4));
+}
+
+/**
+ * `followUp` is false for runs from before approvers were reminded and escalated to, `dueReminder` for runs from before
+ * due dates (they replay as they ran).
+ */
+export function planWait(open: OpenApproval, followUp: boolean, now: number, dueReminder = false): WaitPlan {
   const { request } = open;
   const remindAt =
     followUp && request.reminderEveryMs
       ? (open.requestedAt ?? now) + ((open.reminders ?? 0) + 1) * request.reminderEveryMs
       : null;
   const escalateAt = followUp && request.escalation && !open.escalated ? request.escalation.at : null;
-  const deadlines = [request.expiresAt, remindAt, escalateAt].filter((d): d is number => d !== null);
+  const dueRemindAt = followUp && dueReminder && !open.dueReminded ? dueReminderAt(open, now) : null;
+  const deadlines = [request.expiresAt, remindAt, escalateAt, dueRemindAt].filter((d): d is number => d !== null);
   const next = deadlines.length ? Math.min(...deadlines) : null;
-  const what = next === request.expiresAt ? 'expires' : next === escalateAt ? 'escalates' : 'reminds';
-  return { expiresAt: request.expiresAt, remindAt, escalateAt, next, summary: `${request.nodeId}: ${what}` };
+  const what =
+    next === request.expiresAt
+      ? 'expires'
+      : next === escalateAt
+        ? 'escalates'
+        : next === dueRemindAt && next !== remindAt
+          ? 'falls due soon'
+          : 'reminds';
+  return {
+    expiresAt: request.expiresAt,
+    remindAt,
+    escalateAt,
+    dueRemindAt,
+    next,
+    summary: `${request.nodeId}: ${what}`,
+  };
 }
 
 /** What fell due when the planned timer fired at `now`. An expiry ends the wait; nothing else is done then. */
-export function dueAt(plan: WaitPlan, now: number): { expired: boolean; escalate: boolean; remind: boolean } {
-  if (plan.expiresAt !== null && now >= plan.expiresAt) return { expired: true, escalate: false, remind: false };
+export function dueAt(
+  plan: WaitPlan,
+  now: number,
+): { expired: boolean; escalate: boolean; remind: boolean; remindDue: boolean } {
+  if (plan.expiresAt !== null && now >= plan.expiresAt)
+    return { expired: true, escalate: false, remind: false, remindDue: false };
   return {
     expired: false,
     escalate: plan.escalateAt !== null && now >= plan.escalateAt,
     remind: plan.remindAt !== null && now >= plan.remindAt,
+    remindDue: plan.dueRemindAt !== null && now >= plan.dueRemindAt,
   };
 }
 

@@ -7,6 +7,7 @@
 import { ConditionError } from './conditions';
 import { RunFailure } from './failures';
 import type { TypedGraph } from './graph';
+import { layeredNodes } from './layered-nodes';
 import { completeIteration, type LoopHost, reachableFromBody, runLoop, type Scope } from './loops';
 import { describeNode, type NodeOf, type TypedEdge, type TypedNode } from './node-model';
 import { type NodeExecution, type NodeResult, type RecordBegun, runNode, type RunnerHost } from './node-runners';
@@ -138,10 +139,10 @@ export class GraphRun implements RunnerHost, LoopHost {
   /** The context a node in `scope` reads: its iteration's item, index and node outputs over the run's. */
   contextFor(scope: Scope | null): RunContext {
     if (!scope) return this.context;
-    // Innermost last, so an iteration's own outputs win over its loops' and the run's.
+    // Innermost first, so an iteration's own outputs win over its loops' and the run's.
     const layers: Array<Record<string, NodeState>> = [];
     for (let s: Scope | null = scope; s; s = s.parent) layers.push(s.nodes);
-    const nodes: Record<string, NodeState> = Object.assign({}, this.context.nodes, ...layers.reverse());
+    const nodes = layeredNodes(this.context.nodes, layers);
     // The element is `{{ item }}`, and also `{{ <as> }}` when the loop names it.
     const name = scope.loop.node.data.as;
     const as = name !== undefined && name !== 'item' ? { [name]: scope.item } : {};

@@ -39,17 +39,13 @@ interface Loop {
   maxIterations: number;
   /** Nodes that may run inside one iteration (reached from the loop's `body` edges, and from edges with no handle). */
   scope: Uint8Array;
-  scopeSize: number;
+  /** The same nodes, listed. */
+  members: number[];
   /**
    * The engine's own body set (edges whose handle is `body`): an edge from one of these into the loop ends an
    * iteration.
    */
   body: Uint8Array;
-  /**
-   * Nodes that may run outside the loop's iterations (worked out when needed): an edge from one into the loop starts it
-   * again.
-   */
-  outside?: Uint8Array;
   /**
    * The loop can start again inside its own iteration, each time one level deeper: the engine's visit count never stops
    * it.
@@ -94,35 +90,43 @@ export function graphWork(definition: Definition): GraphWork {
     if (type !== 'loop') return;
     const max = at(datas, i).maxIterations;
     const leaving = at(outgoing, i);
+    const bodyMembers: number[] = [];
     const body = reach(
       n,
       leaving.filter((e) => e.handle === 'body').map((e) => e.to),
       i,
       outgoing,
+      undefined,
+      bodyMembers,
     );
     // An edge with no handle leaves by `body` too (route.ts), so what it reaches runs in the iteration's scope.
     const plain = leaving.filter((e) => e.handle === null);
+    const scopeMembers: number[] = [];
     const scope = plain.length
       ? reach(
           n,
           leaving.filter((e) => e.handle === 'body' || e.handle === null).map((e) => e.to),
           i,
           outgoing,
+          undefined,
+          scopeMembers,
         )
       : body;
     loops.set(i, {
       node: i,
       maxIterations: typeof max === 'number' && max >= 1 ? max : DEFAULT_MAX_ITERATIONS,
       scope,
-      scopeSize: count(scope),
+      members: plain.length ? scopeMembers : bodyMembers,
       body,
     });
   });
   /** For each node, the loops it may run inside, outermost (largest scope) first. */
   const enclosing: Loop[][] = Array.from({ length: n }, () => []);
-  for (const loop of [...loops.values()].sort((a, b) => b.scopeSize - a.scopeSize)) {
-    for (let v = 0; v < n; v++) if (loop.scope[v]) at(enclosing, v).push(loop);
+  for (const loop of [...loops.values()].sort((a, b) => b.members.length - a.members.length)) {
+    for (const v of loop.members) at(enclosing, v).push(loop);
   }
+  const incomingAll: Edge[][] = Array.from({ length: n }, () => []);
+  for (const e of edges) at(incomingAll, e.to).push(e);
 
   /**
    * The engine takes an edge from the body into its loop as the end of an iteration, unless it comes from outside one.
@@ -130,8 +134,7 @@ export function graphWork(definition: Definition): GraphWork {
   const isReturn = (e: Edge) => {
     const loop = loops.get(e.to);
     if (!loop || !loop.body[e.from]) return false;
-    loop.outside ??= reach(n, triggers, -1, outgoing, (x) => !(x.handle === 'body' && x.from === loop.node));
-    return !loop.outside[e.from];
+    return !reachedFromOutside(e.from, loop.node, incomingAll, isTrigger);
   };
   const counted = edges.filter((e) => !isReturn(e));
   for (const e of counted) {
@@ -227,10 +230,27 @@ function at<T>(list: ArrayLike<T>, i: number): T {
   return value;
 }
 
-function count(set: Uint8Array): number {
-  let size = 0;
-  for (const member of set) size += member;
-  return size;
+/**
+ * Whether a trigger reaches `node` without taking one of `loop`'s body edges: then an edge from it into the loop
+ * starts the loop again. Searched backwards from the node, since a body is small and the graph may not be: a search
+ * forwards from the triggers for every loop made publish quadratic in a graph of many loops.
+ */
+function reachedFromOutside(
+  node: number,
+  loop: number,
+  incoming: Edge[][],
+  isTrigger: (v: number) => boolean,
+): boolean {
+  const seen = new Set<number>();
+  const stack = [node];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    if (seen.has(v)) continue;
+    if (isTrigger(v)) return true;
+    seen.add(v);
+    for (const e of at(incoming, v))
+      if (!(e.handle === 'body' && e.from === loop) && !seen.has(e.from)) stack.push(e.from);
+  }
+  return false;
 }
 
 /**
@@ -243,12 +263,14 @@ function reach(
   stop: number,
   outgoing: Edge[][],
   follow?: (e: Edge) => boolean,
+  members?: number[],
 ): Uint8Array {
   const seen = new Uint8Array(n);
   const stack = [...start];
   for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
     if (v === stop || seen[v]) continue;
     seen[v] = 1;
+    members?.push(v);
     for (const e of at(outgoing, v)) if (!seen[e.to] && (!follow || follow(e))) stack.push(e.to);
   }
   return seen;

@@ -35,6 +35,12 @@ export function parseGraph(definition: Definition): GraphParse {
       for (const issue of parsed.error.issues)
         problems.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
   });
+  return problems.length > 0 ? { ok: false, problems } : graphOf(definition, nodes);
+}
+
+/** The graph of a definition whose nodes are typed already (validation has them): parses its edges and indexes. */
+export function graphOf(definition: Definition, nodes: TypedNode[]): GraphParse {
+  const problems: Problem[] = [];
   const edges: TypedEdge[] = [];
   definition.edges.forEach((edge, i) => {
     const parsed = TypedEdgeSchema.safeParse(edge);

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { type Condition, checkCondition } from './conditions';
 import { parseDuration } from './durations';
+import { FormSchema } from './forms';
 import { DEFAULT_MAX_ITERATIONS, type RetryOverrides } from './limits';
 import { EdgeSchema, type GraphNode, MAX_INT32, NODE_TYPES, type NodeType } from './schema';
 
@@ -164,6 +165,10 @@ const ApprovalData = NodeData.extend({
   outcomes: ApprovalOutcomesSchema,
   allowSelfApproval: z.boolean().default(false),
   notify: ApprovalNotifySchema,
+  /** The data a decision carries (forms.ts); checked here at publish, and against each decision's data. */
+  form: FormSchema.optional(),
+  /** When the task is due, from when it is asked: shown in the inbox, with a reminder before it. */
+  dueIn: DurationMs.optional(),
 });
 
 const DelayData = NodeData.extend({ duration: DurationMs.optional(), until: template.optional() });

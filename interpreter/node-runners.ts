@@ -208,6 +208,9 @@ async function runApproval(execution: NodeExecution<NodeOf<'approval'>>, host: R
       slackChannel:
         data.notify.slackChannel === undefined ? null : toText(renderString(data.notify.slackChannel, context)),
     },
+    // Only when the node has them, so requests of runs from before forms keep their shape.
+    ...(data.form ? { form: data.form } : {}),
+    ...(data.dueIn !== undefined ? { dueAt: now + data.dueIn } : {}),
   };
   await host.recordBegun(execution, 'waiting_approval', request);
   const decision = await host.port.awaitApproval(request);

@@ -6,6 +6,7 @@
  */
 import type { Definition } from './schema';
 import type { RetryPolicy } from './limits';
+import type { Form } from './forms';
 
 export type { RetryPolicy } from './limits';
 
@@ -98,6 +99,10 @@ export interface ApprovalRequest {
   escalation: { at: number; toRoles: string[] } | null;
   /** How approvers are asked: email (a signed link each) and/or a Slack message. */
   notify: { channels: Array<'email' | 'slack'>; slackChannel: string | null };
+  /** The data a decision carries (absent on runs from before forms). */
+  form?: Form | null;
+  /** When the task is due (ms since epoch), from the node's `dueIn`: a reminder goes out before it. */
+  dueAt?: number | null;
 }
 
 export interface ApprovalResult {
@@ -106,6 +111,8 @@ export interface ApprovalResult {
   decidedBy: string | null;
   comment: string | null;
   votes: unknown[];
+  /** The deciding vote's form data, when it carried any (`nodes.<id>.output.data`). */
+  data?: Record<string, unknown>;
 }
 
 export interface ChildRequest {

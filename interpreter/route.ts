@@ -4,7 +4,6 @@
  */
 import { evaluateCondition } from './conditions';
 import type { TypedEdge } from './node-model';
-import type { Definition } from './schema';
 
 interface HandledEdge {
   sourceHandle?: string | null | undefined;
@@ -15,14 +14,6 @@ interface HandledEdge {
 /** Of a node's edges, those that count for `handle`. Edges without a handle count for every handle except `error`. */
 export function onHandle<E extends HandledEdge>(edges: readonly E[], handle: string | null): E[] {
   return edges.filter((e) => e.sourceHandle === handle || ((e.sourceHandle ?? null) === null && handle !== 'error'));
-}
-
-/** The edges leaving `nodeId` that count for `handle`. */
-export function edgesFor(definition: Definition, nodeId: string, handle: string | null): Definition['edges'] {
-  return onHandle(
-    definition.edges.filter((e) => e.source === nodeId),
-    handle,
-  );
 }
 
 export const isConditional = (e: HandledEdge) =>

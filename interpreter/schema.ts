@@ -31,6 +31,9 @@ const jsonObject = z.record(z.string(), z.unknown());
  * up.
  */
 export const MAX_INT32 = 2_147_483_647;
+/** The largest graph a definition may hold: validated, published and run within the big-graph bench's targets. */
+export const MAX_NODES = 5000;
+export const MAX_EDGES = 10_000;
 
 export const NodeSchema = z
   .object({
@@ -93,8 +96,8 @@ export const DefinitionSchema = z
     tags: z.array(z.string().max(100)).max(50).optional(),
     inputSchema: jsonObject.optional(),
     configuration: ConfigurationSchema.optional(),
-    nodes: z.array(NodeSchema).max(1000, 'at most 1000 nodes'),
-    edges: z.array(EdgeSchema).max(5000, 'at most 5000 edges'),
+    nodes: z.array(NodeSchema).max(MAX_NODES, `at most ${MAX_NODES} nodes`),
+    edges: z.array(EdgeSchema).max(MAX_EDGES, `at most ${MAX_EDGES} edges`),
     viewport: z.unknown().optional(),
   })
   .loose()

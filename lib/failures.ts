@@ -124,6 +124,9 @@ export const FAILURES = {
   ApprovalCancelled: kind('ApprovalCancelled', 'never', 'the run was cancelled before the decision arrived'),
   ApprovalUnknown: kind('ApprovalUnknown', 'never', 'the run has no such approval waiting'),
   ApprovalBadDecision: kind('ApprovalBadDecision', 'never', "the decision is not one of the approval's outcomes"),
+  ApprovalBadData: kind('ApprovalBadData', 'never', "the decision's data does not fit the approval's form"),
+  ApprovalClaimed: kind('ApprovalClaimed', 'never', 'another approver has claimed the approval'),
+  ApprovalHoldsPart: kind('ApprovalHoldsPart', 'never', 'the delegate can already decide the approval'),
 } as const satisfies Record<string, FailureKind>;
 
 export type FailureName = keyof typeof FAILURES;
@@ -145,4 +148,7 @@ export const DECISION_FAILURES = {
   cancelled: FAILURES.ApprovalCancelled.type,
   unknown: FAILURES.ApprovalUnknown.type,
   badDecision: FAILURES.ApprovalBadDecision.type,
+  badData: FAILURES.ApprovalBadData.type,
+  claimed: FAILURES.ApprovalClaimed.type,
+  holdsPart: FAILURES.ApprovalHoldsPart.type,
 } as const;

@@ -24,6 +24,8 @@ export interface RunFacts {
   triggeredBy: string | null;
   triggerSource: (typeof TRIGGER_TYPES)[number];
   priority: Priority;
+  /** Null or absent: the insert trigger of migration 0013 gives the run its workflow's client. */
+  clientId?: string | null;
 }
 
 const TERMINAL: RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -39,6 +41,7 @@ function rowOf(facts: RunFacts) {
     input: facts.input ?? null,
     triggeredBy: facts.triggeredBy,
     triggerSource: facts.triggerSource,
+    clientId: facts.clientId ?? null,
   };
 }
 

@@ -4,7 +4,12 @@
  * The run's definition is pinned to a published version; its id is the Temporal workflow id.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  isGrpcDeadlineError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -38,6 +43,8 @@ export interface StartRunRequest {
   trigger?: TriggerInfo;
   /** What a failed run finished, for a run that resumes it (runs/resume.ts). */
   seed?: RunSeed;
+  /** The client the run is for; unset, the run takes its workflow's (migration 0013). */
+  clientId?: string;
 }
 
 /** Who starts a run: a caller of the API, or a trigger acting for a tenant (no user). */
@@ -85,7 +92,7 @@ export function runFactsOf(
   pin: Pinned,
   runId: string,
   input: unknown,
-  request: Pick<StartRunRequest, 'priority' | 'trigger'>,
+  request: Pick<StartRunRequest, 'priority' | 'trigger' | 'clientId'>,
 ): RunFacts {
   return {
     runId,
@@ -97,6 +104,7 @@ export function runFactsOf(
     triggeredBy: starter.userId,
     triggerSource: (request.trigger ?? { type: 'manual' }).type,
     priority: request.priority ?? 'normal',
+    ...(request.clientId ? { clientId: request.clientId } : {}),
   };
 }
 
@@ -169,11 +177,33 @@ export async function launchRun(
     return true;
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    // A start that ran out of time may have reached the server and started the run before its answer was lost: ask.
+    if (isGrpcDeadlineError(error)) {
+      const started = await startedAfterAll(temporal, facts.runId);
+      if (started) return true;
+      if (started === undefined) {
+        throw new Unavailable(
+          'temporal',
+          `Temporal did not answer in time, so it is not known whether run ${facts.runId} started. Retry with the ` +
+            `same Idempotency-Key (or delivery) to get that run and start it if it did not.`,
+        );
+      }
+    }
     if (inserted) await forgetUnstartedRun(db, facts.runId);
     throw new Unavailable(
       'temporal',
       `The run could not be started: ${(error as Error).message}. Nothing was started; retry later.`,
     );
+  }
+}
+
+/** Whether Temporal has the run after all; undefined when it does not answer that either (then its row stays). */
+async function startedAfterAll(temporal: Client, runId: string): Promise<boolean | undefined> {
+  try {
+    await temporal.workflow.getHandle(runId).describe();
+    return true;
+  } catch (error) {
+    return error instanceof WorkflowNotFoundError ? false : undefined;
   }
 }
 

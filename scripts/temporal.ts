@@ -148,6 +148,11 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Where the server's own log lines go; default: discarded. */
   logFile?: string;
+  /**
+   * The Go runtime's GOGC for the server (unless GOGC is set already): 50 collects at half the default heap growth,
+   * which keeps a server at rest about 15 MB smaller for a little more GC work (`npm run bench footprint`).
+   */
+  gcPercent?: number;
 }
 
 export interface DevServer {
@@ -255,7 +260,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
 
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  const env =
+    options.gcPercent !== undefined && !process.env.GOGC
+      ? { ...process.env, GOGC: String(options.gcPercent) }
+      : process.env;
+  const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false, env });
   let exited: string | undefined;
   // If this process dies without stopping the server, the server must not outlive it.
   const killOnExit = () => child.kill('SIGTERM');

@@ -3,18 +3,30 @@
  * continue-as-new. The decision Update, the state query and the waiting node all go through it, so the state has one
  * owner (Temporal's safe-message-handlers pattern). The rules themselves are in interpreter/approval-rules.ts.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import {
   castVote,
+  claimRefusal,
   type ClosedHow,
+  delegate,
+  delegationRefusal,
   expiredResult,
-  normalizeDecision,
   type OpenApproval,
+  type Refusal,
   refusalOf,
+  voteOf,
   waitingOn,
 } from '../interpreter/approval-rules';
 import type { ApprovalRequest, ApprovalResult } from '../interpreter/engine';
-import { type ApprovalView, DECISION_FAILURES, type DecisionInput, type RunState } from './messages';
+import {
+  type ApprovalView,
+  claimUpdate,
+  DECISION_FAILURES,
+  type DecisionInput,
+  delegateUpdate,
+  type RunState,
+  type TaskInput,
+} from './messages';
 import type { Checkpoint } from './types';
 
 export class ApprovalDesk {
@@ -42,13 +54,45 @@ export class ApprovalDesk {
 
   /** The Update's validator: throws the named failure that tells the API why a decision is refused. */
   validate(input: DecisionInput): void {
-    const refusal = refusalOf(
-      this.open.get(input.approvalId),
-      this.closed.get(input.approvalId),
-      input,
-      this.requester,
+    refuse(refusalOf(this.open.get(input.approvalId), this.closed.get(input.approvalId), input, this.requester));
+  }
+
+  /**
+   * Answers the claim and delegate Updates: the run's history records who took the task and who handed their part to
+   * whom, and the decision validator reads them. `onChange` counts the events each adds.
+   */
+  listen(onChange: () => void): void {
+    const known = (input: TaskInput) => [this.open.get(input.approvalId), this.closed.get(input.approvalId)] as const;
+    setHandler(
+      claimUpdate,
+      (input) => {
+        onChange();
+        const approval = this.open.get(input.approvalId)!;
+        if (approval.claim?.userId !== input.actor.userId)
+          approval.claim = {
+            userId: input.actor.userId,
+            email: input.actor.email,
+            at: new Date(Date.now()).toISOString(),
+          };
+        return this.view(approval, 'pending');
+      },
+      { validator: (input) => refuse(claimRefusal(...known(input), input.actor, this.requester)) },
     );
-    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, DECISION_FAILURES[refusal.kind]);
+    setHandler(
+      delegateUpdate,
+      (input) => {
+        onChange();
+        const approval = this.open.get(input.approvalId)!;
+        delegate(approval, input.actor, input.to!, new Date(Date.now()).toISOString());
+        return this.view(approval, 'pending');
+      },
+      {
+        validator: (input) => {
+          if (!input.to) throw ApplicationFailure.nonRetryable('Delegate to whom?', DECISION_FAILURES.holdsPart);
+          refuse(delegationRefusal(...known(input), input.actor, input.to, this.requester));
+        },
+      },
+    );
   }
 
   /** The Update's handler, after validation: records the vote and closes the approval once it is decided. */
@@ -56,22 +100,21 @@ export class ApprovalDesk {
     const approval = this.open.get(input.approvalId);
     if (!approval)
       throw ApplicationFailure.nonRetryable('This run has no such approval waiting.', DECISION_FAILURES.unknown);
-    const { actor } = input;
-    const decision = normalizeDecision(input.decision);
-    const result = castVote(approval, {
-      userId: actor.userId,
-      email: actor.email,
-      decision,
-      comment: input.comment ?? null,
-      at,
-    });
+    const result = castVote(approval, voteOf(approval, input, at));
     if (result) this.close(approval, 'decided');
+    return this.view(approval, result ? 'decided' : 'pending');
+  }
+
+  private view(approval: OpenApproval, status: ApprovalView['status']): ApprovalView {
     return {
-      approvalId: input.approvalId,
+      approvalId: approval.approvalId,
       nodeId: approval.request.nodeId,
-      status: result ? 'decided' : 'pending',
-      outcome: result?.outcome ?? null,
+      status,
+      outcome: approval.result?.outcome ?? null,
       votes: approval.votes,
+      // Only on approvals claimed or delegated, so the answers of runs from before either keep their shape.
+      ...(approval.claim ? { claim: approval.claim } : {}),
+      ...(approval.delegations?.length ? { delegations: approval.delegations } : {}),
     };
   }
 
@@ -113,13 +156,16 @@ export class ApprovalDesk {
   }
 
   views(): RunState['pendingApprovals'] {
-    return [...this.open.values()].map(({ approvalId, request, votes }) => ({
+    return [...this.open.values()].map(({ approvalId, request, votes, claim, delegations }) => ({
       approvalId,
       nodeId: request.nodeId,
       approverRoles: request.approverRoles,
       approverUsers: request.approverUsers,
       votes,
       expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt).toISOString(),
+      ...(request.dueAt ? { dueAt: new Date(request.dueAt).toISOString() } : {}),
+      ...(claim ? { claim } : {}),
+      ...(delegations?.length ? { delegations } : {}),
     }));
   }
 
@@ -134,4 +180,11 @@ export class ApprovalDesk {
     this.open.delete(approval.approvalId);
     this.closed.set(approval.approvalId, how);
   }
+}
+
+/** Throws the named failure that tells the API why a task action is refused; a form's problems go with it. */
+function refuse(refusal: Refusal | undefined): void {
+  if (!refusal) return;
+  const details = refusal.problems ? [{ problems: refusal.problems }] : [];
+  throw ApplicationFailure.nonRetryable(refusal.message, DECISION_FAILURES[refusal.kind], ...details);
 }

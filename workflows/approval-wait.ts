@@ -13,7 +13,7 @@ import { WaitingOnKey } from './search-attributes';
 import type { RunGraphInput } from './types';
 import { work } from './work-routing';
 
-type AskKind = 'request' | 'reminder' | 'escalation';
+type AskKind = 'request' | 'reminder' | 'escalation' | 'due';
 
 export interface ApprovalWaitDeps {
   args: RunGraphInput;
@@ -63,6 +63,7 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
               slackChannel: request.notify.slackChannel,
               message: request.message,
               outcomes: request.outcomes,
+              ...(request.form?.required.length ? { formRequired: true } : {}),
             },
           ],
         ),
@@ -105,9 +106,12 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
       }
     }
     showWaitingOn();
+    // Since 'approval-forms', a task with a due date reminds its approvers before it. Asked only of tasks that have
+    // one, so runs without a due date keep their histories; earlier runs whose node had a stray `dueIn` replay as ran.
+    const dueReminder = followUp && typeof request.dueAt === 'number' && patched('approval-forms');
     const decided = () => approval.result !== undefined;
     for (;;) {
-      const plan = planWait(approval, followUp, Date.now());
+      const plan = planWait(approval, followUp, Date.now(), dueReminder);
       if (plan.next === null) {
         await condition(decided);
         break;
@@ -131,7 +135,9 @@ export function approvalWaiter(deps: ApprovalWaitDeps): (request: ApprovalReques
       if (due.remind) {
         approval.reminders = (approval.reminders ?? 0) + 1;
         await ask('reminder', remind);
-      }
+      } else if (due.remindDue) await ask('due', remind);
+      // Marked even when a regular reminder went out in the same instant: approvers are told once.
+      if (due.remindDue) approval.dueReminded = true;
     }
     const expired = approval.result === undefined;
     const result = desk.expire(approval);

@@ -8,6 +8,12 @@ import { projection } from './projection-writer';
 import type { RunGraphInput } from './types';
 import { runWork } from './work-routing';
 
+export interface PlatformEvent {
+  name: string;
+  payload: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
 export type NotifiedEvent = 'completed' | 'failed' | 'approval_requested' | 'error';
 
 const CONFIGURED_RETRY = {
@@ -67,11 +73,19 @@ export class RunNotices {
     }
   }
 
-  /** A platform event; a run started by a platform event emits none, so an error handler that fails cannot loop. */
+  /**
+   * A platform event to emit; none from a run started by a platform event, so an error handler that fails cannot loop.
+   */
+  event(name: string, payload: Record<string, unknown>, key: string): PlatformEvent | undefined {
+    const { trigger } = this.args;
+    if (trigger.type === 'event' && /^(run|approval)\./.test(trigger.event ?? '')) return undefined;
+    return { name, payload, idempotencyKey: key };
+  }
+
+  /** Emits a platform event now (see event()). */
   async emit(name: string, payload: Record<string, unknown>, key: string): Promise<void> {
-    const { trigger, tenantId } = this.args;
-    if (trigger.type === 'event' && /^(run|approval)\./.test(trigger.event ?? '')) return;
-    await projection.emitEvent({ tenantId, name, payload, idempotencyKey: key });
+    const event = this.event(name, payload, key);
+    if (event) await projection.emitEvent({ tenantId: this.args.tenantId, ...event });
   }
 
   /** What an event about this run says of it. */

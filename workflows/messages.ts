@@ -3,11 +3,11 @@
  * validator), pause and resume (signals), and its live state (a query).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decider, RefusalKind, Vote } from '../interpreter/approval-rules';
+import type { Claim, Decider, Delegation, RefusalKind, Vote } from '../interpreter/approval-rules';
 import type { RunSnapshot } from '../interpreter/engine';
 import { DECISION_FAILURES as DECISION_FAILURE_TYPES } from '../lib/failures';
 
-export type { Vote };
+export type { Claim, Delegation, Vote };
 /** Who decides: checked by the API against its key, and again by the workflow's validator. */
 export type Actor = Decider;
 
@@ -16,7 +16,17 @@ export interface DecisionInput {
   /** One of the node's outcomes; `approve` and `reject` stand for `approved` and `rejected`. */
   decision: string;
   comment?: string;
+  /** The form data the decision carries, checked against the approval's form. */
+  data?: Record<string, unknown>;
   actor: Actor;
+}
+
+/** One approver takes the task (`claim`), or hands their part to another user of the tenant (`delegate`). */
+export interface TaskInput {
+  approvalId: string;
+  actor: Actor;
+  /** For `delegate`: who gets the part (the API has found them in the caller's tenant). */
+  to?: Actor;
 }
 
 export interface ApprovalView {
@@ -25,12 +35,16 @@ export interface ApprovalView {
   status: 'pending' | 'decided';
   outcome: string | null;
   votes: Vote[];
+  claim?: Claim | null;
+  delegations?: Delegation[];
 }
 
 /** Failure types the decision validator raises (the API maps them to 403 and 409): one for each refusal kind. */
 export const DECISION_FAILURES: Record<RefusalKind, string> = DECISION_FAILURE_TYPES;
 
 export const decideUpdate = defineUpdate<ApprovalView, [DecisionInput]>('decide');
+export const claimUpdate = defineUpdate<ApprovalView, [TaskInput]>('claim');
+export const delegateUpdate = defineUpdate<ApprovalView, [TaskInput]>('delegate');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 
@@ -43,6 +57,9 @@ export interface RunState extends RunSnapshot {
     approverUsers: string[];
     votes: Vote[];
     expiresAt: string | null;
+    dueAt?: string | null;
+    claim?: Claim | null;
+    delegations?: Delegation[];
   }>;
 }
 export const stateQuery = defineQuery<RunState>('state');

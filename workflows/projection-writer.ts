@@ -3,12 +3,27 @@
  * Since 'projection-write-behind', a step's record and an approval's closing are written while the run moves on, so
  * a decision starts the next node at once; the run's end and continue-as-new wait for them, and they finish even if
  * the run is cancelled. Earlier runs waited for each write, and replay as they ran.
+ *
+ * Since 'projection-batches', the run's start, its step records and its end are gathered instead: what one workflow
+ * task records is written by one local activity in one transaction (a 5-node run writes twice, not eleven times),
+ * one batch at a time and in order. Local activities were most of a short run's cost: each one a round trip between
+ * the workflow and the worker, a marker in the history and a transaction.
  */
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RunProgress, StepRecord } from '../interpreter/engine';
+import type { ProjectionBatch } from '../activities/projection';
 
 /** How many writes may be in flight while the run moves on. */
 const MAX_WRITES_BEHIND = 4;
+/** A batch this large waits for the one being written before the run goes on: memory stays bounded. */
+const MAX_GATHERED_STEPS = 200;
+/**
+ * Microtask turns a batch waits for the records the same workflow task is still making (the rest of a node, the
+ * next pure nodes, other branches). Few: the SDK records a stack trace for every promise a workflow makes, and
+ * records made later go into the next batch anyway.
+ */
+const SETTLE_TURNS = 24;
 
 export const projection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -28,9 +43,29 @@ export const committedProjection = proxyActivities<Activities>({
   summary: 'record the approval closed',
 });
 
+type Gathered = Omit<ProjectionBatch, 'tenantId' | 'runId'>;
+
 export class WriteBehind {
   private patchedHere: boolean | undefined;
+  private batchedHere: boolean | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private gathered: Gathered = { steps: [] };
+  /** Waiting for the workflow task's records to be in, then writing them; undefined when nothing is gathered. */
+  private flushing: Promise<void> | undefined;
+  /** The batch being written. */
+  private writing: Promise<void> | undefined;
+
+  /** `onFlush` counts each batch written against the run's history budget. */
+  constructor(
+    private readonly run: { tenantId: string; runId: string },
+    private readonly onFlush: () => void,
+  ) {}
+
+  /** Whether this run gathers its records into batches (asked at its first write: runs from before replay unasked). */
+  get batches(): boolean {
+    this.batchedHere ??= patched('projection-batches');
+    return this.batchedHere;
+  }
 
   /** Starts `write` and returns once it may run behind (or, for runs from before the patch, once it is done). */
   async write(write: () => Promise<void>): Promise<void> {
@@ -44,8 +79,61 @@ export class WriteBehind {
     this.inFlight.add(writing);
   }
 
-  /** Every write started so far has landed. */
+  /** The run began (a batch's first statement, so its steps have their run's row). */
+  gatherStart(started: NonNullable<ProjectionBatch['started']>): void {
+    this.gathered.started = started;
+    this.schedule();
+  }
+
+  /** A step's record and the run's progress after it. Returns at once unless the batch has grown large. */
+  async gatherStep(step: StepRecord, progress: RunProgress, stamp: { at: number; count: number }): Promise<void> {
+    this.gathered.steps.push(step);
+    this.gathered.progress = progress;
+    this.gathered.stamp = stamp;
+    this.schedule();
+    if (this.gathered.steps.length >= MAX_GATHERED_STEPS && this.writing) await this.writing;
+  }
+
+  /** How the run ended, and the platform events it emits (sent once the rows are written). */
+  gatherEnd(finished: NonNullable<ProjectionBatch['finished']>, events: ProjectionBatch['events']): void {
+    this.gathered.finished = finished;
+    if (events?.length) this.gathered.events = events;
+    this.schedule();
+  }
+
+  /** Every write started or gathered so far has landed. */
   async drained(): Promise<void> {
-    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    for (;;) {
+      if (this.flushing) await this.flushing;
+      else if (this.writing) await this.writing;
+      else if (this.inFlight.size) await Promise.all([...this.inFlight]);
+      else return;
+    }
+  }
+
+  private schedule(): void {
+    this.flushing ??= this.flushWhenSettled();
+    this.flushing.catch(() => undefined);
+  }
+
+  /**
+   * Pure nodes (set, condition, log, joins) run in microtasks of the same workflow task: let the branches going record
+   * what they record for a few turns, then write it all at once, after the batch before it (in order, one at a time).
+   */
+  private async flushWhenSettled(): Promise<void> {
+    try {
+      if (this.writing) await this.writing;
+      for (let turn = 0; turn < SETTLE_TURNS; turn++) await Promise.resolve();
+    } finally {
+      this.flushing = undefined;
+    }
+    const batch: ProjectionBatch = { ...this.run, ...this.gathered };
+    this.gathered = { steps: [] };
+    this.onFlush();
+    const writing = CancellationScope.nonCancellable(() => projection.recordBatch(batch)).finally(() => {
+      if (this.writing === writing) this.writing = undefined;
+    });
+    this.writing = writing;
+    await writing;
   }
 }

@@ -21,12 +21,13 @@ import { ApprovalDesk } from './approval-desk';
 import { approvalWaiter } from './approval-wait';
 import { RunNotices } from './configured-notifications';
 import { enginePort, memoFrom } from './engine-port';
-import { EVENTS_PER_DECISION, HistoryBudget } from './history-budget';
+import { EVENTS_PER_DECISION, EVENTS_PER_LOCAL_ACTIVITY, HistoryBudget } from './history-budget';
 import { decideUpdate, pauseSignal, resumeSignal, type RunState, stateQuery } from './messages';
 import { projection, WriteBehind } from './projection-writer';
 import { RunStatusKey, WaitingOnKey } from './search-attributes';
 import { FAILURES } from '../lib/failures';
 import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
+import type { RunFinishedInput } from '../activities/projection';
 
 export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   const runId = workflowInfo().workflowId;
@@ -36,7 +37,7 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   let handle: RunHandle | undefined;
   const desk = new ApprovalDesk(args.triggeredBy, carried);
   const budget = new HistoryBudget(args.historyLimit);
-  const writes = new WriteBehind();
+  const writes = new WriteBehind({ tenantId, runId }, () => budget.add(EVENTS_PER_LOCAL_ACTIVITY));
   const notices = new RunNotices(args, runId, startedAt);
   // A later generation carries the seed inside its checkpoint: the seed only fills the first generation's memo.
   const memo = memoFrom(carried ?? args.seed?.memo);
@@ -65,11 +66,12 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     },
     { validator: (input) => desk.validate(input) },
   );
+  desk.listen(() => budget.add(EVENTS_PER_DECISION));
 
   if (!carried) {
     const { workflowId, versionId, version } = definition;
     const { input, triggeredBy, priority } = args;
-    await projection.recordRunStarted({
+    const started = {
       tenantId,
       runId,
       workflowId,
@@ -80,7 +82,9 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       triggerSource: args.trigger.type,
       priority,
       startedAt,
-    });
+    };
+    if (writes.batches) writes.gatherStart(started);
+    else await projection.recordRunStarted(started);
     upsertSearchAttributes([{ key: RunStatusKey, value: 'running' }]);
   }
 
@@ -154,7 +158,8 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   }
   // Whatever is still in flight (other branches after an end, the timeout timer) stops here.
   runScope.cancel();
-  await writes.drained();
+  // A run that gathers its writes ends with one batch: its last steps and its end together (finish()).
+  if (outcome === 'continue' || !writes.batches) await writes.drained();
 
   if (outcome === 'continue') {
     const generation = (carried?.generation ?? 0) + 1;
@@ -173,24 +178,16 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   /** Records how the run ended, tells whoever listens, and closes the workflow with the same status. */
   async function finish({ status: ended, output, error }: RunOutcome): Promise<RunGraphResult> {
     status = ended;
-    await projection.recordRunFinished({
-      tenantId,
-      runId,
-      status: ended,
-      output,
-      error,
-      completedAt: new Date(Date.now()).toISOString(),
-    });
-    if (ended !== 'cancelled') {
-      if (notices.listens(ended)) await notices.notify(ended, 'run', { status: ended, output, error });
-      // Runs before platform events emitted none: patched() keeps their histories replaying.
-      if (patched('platform-events'))
-        await notices.emit(
-          `run.${ended}`,
-          { ...notices.about, version: definition.version, status: ended, output, error },
-          runId,
-        );
-    }
+    const finished = { tenantId, runId, status: ended, output, error, completedAt: new Date(Date.now()).toISOString() };
+    const about = { ...notices.about, version: definition.version, status: ended, output, error };
+    if (writes.batches) {
+      // Gathering began after platform events did: such a run emits them without asking.
+      const event = ended === 'cancelled' ? undefined : notices.event(`run.${ended}`, about, runId);
+      writes.gatherEnd(finished, event ? [event] : []);
+      await writes.drained();
+      if (ended !== 'cancelled' && notices.listens(ended))
+        await notices.notify(ended, 'run', { status: ended, output, error });
+    } else await recordEndOneByOne(finished, about);
     upsertSearchAttributes([
       { key: RunStatusKey, value: ended },
       // The cast types an empty list as the keyword list the search attribute holds.
@@ -200,5 +197,19 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     if (ended === 'failed')
       throw ApplicationFailure.nonRetryable(error?.message ?? 'the run failed', FAILURES.RunFailed.type, error);
     return { status: ended, output, error };
+  }
+
+  /** How runs from before 'projection-batches' record their end: a local activity each, in this order. */
+  async function recordEndOneByOne(
+    finished: RunFinishedInput & Pick<RunOutcome, 'status'>,
+    about: Record<string, unknown>,
+  ): Promise<void> {
+    const { status: ended, output, error } = finished;
+    await projection.recordRunFinished(finished);
+    if (ended !== 'cancelled') {
+      if (notices.listens(ended)) await notices.notify(ended, 'run', { status: ended, output, error });
+      // Runs before platform events emitted none: patched() keeps their histories replaying.
+      if (patched('platform-events')) await notices.emit(`run.${ended}`, about, runId);
+    }
   }
 }

@@ -10,6 +10,9 @@ import { verifyApprovalLink } from '../../db/approval-links';
 import { users, workflowApprovals, workflowInstances, workflows } from '../../db/schema';
 import { HttpProblem, toProblem } from '../errors';
 import { decide } from '../services/approvals';
+import { formOf } from '../../db/approval-forms';
+import { checkFormData, fromFormText } from '../../interpreter/forms';
+import { formFields } from './approval-link-form';
 import { DECISION_FAILURES } from '../../lib/failures';
 import { stateQuery, type Vote } from '../../workflows/messages';
 import { z } from 'zod';
@@ -170,6 +173,8 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
       // A button in Slack names the choice it stands for: offer that one first; the others stay at hand.
       const preferred = request.query.decision;
       const ordered = [...approval.outcomes].sort((a, b) => Number(b === preferred) - Number(a === preferred));
+      // A form opens as a form: its fields are filled in before any button decides.
+      const fields = formFields(formOf(approval), escape);
       const choices = ordered
         .map(
           (o) =>
@@ -180,7 +185,7 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
         reply,
         200,
         `Decide: ${workflowName}`,
-        `${header}<form method="post"><label>Comment (optional)<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label><br>${choices}</form><p class="muted">Opening this page changes nothing; only the buttons decide.</p>`,
+        `${header}<form method="post">${fields}<label>Comment (optional)<br><textarea name="comment" rows="3" maxlength="5000"></textarea></label><br>${choices}</form><p class="muted">Opening this page changes nothing; only the buttons decide.</p>`,
       );
     },
   );
@@ -227,6 +232,18 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
         );
       const earlier = (approval.votes as Vote[]).find((v) => v.userId === user.id);
       if (earlier) return voteStands(reply, workflowName, earlier.decision, decision);
+      const form = formOf(approval);
+      const data = form ? fromFormText(form, request.body as Record<string, unknown>) : undefined;
+      const problems = checkFormData(form, data, canonicalDecision(decision), 'data');
+      if (problems.length)
+        return page(
+          reply,
+          400,
+          'Not recorded',
+          `<h1>Not recorded</h1><p>The form is not complete:</p><ul>${problems
+            .map((p) => `<li>${escape(p.path.replace(/^data\./, ''))}: ${escape(p.message)}</li>`)
+            .join('')}</ul><p>Go back, correct the form and send it again.</p>`,
+        );
       try {
         const view = await decide(
           app.temporal,
@@ -236,6 +253,7 @@ export const approvalLinkRoutes: FastifyPluginAsync = async (app) => {
           decision,
           request.body.comment || undefined,
           `${approval.id}:link:${user.id}`,
+          data,
         );
         // The Update id is per approver, so a repeated post is answered with the first vote's result: say which vote
         // that was.

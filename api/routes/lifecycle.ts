@@ -178,6 +178,7 @@ export const lifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
           description: source.description,
           category: source.category,
           tags: source.tags,
+          clientId: source.clientId,
           definition: source.workflowData,
         });
         return { status: 201, body: workflowView(row) };

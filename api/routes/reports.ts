@@ -20,11 +20,12 @@ const RangeQuery = z
   .object({
     from: isoMoment.optional().meta({ description: 'Inclusive; default: 30 days before `to`' }),
     to: isoMoment.optional().meta({ description: 'Exclusive; default: now' }),
+    clientId: uuidOf('a client').optional().meta({ description: 'Only the runs for this client' }),
   })
   .strict();
 
 /** The half-open range a query names, or a 400 when it holds nothing. */
-function rangeOf(query: z.infer<typeof RangeQuery>): { from: Date; to: Date } {
+export function rangeOf(query: { from?: string | undefined; to?: string | undefined }): { from: Date; to: Date } {
   const to = query.to ? new Date(query.to) : new Date();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime())
@@ -60,7 +61,13 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           .limit(1)
       )[0];
       if (!workflow) throw notFound('Workflow', request.params.id);
-      const report = await workflowReport(db, { tenantId: caller.tenantId, workflowId: workflow.id, from, to });
+      const report = await workflowReport(db, {
+        tenantId: caller.tenantId,
+        workflowId: workflow.id,
+        from,
+        to,
+        clientId: request.query.clientId,
+      });
       return { workflowId: workflow.id, from: from.toISOString(), to: to.toISOString(), ...report };
     },
   );
@@ -79,7 +86,12 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const caller = callerOf(request);
       const { from, to } = rangeOf(request.query);
-      const overview = await overviewReport(db, { tenantId: caller.tenantId, from, to });
+      const overview = await overviewReport(db, {
+        tenantId: caller.tenantId,
+        from,
+        to,
+        clientId: request.query.clientId,
+      });
       return { from: from.toISOString(), to: to.toISOString(), ...overview };
     },
   );

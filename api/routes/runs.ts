@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lte, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -12,12 +12,12 @@ import {
 import { callerOf, type Caller } from '../auth';
 import { expand } from '../../db/payloads';
 import { unavailableDependency } from '../dependency-errors';
-import { conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { startRun } from '../services/runs';
 import { resumeFailedRun } from '../../runs/resume';
 import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
-import { afterCursor, page, PageQuery } from '../pagination';
-import { isoMoment } from '../params';
+import { afterCursor, cursorMoment, page, PageQuery } from '../pagination';
+import { isoMoment, uuidOf, versionParam } from '../params';
 import { answer, JSON_BODY, withProblems } from '../schemas/problem';
 import {
   pageOf,
@@ -52,6 +52,7 @@ export function runView(row: InstanceRow) {
     createdAt: row.createdAt.toISOString(),
     triggeredBy: row.triggeredBy,
     triggerSource: row.triggerSource,
+    clientId: row.clientId,
   };
 }
 
@@ -94,11 +95,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: z
           .object({
             workflowId: z.uuid().optional(),
+            version: versionParam.optional().meta({ description: 'A version of the workflow named by workflowId' }),
             status: z.enum(RUN_STATUSES).optional(),
             priority: z.enum(PRIORITIES).optional(),
             triggeredBy: z.string().max(200).optional(),
             from: isoMoment.optional(),
             to: isoMoment.optional(),
+            clientId: uuidOf('a client').optional(),
             ...PageQuery,
           })
           .strict(),
@@ -109,15 +112,22 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const where: SQL[] = [eq(workflowInstances.tenantId, caller.tenantId)];
       if (q.workflowId) where.push(eq(workflowInstances.workflowId, q.workflowId));
+      // Version numbers are per workflow: without one, "version 2" names nothing in particular.
+      if (q.version !== undefined && !q.workflowId)
+        throw badRequest('A version is a version of one workflow: name it with workflowId.', [
+          { path: 'querystring.version', message: 'needs workflowId' },
+        ]);
+      if (q.version !== undefined) where.push(eq(workflowInstances.version, q.version));
       if (q.status) where.push(eq(workflowInstances.status, q.status));
       if (q.priority) where.push(eq(workflowInstances.priority, q.priority));
       if (q.triggeredBy) where.push(eq(workflowInstances.triggeredBy, q.triggeredBy));
       if (q.from) where.push(gte(workflowInstances.createdAt, new Date(q.from)));
       if (q.to) where.push(lte(workflowInstances.createdAt, new Date(q.to)));
+      if (q.clientId) where.push(eq(workflowInstances.clientId, q.clientId));
       const after = afterCursor(workflowInstances.createdAt, workflowInstances.id, q.cursor);
       if (after) where.push(after);
       const rows = await db
-        .select()
+        .select({ ...getTableColumns(workflowInstances), cursorAt: cursorMoment(workflowInstances.createdAt) })
         .from(workflowInstances)
         .where(and(...where))
         .orderBy(desc(workflowInstances.createdAt), desc(workflowInstances.id))
@@ -221,6 +231,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         input: run.input,
         version: run.version,
         priority: run.priority,
+        ...(run.clientId ? { clientId: run.clientId } : {}),
       });
       return reply.code(202).send({ ...started, retryOf: run.id });
     },
@@ -325,6 +336,21 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
             expiresAt: at(a.expiresAt),
           },
         });
+        // Who took the task and who handed their part on (the run's own history holds each Update).
+        if (a.claimedAt)
+          events.push({
+            at: a.claimedAt.toISOString(),
+            type: 'approval.claimed',
+            nodeId: a.nodeId,
+            detail: { approvalId: a.id, claimedBy: a.claimedBy },
+          });
+        for (const d of a.delegations as Array<{ from: string; to: string; at: string }>)
+          events.push({
+            at: d.at,
+            type: 'approval.delegated',
+            nodeId: a.nodeId,
+            detail: { approvalId: a.id, from: d.from, to: d.to },
+          });
         if (a.respondedAt)
           events.push({
             at: a.respondedAt.toISOString(),

@@ -13,6 +13,7 @@ import {
   validateWorkflow,
   type WorkflowRow,
 } from '../services/definitions';
+import { checkedClientId } from '../services/clients';
 import { startRun } from '../services/runs';
 import { syncSchedules } from '../services/schedules';
 import { IdempotencyHeaders } from '../schemas/headers';
@@ -29,6 +30,10 @@ const WorkflowBody = z
     tags: z.array(label(100)).max(50).optional(),
     definition: DraftDefinition,
     isTemplate: z.boolean().optional(),
+    clientId: uuidOf('a client')
+      .nullable()
+      .optional()
+      .meta({ description: 'The client this workflow is for; on replace, left out keeps it and null clears it' }),
   })
   .strict()
   .meta({
@@ -60,6 +65,7 @@ export function workflowView(row: WorkflowRow) {
     tags: row.tags,
     status: row.status,
     isTemplate: row.isTemplate,
+    clientId: row.clientId,
     latestVersion: row.latestVersion,
     definition: row.workflowData,
     createdAt: row.createdAt.toISOString(),
@@ -84,6 +90,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const caller = callerOf(request);
+      await checkedClientId(db, caller.tenantId, request.body.clientId);
       return once(db, caller, request, reply, async () => {
         const row = await createWorkflow(db, caller, request.body);
         return { status: 201, body: workflowView(row) };
@@ -105,6 +112,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
             category: z.string().optional(),
             tag: z.string().optional(),
             q: z.string().max(200).optional(),
+            clientId: uuidOf('a client').optional(),
             ...PageQuery,
           })
           .strict(),
@@ -117,6 +125,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
       if (q.status) where.push(eq(workflows.status, q.status));
       if (q.category) where.push(eq(workflows.category, q.category));
       if (q.tag) where.push(arrayContains(workflows.tags, [q.tag]));
+      if (q.clientId) where.push(eq(workflows.clientId, q.clientId));
       if (q.q) {
         const pattern = `%${q.q.replace(/[%_\\]/g, '\\$&')}%`;
         where.push(or(ilike(workflows.name, pattern), ilike(workflows.description, pattern))!);
@@ -166,6 +175,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
       const caller = callerOf(request);
       await getWorkflow(db, caller, request.params.id);
       const b = request.body;
+      await checkedClientId(db, caller.tenantId, b.clientId);
       const row = (
         await db
           .update(workflows)
@@ -176,6 +186,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
             tags: b.tags ?? [],
             workflowData: b.definition,
             isTemplate: b.isTemplate ?? false,
+            ...(b.clientId !== undefined ? { clientId: b.clientId } : {}),
             updatedAt: new Date(),
           })
           .where(and(eq(workflows.id, request.params.id), eq(workflows.tenantId, caller.tenantId)))
@@ -260,6 +271,9 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
             input: z.unknown().optional(),
             priority: z.enum(PRIORITIES).optional(),
             version: versionNumber.optional(),
+            clientId: uuidOf('a client')
+              .optional()
+              .meta({ description: "The client the run is for; default: the workflow's" }),
           })
           .strict()
           .nullish()
@@ -274,7 +288,9 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
       const caller = callerOf(request);
       const body = request.body ?? {};
       const key = request.headers['idempotency-key'];
+      const clientId = await checkedClientId(db, caller.tenantId, body.clientId);
       const started = await startRun(app.runDeps, caller, {
+        ...(clientId ? { clientId } : {}),
         workflowId: request.params.id,
         input: body.input,
         ...(body.priority ? { priority: body.priority } : {}),

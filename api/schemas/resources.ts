@@ -70,6 +70,7 @@ export const Workflow = z
     tags: z.array(z.string()),
     status: z.enum(DEFINITION_STATUSES),
     isTemplate: z.boolean(),
+    clientId: z.uuid().nullable().meta({ description: 'The client this workflow is for (GET /api/clients)' }),
     latestVersion: z.number().int().nullable(),
     definition: json.meta({ description: 'The draft definition: `{ nodes, edges, inputSchema?, configuration? }`' }),
     createdAt: moment,
@@ -193,6 +194,7 @@ const runFields = {
   createdAt: moment,
   triggeredBy: z.string().nullable(),
   triggerSource: z.enum(TRIGGER_TYPES),
+  clientId: z.uuid().nullable().meta({ description: "The client the run is for: named at start, else its workflow's" }),
 };
 export const Run = z.strictObject(runFields).meta({ id: 'Run' });
 
@@ -276,6 +278,17 @@ const approvalFields = {
   decidedBy: z.string().nullable(),
   rejectionReason: z.string().nullable(),
   votes: z.array(Vote),
+  form: z
+    .record(z.string(), json)
+    .nullable()
+    .meta({ description: 'The form a decision fills in (JSON Schema subset), or null: then a decision takes no data' }),
+  dueAt: nullableMoment.meta({ description: "When the task is due (the node's dueIn)" }),
+  overdue: z.boolean(),
+  claimedBy: z.string().nullable().meta({ description: 'The approver who claimed the task' }),
+  claimedAt: nullableMoment,
+  delegations: z
+    .array(z.object({ from: z.string(), to: z.string(), toEmail: z.string(), at: z.string() }).loose())
+    .meta({ description: 'Approvers who handed their part to another user: the delegate votes in their stead' }),
 };
 export const Approval = z.strictObject(approvalFields).meta({ id: 'Approval' });
 export const ApprovalDetail = z

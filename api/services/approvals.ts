@@ -12,14 +12,18 @@ import {
 } from '@temporalio/client';
 import type { workflowApprovals } from '../../db/schema';
 import { DECISION_FAILURES } from '../../lib/failures';
-import { type ApprovalView, decideUpdate, stateQuery } from '../../workflows/messages';
+import type { Delegation } from '../../interpreter/approval-rules';
+import { type ApprovalView, claimUpdate, decideUpdate, delegateUpdate, stateQuery } from '../../workflows/messages';
 import { Conflict, type DomainError, Forbidden, InvalidInput } from '../../lib/domain-errors';
 import type { Caller } from '../auth';
 
 type ApprovalRow = typeof workflowApprovals.$inferSelect;
 export type Decider = Pick<Caller, 'userId' | 'email' | 'roles'>;
 
+/** Whether the caller holds a part of the approval: their own (not handed on), or one delegated to them. */
 export function mayDecide(caller: Decider, row: ApprovalRow): boolean {
+  if (row.delegates.includes(caller.userId)) return true;
+  if ((row.delegations as Delegation[]).some((d) => d.from === caller.userId)) return false;
   return (
     row.approverRoles.some((r) => caller.roles.includes(r)) ||
     row.approverUsers.includes(caller.userId) ||
@@ -41,6 +45,11 @@ export function decisionRefusal(error: unknown): DomainError | undefined {
     const { type, message } = error.cause;
     if (type === DECISION_FAILURES.notAllowed) return new Forbidden(message);
     if (type === DECISION_FAILURES.badDecision) return new InvalidInput(message, [{ path: 'body.decision', message }]);
+    if (type === DECISION_FAILURES.badData) {
+      const details = error.cause.details?.[0] as { problems?: Array<{ path: string; message: string }> } | undefined;
+      const problems = (details?.problems ?? []).map((p) => ({ path: `body.${p.path}`, message: p.message }));
+      return new InvalidInput(message, problems);
+    }
     if (type === DECISION_FAILURES.unknown) return new Conflict(message);
     return new Conflict(message, { reason: type });
   }
@@ -69,6 +78,7 @@ export async function decide(
   decision: string,
   comment: string | undefined,
   updateId: string,
+  data?: Record<string, unknown>,
 ): Promise<Omit<ApprovalView, 'status'> & { status: string }> {
   const handle = temporal.workflow.getHandle(runId);
   // Checked here so the answer is quick; the workflow's validator checks again, and it is what counts: a row closed by
@@ -81,14 +91,40 @@ export async function decide(
       approvalId: approval.id,
       decision,
       ...(comment ? { comment } : {}),
+      ...(data && Object.keys(data).length ? { data } : {}),
       actor: { userId: actor.userId, email: actor.email, roles: actor.roles },
     },
   ] as const;
+  const view = await withRetries(() => handle.executeUpdate(decideUpdate, { args: [...args], updateId }));
+  // Once decided, the status is the outcome itself (`approved`, `rejected`, `changes_requested` …).
+  return { ...view, status: view.status === 'pending' ? 'pending' : (view.outcome ?? view.status) };
+}
+
+/**
+ * Claims an approval, or hands the caller's part to `to`, through the run's Update (its history records it, and its
+ * validator has the last word); answers the approval as the run holds it after.
+ */
+export async function actOnTask(
+  temporal: Client,
+  approval: ApprovalRow,
+  action: 'claim' | 'delegate',
+  actor: Decider,
+  updateId: string,
+  to?: Decider,
+): Promise<ApprovalView> {
+  const handle = temporal.workflow.getHandle(approval.instanceId);
+  if (approval.status !== 'pending' && !(await stillWaits(handle, approval.id)))
+    throw new Conflict(whyClosed(approval.status), { approvalStatus: approval.status });
+  const who = (d: Decider) => ({ userId: d.userId, email: d.email, roles: d.roles });
+  const input = { approvalId: approval.id, actor: who(actor), ...(to ? { to: who(to) } : {}) };
+  const update = action === 'claim' ? claimUpdate : delegateUpdate;
+  return withRetries(() => handle.executeUpdate(update, { args: [input], updateId }));
+}
+
+async function withRetries<T>(send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const view = await handle.executeUpdate(decideUpdate, { args: [...args], updateId });
-      // Once decided, the status is the outcome itself (`approved`, `rejected`, `changes_requested` …).
-      return { ...view, status: view.status === 'pending' ? 'pending' : (view.outcome ?? view.status) };
+      return await send();
     } catch (error) {
       if (attempt < DECISION_RETRIES && worthRetrying(error)) {
         await new Promise((resolve) => setTimeout(resolve, 250));

@@ -3,9 +3,9 @@
  * interpreter's own validator, then writes an immutable `workflow_versions`
  * row with a content hash, its nodes, edges and triggers, in one transaction.
  */
-import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { workflowEdges, workflowNodes, workflowTriggers, workflows, workflowVersions } from '../../db/schema';
+import { workflowTriggers, workflows, workflowVersions } from '../../db/schema';
 import type { Definition } from '../../interpreter/schema';
 import { type ValidationResult, validateDefinition } from '../../interpreter/validate';
 import { stableHash } from '../../lib/canonical-json';
@@ -31,6 +31,7 @@ export interface NewWorkflow {
   category?: string | undefined;
   tags?: string[] | undefined;
   isTemplate?: boolean | undefined;
+  clientId?: string | null | undefined;
   definition: unknown;
 }
 
@@ -46,6 +47,7 @@ export async function createWorkflow(db: Db, caller: Caller, w: NewWorkflow): Pr
         category: w.category ?? 'custom',
         tags: w.tags ?? [],
         isTemplate: w.isTemplate ?? false,
+        clientId: w.clientId ?? null,
         workflowData: w.definition,
         createdBy: caller.userId,
       })
@@ -149,6 +151,9 @@ async function subworkflowCycles(
   return problems;
 }
 
+/** A version's columns but its definition, which the publish already holds: not sent back by PostgreSQL. */
+const { workflowData: _definition, ...versionColumns } = getTableColumns(workflowVersions);
+
 export interface PublishResult {
   version: VersionRow;
   created: boolean;
@@ -194,17 +199,21 @@ export async function publishWorkflow(
         .update(workflows)
         .set({ workflowData: row.workflowData, updatedAt: new Date() })
         .where(eq(workflows.id, id));
+    // Only the hash, and the whole row only when it is unchanged: a big graph's definition is a megabyte.
     const latest = (
       await tx
-        .select()
+        .select({ id: workflowVersions.id, contentHash: workflowVersions.contentHash })
         .from(workflowVersions)
         .where(eq(workflowVersions.workflowId, id))
         .orderBy(desc(workflowVersions.version))
         .limit(1)
     )[0];
-    if (latest && latest.contentHash === hash) return { version: latest, created: false };
+    if (latest && latest.contentHash === hash) {
+      const unchanged = (await tx.select().from(workflowVersions).where(eq(workflowVersions.id, latest.id)))[0]!;
+      return { version: unchanged, created: false };
+    }
     const versionNumber = (locked.latestVersion ?? 0) + 1;
-    const version = (
+    const inserted = (
       await tx
         .insert(workflowVersions)
         .values({
@@ -217,37 +226,11 @@ export async function publishWorkflow(
           isRollbackVersion: options.isRollbackVersion ?? false,
           createdBy: caller.userId,
         })
-        .returning()
+        .returning(versionColumns)
     )[0]!;
+    const version: VersionRow = { ...inserted, workflowData: validated };
     const graph = validation.definition as Definition;
-    if (graph.nodes.length) {
-      await tx.insert(workflowNodes).values(
-        graph.nodes.map((n) => ({
-          tenantId: caller.tenantId,
-          workflowVersionId: version.id,
-          nodeId: n.id,
-          nodeType: n.type,
-          label: typeof n.data.label === 'string' ? n.data.label : null,
-          config: n.data,
-          position: n.position ?? null,
-        })),
-      );
-    }
-    if (graph.edges.length) {
-      await tx.insert(workflowEdges).values(
-        graph.edges.map((e, i) => ({
-          tenantId: caller.tenantId,
-          workflowVersionId: version.id,
-          edgeId: e.id,
-          sourceNodeId: e.source,
-          targetNodeId: e.target,
-          sourceHandle: e.sourceHandle ?? null,
-          condition: e.condition ?? null,
-          isDefault: e.isDefault === true,
-          position: i,
-        })),
-      );
-    }
+    await indexVersion(tx as unknown as Db, caller.tenantId, version.id);
     await registerTriggers(tx as unknown as Db, caller, id, version.id, graph);
     await tx
       .update(workflows)
@@ -255,6 +238,29 @@ export async function publishWorkflow(
       .where(eq(workflows.id, id));
     return { version, created: true };
   });
+}
+
+/**
+ * The version's nodes and edges as rows, read by PostgreSQL from the definition it just stored: one statement each,
+ * whatever the graph's size. Sent as bound rows they cost a parameter per column per row (a 10,000-edge graph passes
+ * PostgreSQL's limit of 65,535) and most of a big graph's publish time.
+ */
+async function indexVersion(tx: Db, tenantId: string, versionId: string): Promise<void> {
+  await tx.execute(sql`
+    insert into workflow_nodes (tenant_id, workflow_version_id, node_id, node_type, label, config, position)
+    select ${tenantId}::uuid, v.id, n->>'id', n->>'type',
+      case when jsonb_typeof(n->'data'->'label') = 'string' then n->'data'->>'label' end,
+      coalesce(n->'data', '{}'::jsonb), nullif(n->'position', 'null'::jsonb)
+    from workflow_versions v, jsonb_array_elements(v.workflow_data->'nodes') n
+    where v.id = ${versionId}::uuid`);
+  await tx.execute(sql`
+    insert into workflow_edges (tenant_id, workflow_version_id, edge_id, source_node_id, target_node_id,
+      source_handle, condition, is_default, position)
+    select ${tenantId}::uuid, v.id, e->>'id', e->>'source', e->>'target',
+      e->>'sourceHandle', nullif(e->'condition', 'null'::jsonb), coalesce(e->'isDefault' = 'true'::jsonb, false),
+      (i - 1)::integer
+    from workflow_versions v, jsonb_array_elements(v.workflow_data->'edges') with ordinality as x(e, i)
+    where v.id = ${versionId}::uuid`);
 }
 
 /**

@@ -46,6 +46,8 @@ export interface ReportScope {
   from: Date;
   /** Exclusive. */
   to: Date;
+  /** Only the runs for this client. */
+  clientId?: string | undefined;
 }
 
 /** Milliseconds, rounded: percentiles of timestamps come back with microsecond fractions nobody needs. */
@@ -69,18 +71,25 @@ const count = (filter?: SQL) =>
     ? sql<number>`(count(*) filter (where ${filter}))::int`.mapWith(Number)
     : sql<number>`count(*)::int`.mapWith(Number);
 
-/** The runs of a tenant created in [from, to); `workflowId` narrows them to one workflow. */
-function runsOf(tenantId: string, from: Date, to: Date, workflowId?: string): SQL | undefined {
+/** The runs of a tenant created in [from, to); `workflowId` and `clientId` narrow them. */
+export function runsOf(
+  tenantId: string,
+  from: Date,
+  to: Date,
+  workflowId?: string,
+  clientId?: string,
+): SQL | undefined {
   return and(
     eq(workflowInstances.tenantId, tenantId),
     workflowId ? eq(workflowInstances.workflowId, workflowId) : undefined,
+    clientId ? eq(workflowInstances.clientId, clientId) : undefined,
     gte(workflowInstances.createdAt, from),
     lt(workflowInstances.createdAt, to),
   );
 }
 
 export async function workflowReport(db: Db, scope: ReportScope): Promise<WorkflowReport> {
-  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to, scope.workflowId);
+  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to, scope.workflowId, scope.clientId);
   const [runs, nodes, approvals] = await Promise.all([
     db.select(runColumns()).from(workflowInstances).where(runsInRange),
     nodeFigures(db, scope.tenantId, runsInRange),
@@ -99,7 +108,7 @@ export interface Overview {
 
 /** `GET /api/reports/overview`: the run figures of every workflow of the tenant, and of all of them together. */
 export async function overviewReport(db: Db, scope: Omit<ReportScope, 'workflowId'>): Promise<Overview> {
-  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to);
+  const runsInRange = runsOf(scope.tenantId, scope.from, scope.to, undefined, scope.clientId);
   const [totals, perWorkflow] = await Promise.all([
     db.select(runColumns()).from(workflowInstances).where(runsInRange),
     db

@@ -27,7 +27,7 @@ export async function approveCommand(
   const body = {
     decision: options.decision,
     ...(options.comment !== undefined ? { comment: options.comment } : {}),
-    ...(data !== undefined ? { data } : {}),
+    ...(data !== undefined ? { data: data as Record<string, unknown> } : {}),
   };
   const approval = await expectOk(
     `deciding approval ${approvalId}`,

@@ -16,6 +16,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Definition } from '../../interpreter/schema';
 import { tenantId, users } from './access';
+import { clientId } from './clients';
 import { createdAt, oneOf, updatedAt } from './columns';
 import { DEFINITION_STATUSES, TRIGGER_TYPES } from './statuses';
 export const workflows = pgTable(
@@ -34,6 +35,7 @@ export const workflows = pgTable(
     /** The draft definition (definition-format.md). */
     workflowData: jsonb('workflow_data').notNull(),
     isTemplate: boolean('is_template').notNull().default(false),
+    clientId: clientId(),
     latestVersion: integer('latest_version'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -41,6 +43,7 @@ export const workflows = pgTable(
   },
   (t) => [
     index('workflows_tenant_status').on(t.tenantId, t.status, t.updatedAt),
+    index('workflows_tenant_client').on(t.tenantId, t.clientId),
     check('workflows_status_check', oneOf('status', DEFINITION_STATUSES)),
   ],
 );

@@ -20,6 +20,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { tenantId, users } from './access';
+import { clientId } from './clients';
 import { bytes, createdAt, oneOf, updatedAt } from './columns';
 import { workflows, workflowVersions, workflowTriggers } from './definitions';
 import {
@@ -61,15 +62,22 @@ export const workflowInstances = pgTable(
     error: jsonb('error'),
     triggeredBy: text('triggered_by'),
     triggerSource: text('trigger_source', { enum: TRIGGER_TYPES }).notNull().default('manual'),
+    /** Who the run is for: named at start, else its workflow's (the insert trigger of migration 0013). */
+    clientId: clientId(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('workflow_instances_tenant_created').on(t.tenantId, t.createdAt),
-    index('workflow_instances_tenant_status').on(t.tenantId, t.status, t.createdAt),
-    index('workflow_instances_workflow').on(t.workflowId, t.createdAt),
+    // Each runs-list filter pages by its own index ending in the keyset (created_at, id) (migration 0012); the
+    // tenant and workflow ones also carry what the reports aggregate, as INCLUDE columns drizzle does not model.
+    index('workflow_instances_tenant_created_id').on(t.tenantId, t.createdAt, t.id),
+    index('workflow_instances_tenant_status_created_id').on(t.tenantId, t.status, t.createdAt, t.id),
+    index('workflow_instances_workflow_created_id').on(t.workflowId, t.createdAt, t.id),
+    index('workflow_instances_workflow_version').on(t.workflowId, t.version, t.createdAt, t.id),
+    index('workflow_instances_tenant_triggered_by').on(t.tenantId, t.triggeredBy, t.createdAt, t.id),
+    index('workflow_instances_tenant_client_created').on(t.tenantId, t.clientId, t.createdAt),
     check('workflow_instances_status_check', oneOf('status', RUN_STATUSES)),
     check('workflow_instances_priority_check', oneOf('priority', PRIORITIES)),
     check('workflow_instances_trigger_source_check', oneOf('trigger_source', TRIGGER_TYPES)),
@@ -146,10 +154,27 @@ export const workflowApprovals = pgTable(
       .notNull()
       .default(sql`'[]'::jsonb`),
     notificationsSent: integer('notifications_sent').notNull().default(0),
+    /** The form a decision fills in (interpreter/forms.ts), or null. */
+    form: jsonb('form'),
+    /** When the task is due (the node's `dueIn`); overdue tasks come first in the inbox. */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    /** The approver who took the task; others still may decide it. */
+    claimedBy: text('claimed_by'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** Who handed their part to whom, as the run holds it: `[{ from, to, toEmail, at }]`. */
+    delegations: jsonb('delegations')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** The users holding a delegated part (the inbox's "mine" reads it). */
+    delegates: text('delegates')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
   },
   (t) => [
     index('workflow_approvals_tenant_status').on(t.tenantId, t.status, t.requestedAt),
     index('workflow_approvals_instance').on(t.instanceId),
+    index('workflow_approvals_execution').on(t.executionId),
     check('workflow_approvals_status_check', sql.raw(`status ~ '${APPROVAL_STATUS_PATTERN}'`)),
     check('workflow_approvals_quorum_check', sql`quorum >= 1`),
   ],

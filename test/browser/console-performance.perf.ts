@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowInstances } from '../../db/schema';
 import { createHarness, eventually, type Harness } from '../harness';
+import { signIn } from '../support/browser';
 import { projectRoot } from '../../config';
 import path from 'node:path';
 
@@ -36,9 +37,7 @@ async function signedIn(key: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(base);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signIn(page, key);
   return page;
 }
 

@@ -12,6 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../config';
 import { createHarness, eventually, type Harness } from '../harness';
+import { signIn } from '../support/browser';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(projectRoot, 'test-results');
@@ -101,9 +102,7 @@ async function signedIn(key: string, at = '/', viewport = { width: 1280, height:
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
   await page.goto(`${base}${at}`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signIn(page, key);
   return page;
 }
 

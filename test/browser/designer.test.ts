@@ -3,21 +3,10 @@
  * node from the palette, connect handles, save the draft, see validation problems pinned on a node, publish.
  * Screenshots go to test-results/.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../config';
-import { createHarness, type Harness } from '../harness';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(projectRoot, 'test-results');
-const UI_TIMEOUT = 30_000;
-
-let h: Harness;
-let base: string;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+import { describe, expect, it } from 'vitest';
+import { NODE_TYPES } from '../../interpreter/schema';
+import { connect, nodeOf, UI_TIMEOUT } from '../support/browser';
+import { designerWorld } from '../support/designer';
 
 /** trigger → end, with keys the designer does not know (they must survive a save). */
 const definition = {
@@ -35,63 +24,13 @@ const definition = {
   edges: [{ id: 'e1', source: 'start', target: 'done', style: { stroke: '#123456' } }],
 };
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  h = await createHarness();
-  base = await h.app.listen({ port: 0, host: '127.0.0.1' });
-  // Root in a container has no user namespace for Chromium's sandbox; the page is our own.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-});
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-  await browser?.close();
-  await h?.close();
-});
-
-async function newWorkflow(name: string): Promise<string> {
-  const created = await h.api(h.tenant.adminKey, {
-    method: 'POST',
-    url: '/api/workflows',
-    payload: { name, definition },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  return created.json().id as string;
-}
-
-async function signedIn(key: string, at: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  await page.goto(`${base}${at}`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return page;
-}
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(SHOTS, `designer-${name}.png`), fullPage: true });
-const nodeOf = (page: Page, nodeId: string) => page.locator(`.react-flow__node[data-id="${nodeId}"]`);
-
-/** Connects by clicking a source handle, then a target handle (React Flow's click-to-connect). */
-async function connect(page: Page, from: string, to: string, handle?: string) {
-  const source = handle
-    ? nodeOf(page, from).locator(`.react-flow__handle.source[data-handleid="${handle}"]`)
-    : nodeOf(page, from).locator('.react-flow__handle.source').first();
-  await source.click();
-  await nodeOf(page, to).locator('.react-flow__handle.target').click();
-}
-
-const draftOf = async (id: string) =>
-  (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}` })).json().definition;
-const versionsOf = async (id: string) =>
-  (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}/versions` })).json().items;
+const world = designerWorld(definition);
+const { newWorkflow, signedIn, shot, draftOf, versionsOf } = world;
 
 describe('designer', () => {
   it('adds a node from the palette, connects it, saves the draft keeping unknown keys, pins validation problems on the node, refuses then publishes', async () => {
     const id = await newWorkflow('Designed approval');
-    const page = await signedIn(h.tenant.adminKey, `/designer/${id}`);
+    const page = await signedIn(world.h.tenant.adminKey, `/designer/${id}`);
     await nodeOf(page, 'start').waitFor();
 
     await page.getByRole('navigation', { name: 'Palette' }).getByRole('button', { name: 'approval' }).click();
@@ -154,9 +93,113 @@ describe('designer', () => {
     await shot(page, 'published');
   });
 
+  it('designs a four-node graph from an empty canvas, sees a validation error on the node, fixes it, publishes, starts a run from the page and watches it complete', async () => {
+    const id = await newWorkflow('Greeter', { nodes: [], edges: [] });
+    const page = await signedIn(world.h.tenant.adminKey, `/designer/${id}`);
+    const palette = page.getByRole('navigation', { name: 'Palette' });
+    const canvas = page.locator('.designer-canvas');
+    await palette.getByRole('button', { name: 'trigger' }).waitFor();
+    // Dragged from the palette onto the canvas, left to right.
+    for (const [type, x] of [
+      ['trigger', 90],
+      ['action', 320],
+      ['action', 550],
+      ['end', 780],
+    ] as const)
+      await palette.getByRole('button', { name: type }).dragTo(canvas, { targetPosition: { x, y: 220 } });
+    for (const node of ['trigger_1', 'action_1', 'action_2', 'end_1']) await nodeOf(page, node).waitFor();
+    // Unconnected, auto-layout stacks them in one column, clear of each other; connected, in a row.
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
+    await connect(page, 'trigger_1', 'action_1');
+    await connect(page, 'action_1', 'action_2');
+    await connect(page, 'action_2', 'end_1');
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
+
+    // action_1 sets a variable, but its variables are not filled in yet.
+    await nodeOf(page, 'action_1').click();
+    await page.getByLabel('Action', { exact: true }).selectOption('set');
+    // action_2 logs (its message is any JSON): `{{` offers the paths upstream of it, never those downstream.
+    await nodeOf(page, 'action_2').click();
+    const message = page.getByLabel('Message', { exact: true });
+    await message.fill('');
+    await message.pressSequentially('"Said {{');
+    const offered = page.getByRole('listbox', { name: 'Template paths' });
+    await offered.waitFor();
+    const paths = await offered.getByRole('option').allTextContents();
+    expect(paths).toEqual(expect.arrayContaining(['input', 'nodes.action_1.output', 'nodes.trigger_1.output', 'vars']));
+    expect(paths.some((p) => p.startsWith('nodes.end_1') || p.startsWith('nodes.action_2'))).toBe(false);
+    // Typing narrows the list; Enter writes the first path offered.
+    await message.pressSequentially(' trigger_1.out');
+    expect(await offered.getByRole('option').first().textContent()).toBe('nodes.trigger_1.output');
+    await message.press('Enter');
+    await message.pressSequentially('"');
+    expect(await message.inputValue()).toBe('"Said {{ nodes.trigger_1.output }}"');
+
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await expect
+      .poll(() => nodeOf(page, 'action_1').locator('.designer-node').getAttribute('class'), { timeout: UI_TIMEOUT })
+      .toContain('has-problem');
+    expect(await nodeOf(page, 'action_2').locator('.designer-node').getAttribute('class')).not.toContain('has-problem');
+    await nodeOf(page, 'action_1').click();
+    await page.getByRole('list', { name: 'Problems of this node' }).waitFor();
+    await shot(page, 'validation-error');
+
+    await page.getByLabel('Vars', { exact: true }).fill('{ "greeting": "hello {{ input.name }}" }');
+    await page.getByLabel('Vars', { exact: true }).blur();
+    await page.getByLabel('Change description').fill('Greets');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent(), { timeout: UI_TIMEOUT })
+      .toContain('Published version 1');
+
+    await page.getByText('Start a run').click();
+    await page.getByLabel('Run input (JSON)').fill('{ "name": "Ada" }');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await expect
+      .poll(() => nodeOf(page, 'end_1').getAttribute('class'), { timeout: UI_TIMEOUT })
+      .toContain('state-completed');
+    const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const run = (await world.h.api(world.h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json();
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s: { nodeId: string }) => s.nodeId === 'action_1').output).toEqual({
+      greeting: 'hello Ada',
+    });
+  });
+
+  it('serves every node type with its help, handles and the JSON Schema of its data', async () => {
+    const answer = await world.h.api(world.h.tenant.adminKey, { method: 'GET', url: '/api/node-types' });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const types = new Map(answer.json().items.map((t: { type: string }) => [t.type, t]));
+    expect([...types.keys()]).toEqual([...NODE_TYPES]);
+    expect(types.get('approval')).toMatchObject({
+      title: 'Approval',
+      acceptsEdges: true,
+      handles: { rule: 'each-value', field: 'outcomes', default: ['approved', 'rejected'], after: ['expired'] },
+      schema: { type: 'object', properties: { quorum: { type: 'integer', default: 1 } } },
+    });
+    // A field that falls back when absent (`notify`) is not required.
+    expect((types.get('approval') as { schema: { required?: string[] } }).schema.required ?? []).not.toContain(
+      'notify',
+    );
+    expect(types.get('condition')).toMatchObject({
+      handles: { rule: 'when-set', field: 'condition', set: ['true', 'false'], unset: [null] },
+    });
+    expect(types.get('trigger')).toMatchObject({ acceptsEdges: false, handles: { rule: 'fixed', handles: [null] } });
+    // Integrations: one branch per provider, its config beside `provider`.
+    const integration = (
+      types.get('integration') as {
+        schema: { oneOf: Array<{ properties: Record<string, { const?: string; description?: string }> }> };
+      }
+    ).schema;
+    const email = integration.oneOf.find((b) => b.properties.provider?.const === 'email')!;
+    expect(email.properties.to?.description).toContain('templates');
+    expect((await world.h.app.inject({ method: 'GET', url: '/api/node-types' })).statusCode).toBe(401);
+  });
+
   it('deletes a node with its edges and saves that', async () => {
     const id = await newWorkflow('Shrinking');
-    const page = await signedIn(h.tenant.adminKey, `/designer/${id}`);
+    const page = await signedIn(world.h.tenant.adminKey, `/designer/${id}`);
     await nodeOf(page, 'done').click();
     await page.getByRole('button', { name: 'Delete node' }).click();
     await nodeOf(page, 'done').waitFor({ state: 'detached' });
@@ -169,7 +212,7 @@ describe('designer', () => {
 
   it('undoes and redoes a deletion (buttons and keyboard), and auto-layout lays the graph out in columns', async () => {
     const id = await newWorkflow('Undoable');
-    const page = await signedIn(h.tenant.adminKey, `/designer/${id}`);
+    const page = await signedIn(world.h.tenant.adminKey, `/designer/${id}`);
     await nodeOf(page, 'done').click();
     await page.keyboard.press('Delete');
     await nodeOf(page, 'done').waitFor({ state: 'detached' });
@@ -206,13 +249,13 @@ describe('designer', () => {
         },
       ],
     };
-    const put = await h.api(h.tenant.adminKey, {
+    const put = await world.h.api(world.h.tenant.adminKey, {
       method: 'PUT',
       url: `/api/workflows/${id}`,
       payload: { name: 'Bad edge', definition: bad },
     });
     expect(put.statusCode, put.body).toBe(200);
-    const page = await signedIn(h.tenant.adminKey, `/designer/${id}`);
+    const page = await signedIn(world.h.tenant.adminKey, `/designer/${id}`);
     await nodeOf(page, 'start').waitFor();
     await page.getByRole('button', { name: 'Validate' }).click();
     await expect
@@ -224,7 +267,7 @@ describe('designer', () => {
 
   it("refuses a viewer's save with the server's reason and writes nothing", async () => {
     const id = await newWorkflow('Read only');
-    const viewer = await h.newUser(h.tenant, ['viewer']);
+    const viewer = await world.h.newUser(world.h.tenant, ['viewer']);
     const page = await signedIn(viewer.key, `/designer/${id}`);
     await nodeOf(page, 'done').click();
     await page.getByRole('button', { name: 'Delete node' }).click();
@@ -234,14 +277,16 @@ describe('designer', () => {
   });
 
   it('lists workflows and "New workflow" opens a fresh draft in the designer', async () => {
-    const page = await signedIn(h.tenant.adminKey, '/designer');
+    const page = await signedIn(world.h.tenant.adminKey, '/designer');
     await page.getByRole('heading', { name: 'Designer' }).waitFor();
     await page.getByLabel('Name').fill('From scratch');
     await page.getByRole('button', { name: 'New workflow' }).click();
     await page.waitForURL(/\/designer\/[^/]+$/);
     await nodeOf(page, 'start').waitFor();
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    const workflow = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}` })).json();
+    const workflow = (
+      await world.h.api(world.h.tenant.adminKey, { method: 'GET', url: `/api/workflows/${id}` })
+    ).json();
     expect(workflow).toMatchObject({ name: 'From scratch', status: 'draft' });
     await page.getByRole('link', { name: '← All workflows' }).click();
     await page.locator(`tr[data-workflow-id="${id}"]`).waitFor();
@@ -249,7 +294,7 @@ describe('designer', () => {
 
   it('serves the designer at its own paths', async () => {
     for (const url of ['/designer', '/designer/anything']) {
-      const answer = await h.app.inject({ method: 'GET', url });
+      const answer = await world.h.app.inject({ method: 'GET', url });
       expect(answer.statusCode, url).toBe(200);
       expect(answer.headers['content-type']).toContain('text/html');
     }

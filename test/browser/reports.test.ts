@@ -18,6 +18,7 @@ import {
   type RunStatus,
 } from '../../db/schema';
 import { createHarness, type Harness } from '../harness';
+import { signIn } from '../support/browser';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(projectRoot, 'test-results');
@@ -115,8 +116,7 @@ async function signedIn(key: string): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
   await page.goto(`${base}/reports`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, key);
   await page.getByRole('heading', { name: 'Reports' }).waitFor();
   return page;
 }

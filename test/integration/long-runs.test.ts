@@ -8,7 +8,8 @@ import { createHarness, eventually, generationsOf, type Harness, publishAndRun, 
 import { pollWhileApprovalWaits } from '../support/graphs';
 import { startHttpTarget } from '../support/http-target';
 
-const LIMIT = 1000;
+// The lowest limit allowed: a loop of pure nodes writes its steps in batches, a few history events per workflow task.
+const LIMIT = 200;
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ RUN_HISTORY_LIMIT: String(LIMIT) });

@@ -282,7 +282,7 @@ describe('replay of a run that continued as new', () => {
     const long = await createHarness({ RUN_HISTORY_LIMIT: '300' });
     let polls = 0;
     const poller = await startHttpTarget((req) =>
-      req.url === '/poll' ? { status: 200, body: { count: ++polls, done: polls >= 40 } } : undefined,
+      req.url === '/poll' ? { status: 200, body: { count: ++polls, done: polls >= 80 } } : undefined,
     );
     try {
       const runId = await publishAndRun(long, 'Poll while an approval waits', pollWhileApprovalWaits(poller.url), {});

@@ -5,6 +5,15 @@ import type { Definition } from '../../interpreter/schema';
  * trigger → set → http → condition → two ends: the foundation's walk-through.
  * `url` may be a template (the tests pass `{{ input.scorerUrl }}`).
  */
+/** The smallest graph that publishes and runs: a manual trigger straight to its end. */
+export const triggerToEnd = {
+  nodes: [
+    { id: 'start', type: 'trigger', data: { label: 'Start', trigger: { type: 'manual' } } },
+    { id: 'done', type: 'end', data: { label: 'Done', output: {} } },
+  ],
+  edges: [{ id: 'e1', source: 'start', target: 'done' }],
+};
+
 export function scoringDefinition(url: string) {
   return {
     nodes: [

@@ -32,12 +32,15 @@ export function startCommand(): { env: Record<string, string>; args: string[] } 
   return { env, args: words };
 }
 
-/** Starts main.ts with `env` over this process's (minus DATABASE_URL and TEMPORAL_ADDRESS: the embedded defaults). */
-export async function startMain(env: Record<string, string>): Promise<StartedMain> {
+/**
+ * Starts main.ts with `env` over this process's (minus DATABASE_URL and TEMPORAL_ADDRESS: the embedded defaults);
+ * `nodeArgs` go before npm start's own (a benchmark's --cpu-prof, which NODE_OPTIONS may not carry).
+ */
+export async function startMain(env: Record<string, string>, nodeArgs: string[] = []): Promise<StartedMain> {
   const { DATABASE_URL: _ignored, TEMPORAL_ADDRESS: _alsoIgnored, ...rest } = process.env;
   // As `npm start` runs it: one node process with tsx's loader (no tsx wrapper process).
   const start = startCommand();
-  const proc = spawn(process.execPath, start.args, {
+  const proc = spawn(process.execPath, [...nodeArgs, ...start.args], {
     cwd: projectRoot,
     env: { ...rest, ...start.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { ApiError, apiFor, need, type Me } from './api';
 import { Link, navigate, useLocation } from './router';
 import { forgetKey, rememberKey, storedKey } from './session';
 import { Board } from './pages/Board';
+import { Dashboard } from './pages/Dashboard';
 import { Designer } from './pages/Designer';
 import { DesignerList } from './pages/DesignerList';
 import { Inbox } from './pages/Inbox';
@@ -81,6 +82,9 @@ export function App() {
           <Link href="/board" aria-current={path === '/board' ? 'page' : undefined}>
             Board
           </Link>
+          <Link href="/dashboard" aria-current={path === '/dashboard' ? 'page' : undefined}>
+            Dashboard
+          </Link>
           <Link href="/reports" aria-current={path === '/reports' ? 'page' : undefined}>
             Reports
           </Link>
@@ -107,6 +111,8 @@ export function App() {
           <Inbox session={session} />
         ) : path === '/board' ? (
           <Board session={session} />
+        ) : path === '/dashboard' ? (
+          <Dashboard session={session} />
         ) : path === '/reports' ? (
           <Reports session={session} />
         ) : (

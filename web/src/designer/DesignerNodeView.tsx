@@ -1,27 +1,32 @@
 /**
- * A node on the designer's canvas: its label and type, one handle to enter by (not on triggers) and one per way
- * it leaves (its outcomes, each named on the handle, so an edge drawn from it carries that `sourceHandle`).
- * Validation problems pinned on it show as a red border and a count.
+ * A node on the designer's canvas: its label and type, one handle to enter by (not where its type takes no edges)
+ * and one per way it leaves (its outcomes, each named on the handle, so an edge drawn from it carries that
+ * `sourceHandle`). Validation problems pinned on it show as a red border and a count; a diff or a preview marks it.
  */
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { handlesOf, useCatalogue } from './catalogue';
 import type { DesignerNode } from './graph-doc';
-import { handlesOf, takesEdges } from './node-types';
 
 function DesignerNodeViewInner({ id, data, selected }: NodeProps<DesignerNode>) {
-  const { stored, problems } = data;
+  const { stored, problems, mark } = data;
+  const info = useCatalogue().get(stored.type);
   const nodeData = stored.data ?? {};
   const label = typeof nodeData.label === 'string' && nodeData.label ? nodeData.label : id;
-  const handles = handlesOf(stored.type, nodeData);
+  const handles = handlesOf(info, nodeData);
   const step = 100 / (handles.length + 1);
+  const classes = ['designer-node', `type-${stored.type}`];
+  if (problems.length) classes.push('has-problem');
+  if (selected) classes.push('is-selected');
+  if (mark) classes.push(mark);
   return (
     <div
-      className={`designer-node type-${stored.type}${problems.length ? ' has-problem' : ''}${selected ? ' is-selected' : ''}`}
+      className={classes.join(' ')}
       title={problems.map((p) => p.message).join('\n') || undefined}
       // Room for every outcome handle and its name.
       style={{ minHeight: Math.max(44, handles.length * 18 + 8) }}
     >
-      {takesEdges(stored.type) && <Handle type="target" position={Position.Left} />}
+      {info?.acceptsEdges !== false && <Handle type="target" position={Position.Left} />}
       <div className="designer-node-label">{label}</div>
       <div className="designer-node-type">
         {stored.type}

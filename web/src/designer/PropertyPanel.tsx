@@ -1,112 +1,31 @@
 /**
- * The selected node's properties: its label, its type's main fields, and all of its `data` as JSON for the rest.
- * Each change replaces the node's data at once; JSON that does not parse is shown as a problem and not applied.
+ * The selected node's properties: the fields of its type's schema (SchemaForm.tsx) with their help, and all of its
+ * `data` as JSON for the rest. Each change replaces the node's data at once; JSON that does not parse is shown as a
+ * problem and not applied.
  */
 import { useEffect, useState } from 'react';
-import { getPath, setPath, type Problem, type StoredNode } from './graph-doc';
-import { FIELDS, isNodeType, type Field, type NodeData } from './node-types';
+import { useCatalogue } from './catalogue';
+import type { Problem, StoredNode } from './graph-doc';
+import type { NodeData } from './node-types';
+import { Fields, type JsonSchema } from './SchemaForm';
 
-const asText = (value: unknown) => (value === undefined || value === null ? '' : String(value));
 const asJson = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
-
-const splitList = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/** A comma-separated list: the text is kept as typed (a trailing comma included) while it means the same list. */
-function ListInput({ id, value, onChange }: { id: string; value: unknown; onChange: (v: unknown) => void }) {
-  const shown = Array.isArray(value) ? value.join(', ') : asText(value);
-  const [text, setText] = useState(shown);
-  useEffect(() => {
-    if (JSON.stringify(splitList(text)) !== JSON.stringify(splitList(shown))) setText(shown);
-  }, [shown]);
-  return (
-    <input
-      id={id}
-      value={text}
-      onChange={(e) => {
-        setText(e.target.value);
-        onChange(splitList(e.target.value));
-      }}
-    />
-  );
-}
-
-function FieldInput({ field, value, onChange }: { field: Field; value: unknown; onChange: (v: unknown) => void }) {
-  const id = `field-${field.key}`;
-  const [jsonText, setJsonText] = useState(asJson(value));
-  const [jsonProblem, setJsonProblem] = useState<string | null>(null);
-  useEffect(() => setJsonText(asJson(value)), [value]);
-  let input;
-  switch (field.kind) {
-    case 'select':
-      input = (
-        <select id={id} value={asText(value)} onChange={(e) => onChange(e.target.value || undefined)}>
-          <option value="">—</option>
-          {field.options?.map((o) => (
-            <option key={o}>{o}</option>
-          ))}
-        </select>
-      );
-      break;
-    case 'number':
-      input = (
-        <input
-          id={id}
-          type="number"
-          value={typeof value === 'number' ? value : ''}
-          onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))}
-        />
-      );
-      break;
-    case 'list':
-      input = <ListInput id={id} value={value} onChange={onChange} />;
-      break;
-    case 'json':
-      input = (
-        <textarea
-          id={id}
-          rows={4}
-          value={jsonText}
-          onChange={(e) => setJsonText(e.target.value)}
-          onBlur={() => {
-            if (jsonText.trim() === '') return onChange(undefined);
-            try {
-              onChange(JSON.parse(jsonText));
-              setJsonProblem(null);
-            } catch (error) {
-              setJsonProblem((error as Error).message);
-            }
-          }}
-        />
-      );
-      break;
-    default:
-      input = <input id={id} value={asText(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
-  }
-  return (
-    <div className="designer-field">
-      <label htmlFor={id}>{field.label}</label>
-      {input}
-      {field.help && <small className="muted">{field.help}</small>}
-      {jsonProblem && <small className="error">Not JSON: {jsonProblem}</small>}
-    </div>
-  );
-}
 
 export function PropertyPanel({
   node,
   problems,
+  paths,
   onChange,
   onDelete,
 }: {
   node: StoredNode;
   problems: Problem[];
+  /** The template paths this node may read, asked for when a field offers them. */
+  paths: () => string[];
   onChange: (data: NodeData) => void;
   onDelete: () => void;
 }) {
+  const info = useCatalogue().get(node.type);
   const data = node.data ?? {};
   const [allText, setAllText] = useState(asJson(data));
   const [allProblem, setAllProblem] = useState<string | null>(null);
@@ -114,7 +33,6 @@ export function PropertyPanel({
     setAllText(asJson(data));
     setAllProblem(null);
   }, [node]);
-  const fields = isNodeType(node.type) ? FIELDS[node.type] : [];
   const applyAll = () => {
     try {
       const parsed: unknown = JSON.parse(allText);
@@ -128,8 +46,9 @@ export function PropertyPanel({
   return (
     <section className="designer-panel" aria-label="Node properties">
       <h2>
-        {node.id} <span className="muted">{node.type}</span>
+        {node.id} <span className="muted">{info?.title ?? node.type}</span>
       </h2>
+      {info && <p className="muted designer-type-help">{info.help}</p>}
       {problems.length > 0 && (
         <ul className="designer-node-problem-list error" aria-label="Problems of this node">
           {problems.map((p, i) => (
@@ -137,22 +56,11 @@ export function PropertyPanel({
           ))}
         </ul>
       )}
-      <div className="designer-field">
-        <label htmlFor="field-label">Label</label>
-        <input
-          id="field-label"
-          value={asText(data.label)}
-          onChange={(e) => onChange(setPath(data, 'label', e.target.value || undefined))}
-        />
-      </div>
-      {fields.map((field) => (
-        <FieldInput
-          key={`${node.id}/${field.key}`}
-          field={field}
-          value={getPath(data, field.key)}
-          onChange={(value) => onChange(setPath(data, field.key, value))}
-        />
-      ))}
+      {info ? (
+        <Fields schema={info.schema as JsonSchema} prefix="" data={data} paths={paths} onChange={onChange} />
+      ) : (
+        <p className="error">Unknown node type "{node.type}": edit its data as JSON.</p>
+      )}
       <details>
         <summary>All data (JSON)</summary>
         <textarea

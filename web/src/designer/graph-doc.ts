@@ -31,7 +31,8 @@ export interface Problem {
   message: string;
 }
 
-export type DesignerNodeData = { stored: StoredNode; problems: Problem[] };
+/** `mark` is a class the canvas adds for a view over the graph (a diff's `diff-added`, a preview's `path-taken`). */
+export type DesignerNodeData = { stored: StoredNode; problems: Problem[]; mark?: string };
 export type DesignerNode = Node<DesignerNodeData, 'designer'>;
 export type DesignerEdgeData = { stored: StoredEdge; problems: Problem[] };
 export type DesignerEdge = Edge<DesignerEdgeData>;

@@ -3,7 +3,7 @@
  * of one node make one step, not one per key (a step remembered under the same key as the last is skipped).
  */
 import { useReactFlow } from '@xyflow/react';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DesignerEdge, DesignerNode } from './graph-doc';
 
 interface Snapshot {
@@ -54,4 +54,21 @@ export function useHistory(onRestore: () => void) {
     canUndo: past.current.length > 0,
     canRedo: future.current.length > 0,
   };
+}
+
+/** Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y on the canvas; in a text field they stay the field's own undo. */
+export function useUndoKeys(undo: () => void, redo: () => void) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey)) return;
+      if ((event.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable]')) return;
+      const key = event.key.toLowerCase();
+      if (key === 'z' && !event.shiftKey) undo();
+      else if ((key === 'z' && event.shiftKey) || key === 'y') redo();
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, redo]);
 }

@@ -1,39 +1,36 @@
 /**
  * The work board: for one workflow, a column per node where its open runs stand (running, waiting, paused),
- * a card per run with a few input fields, its age and who it waits on. Live like the runs list.
+ * a card per run with a few input fields, its age and who it waits on; optionally only one client's runs. Live like
+ * the runs list.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Session } from '../App';
 import { apiFor, need, type Approval, type Run } from '../api';
+import { useChoices } from '../components/FilterForm';
 import { relative } from '../format';
 import { useLive } from '../live';
 import { Link } from '../router';
 
 export function Board({ session }: { session: Session }) {
   const api = useMemo(() => apiFor(session.key), [session.key]);
-  const [workflows, setWorkflows] = useState<Array<{ id: string; name: string }>>([]);
+  const { workflows, clients, problem: choicesProblem } = useChoices(session);
   const [workflowId, setWorkflowId] = useState('');
+  const [clientId, setClientId] = useState('');
   const [role, setRole] = useState('');
   const [runs, setRuns] = useState<Run[]>([]);
   const [approvals, setApprovals] = useState<Approval[]>([]);
   const [labels, setLabels] = useState<Map<string, string>>(new Map());
   const [problem, setProblem] = useState<string | null>(null);
 
-  useEffect(() => {
-    need(api.GET('/api/workflows', { params: { query: { limit: 100 } } }))
-      .then((page) => {
-        setWorkflows(page.items.map((w) => ({ id: w.id, name: w.name })));
-        setWorkflowId((current) => current || page.items[0]?.id || '');
-      })
-      .catch((error: Error) => setProblem(error.message));
-  }, [api]);
+  useEffect(() => setWorkflowId((current) => current || workflows[0]?.id || ''), [workflows]);
 
   const load = useCallback(async () => {
     if (!workflowId) return;
     try {
+      const client = clientId ? { clientId } : {};
       const [running, paused, pending, workflow] = await Promise.all([
-        need(api.GET('/api/runs', { params: { query: { workflowId, status: 'running', limit: 100 } } })),
-        need(api.GET('/api/runs', { params: { query: { workflowId, status: 'paused', limit: 100 } } })),
+        need(api.GET('/api/runs', { params: { query: { workflowId, status: 'running', limit: 100, ...client } } })),
+        need(api.GET('/api/runs', { params: { query: { workflowId, status: 'paused', limit: 100, ...client } } })),
         need(api.GET('/api/approvals', { params: { query: { status: 'pending', limit: 100 } } })),
         need(api.GET('/api/workflows/{id}', { params: { path: { id: workflowId } } })),
       ]);
@@ -47,7 +44,7 @@ export function Board({ session }: { session: Session }) {
     } catch (error) {
       setProblem((error as Error).message);
     }
-  }, [api, workflowId]);
+  }, [api, workflowId, clientId]);
 
   useEffect(() => void load(), [load]);
   useLive('/api/run-events', session.key, () => void load());
@@ -76,6 +73,17 @@ export function Board({ session }: { session: Session }) {
           </select>
         </label>
         <label>
+          Client
+          <select value={clientId} onChange={(e) => setClientId(e.target.value)}>
+            <option value="">any</option>
+            {clients.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Waiting on role
           <select value={role} onChange={(e) => setRole(e.target.value)}>
             <option value="">anyone</option>
@@ -87,9 +95,9 @@ export function Board({ session }: { session: Session }) {
           </select>
         </label>
       </div>
-      {problem && (
+      {(problem ?? choicesProblem) && (
         <p role="alert" className="error">
-          {problem}
+          {problem ?? choicesProblem}
         </p>
       )}
       {columns.size === 0 && <p className="muted">No open runs.</p>}

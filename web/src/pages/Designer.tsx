@@ -1,8 +1,10 @@
 /**
  * The designer: a workflow's draft on a canvas. Add nodes from the palette (click, or drag onto the canvas),
  * connect a node's outcome handle to another node to add an edge, move and delete; the selected node's
- * properties are edited beside it. Save writes the draft (PUT), Validate pins the server's problems on the nodes
- * and edges they concern, Publish makes a version (refused with the same list while the draft is invalid).
+ * properties are edited beside it, in fields generated from the node types the server describes. Save writes the
+ * draft (PUT), Validate pins the server's problems on the nodes and edges they concern, Publish makes a version
+ * (refused with the same list while the draft is invalid). Versions: history, visual diff, rollback; files: export
+ * and import.
  */
 import {
   Background,
@@ -20,8 +22,15 @@ import {
 import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
 import type { Session } from '../App';
 import { apiFor, need } from '../api';
+import { CatalogueContext, catalogueOf, type Catalogue } from '../designer/catalogue';
+import { templatePaths } from '../designer/completions';
 import { NODE_VIEWS } from '../designer/DesignerNodeView';
-import { useHistory } from '../designer/history';
+import { NO_MARKS, withMarks, type Marks } from '../designer/marks';
+import { droppedType, Palette } from '../designer/Palette';
+import { PreviewPanel } from '../designer/PreviewPanel';
+import { FileActions } from '../designer/FileActions';
+import { publishDraft, writeDraft, type WorkflowMeta } from '../designer/draft-api';
+import { useHistory, useUndoKeys } from '../designer/history';
 import { laidOut } from '../designer/layout';
 import {
   freshId,
@@ -33,31 +42,28 @@ import {
   type Problem,
   type StoredDefinition,
 } from '../designer/graph-doc';
-import { initialData, NODE_TYPES, type NodeData, type NodeType } from '../designer/node-types';
+import { initialData, type NodeData } from '../designer/node-types';
 import { PropertyPanel } from '../designer/PropertyPanel';
 import { pinProblems } from '../designer/problems';
 import { ProblemList } from '../designer/ProblemList';
+import { RunStarter } from '../designer/RunStarter';
+import { VersionsPanel } from '../designer/VersionsPanel';
 import { Link } from '../router';
 import '../designer/designer.css';
 
-const DRAG_TYPE = 'application/x-graphflow-node-type';
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = ['Backspace', 'Delete'];
-
-interface WorkflowMeta {
-  name: string;
-  description: string | null;
-  category: string;
-  tags: string[];
-  isTemplate: boolean;
-  latestVersion: number | null;
-}
+const EMPTY_CATALOGUE: Catalogue = new Map();
+/** Not below half size: a big graph opens readable, around its centre, and only what is in view is drawn. */
+const FIT_VIEW = { maxZoom: 1, minZoom: 0.5 };
 
 function DesignerCanvas({ session, workflowId }: { session: Session; workflowId: string }) {
   const api = useMemo(() => apiFor(session.key), [session.key]);
   const flow = useReactFlow<DesignerNode, DesignerEdge>();
   const updateNodeInternals = useUpdateNodeInternals();
   const [meta, setMeta] = useState<WorkflowMeta | null>(null);
+  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
+  const [panel, setPanel] = useState<'versions' | 'preview' | null>(null);
   const [base, setBase] = useState<StoredDefinition | null>(null);
   const [nodes, setNodes, onNodesChange] = useNodesState<DesignerNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<DesignerEdge>([]);
@@ -74,32 +80,31 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
   const history = useHistory(markDirty);
   const { remember, undo, redo } = history;
 
-  // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y on the canvas; in a text field they stay the field's own undo.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (!(event.ctrlKey || event.metaKey)) return;
-      if ((event.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable]')) return;
-      const key = event.key.toLowerCase();
-      if (key === 'z' && !event.shiftKey) undo();
-      else if ((key === 'z' && event.shiftKey) || key === 'y') redo();
-      else return;
-      event.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [undo, redo]);
+  useUndoKeys(undo, redo);
+
+  const show = useCallback(
+    (definition: StoredDefinition) => {
+      setBase(definition);
+      setNodes(definition.nodes.map(toCanvasNode));
+      setEdges(definition.edges.map(toCanvasEdge));
+    },
+    [setNodes, setEdges],
+  );
+
+  const load = useCallback(async () => {
+    const [workflow, types] = await Promise.all([
+      need(api.GET('/api/workflows/{id}', { params: { path: { id: workflowId } } })),
+      need(api.GET('/api/node-types')),
+    ]);
+    setCatalogue(catalogueOf(types.items));
+    setMeta(workflow);
+    show(workflow.definition as StoredDefinition);
+    setDirty(false);
+  }, [api, workflowId, show]);
 
   useEffect(() => {
-    need(api.GET('/api/workflows/{id}', { params: { path: { id: workflowId } } }))
-      .then((workflow) => {
-        const definition = workflow.definition as StoredDefinition;
-        setMeta(workflow);
-        setBase(definition);
-        setNodes(definition.nodes.map(toCanvasNode));
-        setEdges(definition.edges.map(toCanvasEdge));
-      })
-      .catch((error: Error) => setProblem(error.message));
-  }, [api, workflowId]);
+    load().catch((error: Error) => setProblem(error.message));
+  }, [load]);
 
   // Selecting and measuring are not edits; everything else the canvas reports is.
   const nodesChanged = useCallback(
@@ -140,7 +145,7 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
   );
 
   const addNode = useCallback(
-    (type: NodeType, at?: { x: number; y: number }) => {
+    (type: string, at?: { x: number; y: number }) => {
       const pane = document.querySelector('.designer-canvas')?.getBoundingClientRect();
       const position =
         at ??
@@ -155,7 +160,9 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
       const label = type[0]!.toUpperCase() + type.slice(1);
       const node = toCanvasNode({ id, type, position, data: initialData(type, label) });
       remember();
-      setNodes((current) => [...current.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]);
+      // Only the nodes that were selected change: the others keep their objects and do not re-render.
+      const unselected = (n: DesignerNode) => (n.selected ? { ...n, selected: false } : n);
+      setNodes((current) => [...current.map(unselected), { ...node, selected: true }]);
       setSelected(id);
       setDirty(true);
     },
@@ -164,12 +171,12 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
 
   const onDrop = useCallback(
     (event: DragEvent) => {
-      const type = event.dataTransfer.getData(DRAG_TYPE) as NodeType;
-      if (!NODE_TYPES.includes(type)) return;
+      const type = droppedType(event, catalogue);
+      if (!type) return;
       event.preventDefault();
       addNode(type, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
     },
-    [addNode, flow],
+    [addNode, flow, catalogue],
   );
 
   const changeData = useCallback(
@@ -196,31 +203,41 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
     [setNodes, setEdges, remember],
   );
 
+  // The same functions every render: React Flow hands them to every node, which would otherwise all re-render.
+  const canvasEvents = useMemo(
+    () => ({
+      onNodeDragStart: () => remember(),
+      onBeforeDelete: async () => {
+        remember();
+        return true;
+      },
+      onNodeClick: (_event: unknown, node: DesignerNode) => setSelected(node.id),
+      onPaneClick: () => setSelected(null),
+    }),
+    [remember],
+  );
+
   const autoLayout = () => {
     remember();
     setNodes(laidOut(flow.getNodes(), flow.getEdges()));
     setDirty(true);
-    requestAnimationFrame(() => void flow.fitView({ maxZoom: 1 }));
+    requestAnimationFrame(() => void flow.fitView(FIT_VIEW));
+  };
+
+  const current = () => fromCanvas(base ?? { nodes: [], edges: [] }, flow.getNodes(), flow.getEdges());
+
+  const imported = (definition: StoredDefinition, fileName: string) => {
+    remember();
+    show(definition);
+    setSelected(null);
+    setDirty(true);
+    setStatus({ text: `Imported ${fileName}: save to keep it.`, ok: true });
   };
 
   /** Writes the draft; answers what was stored (what validation and publish will read). */
   const save = async (): Promise<StoredDefinition> => {
     if (!meta || !base) throw new Error('The draft is not loaded.');
-    const definition = fromCanvas(base, nodes, edges);
-    const saved = await need(
-      api.PUT('/api/workflows/{id}', {
-        params: { path: { id: workflowId } },
-        body: {
-          name: meta.name,
-          ...(meta.description !== null ? { description: meta.description } : {}),
-          category: meta.category,
-          tags: meta.tags,
-          isTemplate: meta.isTemplate,
-          definition: definition as never,
-        },
-      }),
-    );
-    const stored = saved.definition as StoredDefinition;
+    const stored = await writeDraft(api, workflowId, meta, fromCanvas(base, nodes, edges));
     setBase(stored);
     setDirty(false);
     return stored;
@@ -234,6 +251,12 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
     const pinned = pinProblems(errors, of, flow.getNodes(), flow.getEdges());
     setNodes(pinned.nodes);
     setEdges(pinned.edges);
+  };
+
+  const mark = (marks: Marks) => {
+    const marked = withMarks(flow.getNodes(), flow.getEdges(), marks);
+    setNodes(marked.nodes);
+    setEdges(marked.edges);
   };
 
   const act = (what: () => Promise<string | { text: string; ok: boolean }>) => async () => {
@@ -266,15 +289,11 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
 
   const onPublish = act(async () => {
     const stored = await savedDraft();
-    const { data, error, response } = await api.POST('/api/workflows/{id}/publish', {
-      params: { path: { id: workflowId } },
-      body: changeDescription.trim() ? { changeDescription: changeDescription.trim() } : {},
-    });
-    if (response.status === 422) {
-      showProblems((error as { errors?: Problem[] } | undefined)?.errors ?? [], [], stored);
+    const published = await publishDraft(api, workflowId, changeDescription.trim());
+    if (published.refused) {
+      showProblems(published.errors, [], stored);
       throw new Error('Not published: the draft is invalid (problems listed below).');
     }
-    const published = await need(Promise.resolve({ data, error, response }));
     showProblems([], [], stored);
     setChangeDescription('');
     setMeta((m) => (m ? { ...m, latestVersion: published.version } : m));
@@ -293,107 +312,133 @@ function DesignerCanvas({ session, workflowId }: { session: Session; workflowId:
 
   const selectedNode = nodes.find((n) => n.id === selected);
   return (
-    <article className="designer" aria-labelledby="designer-title">
-      <header className="designer-head">
-        <h1 id="designer-title">
-          {meta.name} <span className="muted">{meta.latestVersion ? `v${meta.latestVersion} published` : 'draft'}</span>
-          {dirty && <span className="muted"> · unsaved changes</span>}
-        </h1>
-        <div className="designer-actions" role="group" aria-label="Draft actions">
-          <button type="button" onClick={onSave} disabled={busy}>
-            Save
-          </button>
-          <button type="button" onClick={undo} disabled={!history.canUndo}>
-            Undo
-          </button>
-          <button type="button" onClick={redo} disabled={!history.canRedo}>
-            Redo
-          </button>
-          <button type="button" onClick={autoLayout}>
-            Auto-layout
-          </button>
-          <button type="button" onClick={onValidate} disabled={busy}>
-            Validate
-          </button>
-          <input
-            aria-label="Change description"
-            placeholder="What changed"
-            value={changeDescription}
-            onChange={(e) => setChangeDescription(e.target.value)}
-          />
-          <button type="button" onClick={onPublish} disabled={busy}>
-            Publish
-          </button>
-        </div>
-        {status && (
-          <p role="status" className={`designer-status ${status.ok ? 'ok' : 'not-ok'}`}>
-            {status.text}
-          </p>
-        )}
-        {problem && (
-          <p role="alert" className="error">
-            {problem}
-          </p>
-        )}
-      </header>
-      <div className="designer-body">
-        <nav className="designer-palette" aria-label="Palette">
-          {NODE_TYPES.map((type) => (
-            <button
-              key={type}
-              type="button"
-              draggable
-              onDragStart={(e) => e.dataTransfer.setData(DRAG_TYPE, type)}
-              onClick={() => addNode(type)}
-              className={`palette-item type-${type}`}
-            >
-              {type}
+    <CatalogueContext.Provider value={catalogue ?? EMPTY_CATALOGUE}>
+      <article className="designer" aria-labelledby="designer-title">
+        <header className="designer-head">
+          <h1 id="designer-title">
+            {meta.name}{' '}
+            <span className="muted">{meta.latestVersion ? `v${meta.latestVersion} published` : 'draft'}</span>
+            {dirty && <span className="muted"> · unsaved changes</span>}
+          </h1>
+          <div className="designer-actions" role="group" aria-label="Draft actions">
+            <button type="button" onClick={onSave} disabled={busy}>
+              Save
             </button>
-          ))}
-        </nav>
-        <div className="designer-canvas" onDrop={onDrop} onDragOver={(e) => e.preventDefault()}>
-          <ReactFlow<DesignerNode, DesignerEdge>
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={NODE_VIEWS}
-            onNodesChange={nodesChanged}
-            onEdgesChange={edgesChanged}
-            onConnect={onConnect}
-            onNodeDragStart={() => remember()}
-            onBeforeDelete={async () => {
-              remember();
-              return true;
-            }}
-            onNodeClick={(_e, node) => setSelected(node.id)}
-            onPaneClick={() => setSelected(null)}
-            deleteKeyCode={DELETE_KEYS}
-            fitView
-            fitViewOptions={{ maxZoom: 1 }}
-            proOptions={PRO_OPTIONS}
-            minZoom={0.1}
-          >
-            <Background />
-            <Controls />
-          </ReactFlow>
-        </div>
-        <aside className="designer-side">
-          {selectedNode ? (
-            <PropertyPanel
-              node={selectedNode.data.stored}
-              problems={selectedNode.data.problems}
-              onChange={(data) => changeData(selectedNode.id, data)}
-              onDelete={() => deleteNode(selectedNode.id)}
+            <button type="button" onClick={undo} disabled={!history.canUndo}>
+              Undo
+            </button>
+            <button type="button" onClick={redo} disabled={!history.canRedo}>
+              Redo
+            </button>
+            <button type="button" onClick={autoLayout}>
+              Auto-layout
+            </button>
+            <button type="button" onClick={onValidate} disabled={busy}>
+              Validate
+            </button>
+            <input
+              aria-label="Change description"
+              placeholder="What changed"
+              value={changeDescription}
+              onChange={(e) => setChangeDescription(e.target.value)}
             />
-          ) : (
-            <p className="muted">Select a node to edit its properties.</p>
+            <button type="button" onClick={onPublish} disabled={busy}>
+              Publish
+            </button>
+            {(['versions', 'preview'] as const).map((name) => (
+              <button
+                key={name}
+                type="button"
+                aria-pressed={panel === name}
+                onClick={() => {
+                  if (panel === 'preview') mark(NO_MARKS);
+                  setPanel((open) => (open === name ? null : name));
+                }}
+              >
+                {name === 'versions' ? 'Versions' : 'Preview'}
+              </button>
+            ))}
+            <FileActions
+              api={api}
+              workflowId={workflowId}
+              current={current}
+              onImport={imported}
+              onProblem={setProblem}
+            />
+          </div>
+          {meta.latestVersion !== null && <RunStarter api={api} workflowId={workflowId} />}
+          {status && (
+            <p role="status" className={`designer-status ${status.ok ? 'ok' : 'not-ok'}`}>
+              {status.text}
+            </p>
           )}
-        </aside>
-      </div>
-      {problems && <ProblemList {...problems} />}
-      <p>
-        <Link href="/designer">← All workflows</Link>
-      </p>
-    </article>
+          {problem && (
+            <p role="alert" className="error">
+              {problem}
+            </p>
+          )}
+        </header>
+        <div className="designer-body">
+          <Palette catalogue={catalogue} onAdd={addNode} />
+          <div className="designer-canvas" onDrop={onDrop} onDragOver={(e) => e.preventDefault()}>
+            <ReactFlow<DesignerNode, DesignerEdge>
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={NODE_VIEWS}
+              onNodesChange={nodesChanged}
+              onEdgesChange={edgesChanged}
+              onConnect={onConnect}
+              onNodeDragStart={canvasEvents.onNodeDragStart}
+              onBeforeDelete={canvasEvents.onBeforeDelete}
+              onNodeClick={canvasEvents.onNodeClick}
+              onPaneClick={canvasEvents.onPaneClick}
+              deleteKeyCode={DELETE_KEYS}
+              fitView
+              fitViewOptions={FIT_VIEW}
+              onlyRenderVisibleElements
+              proOptions={PRO_OPTIONS}
+              minZoom={0.1}
+            >
+              <Background />
+              <Controls />
+            </ReactFlow>
+          </div>
+          <aside className="designer-side">
+            {selectedNode ? (
+              <PropertyPanel
+                node={selectedNode.data.stored}
+                problems={selectedNode.data.problems}
+                paths={() => templatePaths(current(), selectedNode.id)}
+                onChange={(data) => changeData(selectedNode.id, data)}
+                onDelete={() => deleteNode(selectedNode.id)}
+              />
+            ) : (
+              <p className="muted">Select a node to edit its properties.</p>
+            )}
+          </aside>
+        </div>
+        {problems && <ProblemList {...problems} />}
+        {panel === 'preview' && (
+          <PreviewPanel api={api} workflowId={workflowId} current={current} saved={savedDraft} onMarks={mark} />
+        )}
+        {panel === 'versions' && (
+          <VersionsPanel
+            api={api}
+            workflowId={workflowId}
+            draft={current}
+            dirty={dirty}
+            latestVersion={meta.latestVersion}
+            onRolledBack={(text) => {
+              setStatus({ text, ok: true });
+              load().catch((error: Error) => setProblem(error.message));
+            }}
+          />
+        )}
+        <p>
+          <Link href="/designer">← All workflows</Link>
+        </p>
+      </article>
+    </CatalogueContext.Provider>
   );
 }
 

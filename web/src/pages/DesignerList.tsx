@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { Session } from '../App';
 import { apiFor, need } from '../api';
+import { TemplateGallery } from '../components/TemplateGallery';
 import { when } from '../format';
 import { Link, navigate } from '../router';
 
@@ -27,6 +28,7 @@ export function DesignerList({ session }: { session: Session }) {
   const [rows, setRows] = useState<Row[] | null>(null);
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  const [gallery, setGallery] = useState(false);
 
   useEffect(() => {
     need(api.GET('/api/workflows', { params: { query: { limit: 100 } } }))
@@ -55,7 +57,11 @@ export function DesignerList({ session }: { session: Session }) {
         <label htmlFor="new-workflow-name">Name</label>
         <input id="new-workflow-name" value={name} onChange={(e) => setName(e.target.value)} />
         <button type="submit">New workflow</button>
+        <button type="button" onClick={() => setGallery(true)}>
+          New from template
+        </button>
       </form>
+      {gallery && <TemplateGallery session={session} onClose={() => setGallery(false)} />}
       {problem && (
         <p role="alert" className="error">
           {problem}

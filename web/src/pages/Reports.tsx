@@ -3,23 +3,23 @@
  * percentiles, each node's executions, failures and durations, and approvals by approver. Bars are plain elements
  * sized against the largest figure of their table. A node row leads to the runs list of that workflow and range.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Session } from '../App';
 import { apiFor, need, type WorkflowReport } from '../api';
+import {
+  FilterForm,
+  filterHref,
+  filtersOf,
+  isoOf,
+  localInput,
+  useChoices,
+  type FilterName,
+} from '../components/FilterForm';
 import { duration } from '../format';
-import { Link, navigate, useLocation } from '../router';
+import { Link, useLocation } from '../router';
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** A moment as a datetime-local input holds it (local time, to the minute). */
-const localInput = (date: Date) =>
-  new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-
-interface Choice {
-  workflowId: string;
-  from: string;
-  to: string;
-}
+const FIELDS: readonly FilterName[] = ['workflowId', 'clientId', 'from', 'to'];
 
 function Bar({ value, max, label }: { value: number; max: number; label: string }) {
   const share = max > 0 ? Math.round((value / max) * 100) : 0;
@@ -35,30 +35,18 @@ const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(
 export function Reports({ session }: { session: Session }) {
   const api = apiFor(session.key);
   const { search } = useLocation();
-  const [workflows, setWorkflows] = useState<Array<{ id: string; name: string }>>([]);
-  const now = new Date();
-  const [draft, setDraft] = useState<Choice>({
-    workflowId: search.get('workflowId') ?? '',
-    from: search.get('from') ?? localInput(new Date(now.getTime() - 30 * DAY_MS)),
-    to: search.get('to') ?? localInput(new Date(now.getTime() + 60_000)),
-  });
+  const choices = useChoices(session);
+  const searchKey = search.toString();
+  const chosen = useMemo(() => filtersOf(search, FIELDS), [searchKey]);
+  // The form starts at the last 30 days; the report shows once the URL names a workflow and a range.
+  const initial = useMemo(() => {
+    const now = Date.now();
+    return { from: localInput(new Date(now - 30 * DAY_MS)), to: localInput(new Date(now + 60_000)), ...chosen };
+  }, [chosen]);
   const [report, setReport] = useState<WorkflowReport | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
-  useEffect(() => {
-    need(api.GET('/api/workflows', { params: { query: { limit: 100 } } }))
-      .then((page) => {
-        setWorkflows(page.items.map((w) => ({ id: w.id, name: w.name })));
-        setDraft((current) =>
-          current.workflowId || !page.items[0] ? current : { ...current, workflowId: page.items[0].id },
-        );
-      })
-      .catch((error: Error) => setProblem(error.message));
-  }, [session.key]);
-
-  const shown = search.get('workflowId') ?? '';
-  const from = search.get('from') ?? '';
-  const to = search.get('to') ?? '';
+  const { workflowId: shown, clientId, from, to } = chosen;
   useEffect(() => {
     if (!shown || !from || !to) return;
     setReport(null);
@@ -66,7 +54,7 @@ export function Reports({ session }: { session: Session }) {
       api.GET('/api/reports/workflows/{id}', {
         params: {
           path: { id: shown },
-          query: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+          query: { from: isoOf(from), to: isoOf(to), ...(clientId ? { clientId } : {}) },
         },
       }),
     )
@@ -75,42 +63,22 @@ export function Reports({ session }: { session: Session }) {
         setProblem(null);
       })
       .catch((error: Error) => setProblem(error.message));
-  }, [session.key, shown, from, to]);
+  }, [session.key, shown, clientId, from, to]);
 
-  const show = (event: FormEvent) => {
-    event.preventDefault();
-    navigate(`/reports?${new URLSearchParams({ ...draft }).toString()}`);
-  };
-  const field = (name: keyof Choice) => ({
-    value: draft[name],
-    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
-  });
-  const runsOf = `/?${new URLSearchParams({ workflowId: shown, from, to }).toString()}`;
+  const runsOf = filterHref('/', { workflowId: shown, clientId, from, to });
 
   return (
     <section aria-labelledby="reports-title" className="reports">
       <h1 id="reports-title">Reports</h1>
-      <form className="filters" onSubmit={show} aria-label="Choose a report">
-        <label>
-          Workflow
-          <select {...field('workflowId')} required>
-            {workflows.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From
-          <input type="datetime-local" {...field('from')} required />
-        </label>
-        <label>
-          To
-          <input type="datetime-local" {...field('to')} required />
-        </label>
-        <button type="submit">Show</button>
-      </form>
+      <FilterForm
+        choices={choices}
+        path="/reports"
+        fields={FIELDS}
+        value={initial}
+        required={['workflowId', 'from', 'to']}
+        label="Choose a report"
+        submit="Show"
+      />
       {problem && (
         <p role="alert" className="error">
           {problem}

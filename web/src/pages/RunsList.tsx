@@ -1,63 +1,52 @@
 /**
  * Runs, newest first, a page at a time (the API's cursor: thousands of runs never load at once), filtered by
- * what GET /api/runs supports. Live: any change to the tenant's runs reads the first page again.
+ * what GET /api/runs supports. The filters are the page's URL (`/?workflowId=…&clientId=…&from=…`), so the reports
+ * and the dashboard link here filtered. Live: any change to the tenant's runs reads the first page again.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Session } from '../App';
 import { apiFor, need, type Run } from '../api';
+import {
+  FilterForm,
+  filtersOf,
+  isoOf,
+  RUN_STATUSES,
+  useChoices,
+  type FilterName,
+  type Filters,
+} from '../components/FilterForm';
 import { StatusBadge } from '../components/StatusBadge';
 import { when } from '../format';
 import { useLive } from '../live';
-import { Link } from '../router';
+import { Link, useLocation } from '../router';
 
-const STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 const PAGE = 25;
-
-interface Filters {
-  workflowId: string;
-  status: string;
-  triggeredBy: string;
-  from: string;
-  to: string;
-}
-
-const EMPTY: Filters = { workflowId: '', status: '', triggeredBy: '', from: '', to: '' };
-
-/** Filters a link may carry (`/?workflowId=…&from=…&to=…`, as the reports page links here). */
-function linkedFilters(): Filters {
-  const search = new URLSearchParams(window.location.search);
-  return Object.fromEntries(
-    Object.entries(EMPTY).map(([name, empty]) => [name, search.get(name) ?? empty]),
-  ) as unknown as Filters;
-}
+const FIELDS: readonly FilterName[] = ['workflowId', 'clientId', 'status', 'triggeredBy', 'from', 'to'];
 
 function query(filters: Filters, cursor?: string) {
   return {
     limit: PAGE,
     ...(filters.workflowId ? { workflowId: filters.workflowId } : {}),
-    ...(filters.status ? { status: filters.status as (typeof STATUSES)[number] } : {}),
+    ...(filters.clientId ? { clientId: filters.clientId } : {}),
+    ...(filters.status ? { status: filters.status as (typeof RUN_STATUSES)[number] } : {}),
     ...(filters.triggeredBy ? { triggeredBy: filters.triggeredBy } : {}),
-    ...(filters.from ? { from: new Date(filters.from).toISOString() } : {}),
-    ...(filters.to ? { to: new Date(filters.to).toISOString() } : {}),
+    ...(filters.from ? { from: isoOf(filters.from) } : {}),
+    ...(filters.to ? { to: isoOf(filters.to) } : {}),
     ...(cursor ? { cursor } : {}),
   };
 }
 
 export function RunsList({ session }: { session: Session }) {
   const api = apiFor(session.key);
-  const [draft, setDraft] = useState<Filters>(linkedFilters);
-  const [filters, setFilters] = useState<Filters>(linkedFilters);
+  const { search } = useLocation();
+  const searchKey = search.toString();
+  const filters = useMemo(() => filtersOf(search, FIELDS), [searchKey]);
   const [runs, setRuns] = useState<Run[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [workflows, setWorkflows] = useState<Array<{ id: string; name: string }>>([]);
+  const choices = useChoices(session);
+  const { workflows } = choices;
   const [problem, setProblem] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-
-  useEffect(() => {
-    need(api.GET('/api/workflows', { params: { query: { limit: 100 } } }))
-      .then((page) => setWorkflows(page.items.map((w) => ({ id: w.id, name: w.name }))))
-      .catch(() => setWorkflows([]));
-  }, [session.key]);
 
   const firstPage = useCallback(async () => {
     try {
@@ -98,56 +87,12 @@ export function RunsList({ session }: { session: Session }) {
     }
   };
 
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    setFilters(draft);
-  };
   const names = new Map(workflows.map((w) => [w.id, w.name]));
-  const field = (name: keyof Filters) => ({
-    value: draft[name],
-    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
-  });
 
   return (
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
-      <form className="filters" onSubmit={apply} aria-label="Filter runs">
-        <label>
-          Workflow
-          <select {...field('workflowId')}>
-            <option value="">any</option>
-            {workflows.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select {...field('status')}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Started by (user id)
-          <input {...field('triggeredBy')} />
-        </label>
-        <label>
-          From
-          <input type="datetime-local" {...field('from')} />
-        </label>
-        <label>
-          To
-          <input type="datetime-local" {...field('to')} />
-        </label>
-        <button type="submit">Apply</button>
-      </form>
+      <FilterForm choices={choices} path="/" fields={FIELDS} value={filters} label="Filter runs" submit="Apply" />
       {problem && (
         <p role="alert" className="error">
           {problem}
