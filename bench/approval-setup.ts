@@ -58,7 +58,11 @@ export async function setUpApprovalBench(env: BenchEnvironment): Promise<Approva
   };
   const workflowId = (await post('/api/workflows', { name: 'Approval bench', definition })).id as string;
   await post(`/api/workflows/${workflowId}/publish`);
-  const manager = await post('/api/users', { email: 'manager@bench.local', name: 'M', roles: ['manager'] });
+  const manager = await post('/api/users', {
+    email: `manager-${randomUUID()}@bench.local`,
+    name: 'M',
+    roles: ['manager'],
+  });
   const managerKey = (await post('/api/api-keys', { userId: manager.id })).key as string;
 
   const approvalOf = async (runId: string): Promise<string> => {
