@@ -3,8 +3,7 @@
  * connect a node's outcome handle to another node to add an edge, move and delete; the selected node's
  * properties are edited beside it, in fields generated from the node types the server describes. Save writes the
  * draft (PUT), Validate pins the server's problems on the nodes and edges they concern, Publish makes a version
- * (refused with the same list while the draft is invalid). Versions: history, visual diff, rollback; files: export
- * and import.
+ * (refused with the same list while the draft is invalid). Versions: history, visual diff, rollback; export, import.
  */
 import {
   Background,
