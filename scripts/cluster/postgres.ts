@@ -32,7 +32,8 @@ const USER = 'graphflow';
 const PASSWORD = 'graphflow';
 const APP_DB = 'graphflow';
 
-function binDir(): string {
+/** The newest Debian PostgreSQL server's bin directory; `otherwise` ends the error saying what else would do. */
+export function postgresBinDir(otherwise: string): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
     ? readdirSync(root)
@@ -41,7 +42,7 @@ function binDir(): string {
     : [];
   if (!versions.length) {
     throw new Error(
-      "PostgreSQL's server binaries are missing (no /usr/lib/postgresql/<version>/bin/pg_ctl). Install Debian's postgresql package (`apt-get install postgresql`), or set DATABASE_URL to a PostgreSQL 12+ server whose user may create databases.",
+      `PostgreSQL's server binaries are missing (no /usr/lib/postgresql/<version>/bin/pg_ctl). Install Debian's postgresql package (\`apt-get install postgresql\`)${otherwise}.`,
     );
   }
   return path.join(root, versions[0]!, 'bin');
@@ -67,7 +68,7 @@ export function externalPostgres(databaseUrl: string): PostgresServer {
 
 /** The cluster's own server in `dir` (made on first use), started on `port`. */
 export async function ownPostgres(dir: string, port: number): Promise<PostgresServer> {
-  const bin = binDir();
+  const bin = postgresBinDir(', or set DATABASE_URL to a PostgreSQL 12+ server whose user may create databases');
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot
     ? {

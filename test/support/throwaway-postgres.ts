@@ -6,28 +6,14 @@
  * since initdb refuses root.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { postgresBinDir } from '../../scripts/cluster/postgres';
 import { freePort } from '../global-setup';
 
 const run = promisify(execFile);
-
-function binDir(): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (!versions.length) {
-    throw new Error(
-      "PostgreSQL's server binaries are missing (no /usr/lib/postgresql/<version>/bin/pg_ctl). Install Debian's postgresql package (`apt-get install postgresql`), as .ci/run does.",
-    );
-  }
-  return path.join(root, versions[0]!, 'bin');
-}
 
 export interface ThrowawayPostgres {
   url: string;
@@ -38,7 +24,7 @@ export interface ThrowawayPostgres {
 }
 
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
-  const bin = binDir();
+  const bin = postgresBinDir(', as .ci/run does');
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'graphflow-pg-'));
   const data = path.join(dir, 'data');
