@@ -145,7 +145,10 @@ describe('dashboard', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await expect.poll(() => runsTotal(page), { timeout: UI_TIMEOUT }).toBe(String(SEEDED + 2));
-    expect(await page.locator('figure.chart canvas').count()).toBeGreaterThanOrEqual(4);
+    // The charts draw after the figures arrive, one by one: wait for all four.
+    await expect
+      .poll(() => page.locator('figure.chart canvas').count(), { timeout: UI_TIMEOUT })
+      .toBeGreaterThanOrEqual(4);
 
     await page.getByLabel('Client').selectOption(clientId);
     await page.getByRole('button', { name: 'Show' }).click();
