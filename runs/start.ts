@@ -170,9 +170,11 @@ export async function launchRun(
     ...(seed ? { seed } : {}),
   };
   try {
-    await temporal.workflow.start<typeof runGraph>(
-      'runGraph',
-      runStartOptions(config.temporal.taskQueue, facts.runId, args),
+    await temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      temporal.workflow.start<typeof runGraph>(
+        'runGraph',
+        runStartOptions(config.temporal.taskQueue, facts.runId, args),
+      ),
     );
     return true;
   } catch (error) {
@@ -197,10 +199,17 @@ export async function launchRun(
   }
 }
 
+/**
+ * A start and the check after it share the two seconds a caller waits for a 503 while Temporal is down: the start
+ * gets most of them, the check the rest (a server that answers at all answers a describe in milliseconds).
+ */
+const START_DEADLINE_MS = 1600;
+const CHECK_DEADLINE_MS = 400;
+
 /** Whether Temporal has the run after all; undefined when it does not answer that either (then its row stays). */
 async function startedAfterAll(temporal: Client, runId: string): Promise<boolean | undefined> {
   try {
-    await temporal.workflow.getHandle(runId).describe();
+    await temporal.withDeadline(Date.now() + CHECK_DEADLINE_MS, () => temporal.workflow.getHandle(runId).describe());
     return true;
   } catch (error) {
     return error instanceof WorkflowNotFoundError ? false : undefined;
