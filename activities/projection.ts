@@ -6,7 +6,13 @@
 import { showSecretMarkers } from '../interpreter/secret-refs';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type RunStatus, workflowApprovals, workflowExecutions, workflowInstances } from '../db/schema';
+import {
+  type RunMigration,
+  type RunStatus,
+  workflowApprovals,
+  workflowExecutions,
+  workflowInstances,
+} from '../db/schema';
 import type { ApprovalRequest, ApprovalResult, RunProgress, StepRecord } from '../interpreter/engine';
 import { isRefusal, resolvePin } from '../runs/pin';
 import { markRunStarted, type RunFacts } from '../runs/run-row';
@@ -28,6 +34,18 @@ export interface StepInput {
   progress: RunProgress;
   /** When the workflow made this write (its time, and a count within the run): the newer progress wins. */
   stamp?: { at: number; count: number };
+}
+
+export interface RunMigratedInput {
+  tenantId: string;
+  runId: string;
+  versionId: string;
+  version: number;
+  migration: RunMigration;
+  /** Steps the run waits in, by their old and new step keys. */
+  renamedSteps: Array<{ from: string; to: string; nodeId: string }>;
+  /** The approvals it waits on, under their new step keys and node ids. */
+  approvals: Array<{ approvalId: string; stepKey: string; nodeId: string }>;
 }
 
 export interface RunFinishedInput {
@@ -122,6 +140,54 @@ export function createProjectionActivities(db: Db) {
         })
         .onConflictDoNothing();
       await notifyRunChange(db, { tenantId: input.tenantId, runId: input.runId, kind: 'approval' });
+    },
+
+    /**
+     * A run moved to another version (workflows/migration.ts): its row takes the version and the move, and the steps
+     * and approvals it waits on take their new names. Run twice (a retried local activity), it changes nothing more.
+     */
+    async recordRunMigrated(input: RunMigratedInput): Promise<void> {
+      const { tenantId, runId } = input;
+      await db.transaction(async (tx) => {
+        await tx
+          .update(workflowInstances)
+          .set({
+            workflowVersionId: input.versionId,
+            version: input.version,
+            migrations: sql`CASE WHEN ${workflowInstances.migrations} @> ${JSON.stringify([{ at: input.migration.at }])}::jsonb
+              THEN ${workflowInstances.migrations}
+              ELSE ${workflowInstances.migrations} || ${JSON.stringify([input.migration])}::jsonb END`,
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(workflowInstances.id, runId), eq(workflowInstances.tenantId, tenantId)));
+        // An approval names its step's row: let go of it while the row takes its new name, then name it again.
+        for (const approval of input.approvals) {
+          await tx
+            .update(workflowApprovals)
+            .set({ executionId: null })
+            .where(and(eq(workflowApprovals.id, approval.approvalId), eq(workflowApprovals.tenantId, tenantId)));
+        }
+        for (const step of input.renamedSteps) {
+          const to = executionId(runId, step.to);
+          await tx
+            .update(workflowExecutions)
+            .set({ id: to, nodeId: step.nodeId })
+            .where(
+              and(
+                eq(workflowExecutions.id, executionId(runId, step.from)),
+                eq(workflowExecutions.tenantId, tenantId),
+                sql`NOT EXISTS (SELECT 1 FROM workflow_executions WHERE id = ${to})`,
+              ),
+            );
+        }
+        for (const approval of input.approvals) {
+          await tx
+            .update(workflowApprovals)
+            .set({ nodeId: approval.nodeId, executionId: executionId(runId, approval.stepKey) })
+            .where(and(eq(workflowApprovals.id, approval.approvalId), eq(workflowApprovals.tenantId, tenantId)));
+        }
+      });
+      await notifyRunChange(db, { tenantId, runId, kind: 'run' });
     },
 
     async recordApprovalEscalated(input: {

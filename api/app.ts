@@ -39,6 +39,7 @@ import { hookRoutes } from './routes/hooks';
 import { webhookListRoutes } from './routes/webhooks';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { runRoutes } from './routes/runs';
+import { runMigrationRoutes } from './routes/run-migration';
 import { triggerRoutes } from './routes/triggers';
 import { variableRoutes } from './routes/variables';
 import { documentRoutes } from './routes/documents';
@@ -223,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(lifecycleRoutes);
   await app.register(nodeTypeRoutes);
   await app.register(runRoutes);
+  await app.register(runMigrationRoutes);
   await app.register(adminRoutes);
   await app.register(userRoutes);
   await app.register(approvalRoutes);

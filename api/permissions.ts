@@ -92,6 +92,10 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /api/runs/:runId/pause': { access: OPERATE },
   'POST /api/runs/:runId/resume': { access: OPERATE },
   'POST /api/runs/:runId/retry': { access: OPERATE },
+  'POST /api/runs/:runId/migrate': {
+    access: EDIT,
+    note: 'moves a run to another version of its definition, as publishing one does for new runs',
+  },
 
   'GET /api/approvals': { access: 'any-key' },
   'GET /api/approvals/:id': { access: 'any-key' },

@@ -127,6 +127,14 @@ export const FAILURES = {
   ApprovalBadData: kind('ApprovalBadData', 'never', "the decision's data does not fit the approval's form"),
   ApprovalClaimed: kind('ApprovalClaimed', 'never', 'another approver has claimed the approval'),
   ApprovalHoldsPart: kind('ApprovalHoldsPart', 'never', 'the delegate can already decide the approval'),
+
+  // A move to another version refused by the workflow's Update validator; the API maps them to 422 and 409.
+  MigrationRefused: kind(
+    'MigrationRefused',
+    'never',
+    'a node the run is at has no counterpart of the same kind in the new version',
+  ),
+  MigrationConflict: kind('MigrationConflict', 'never', 'the run is already moving to a version, or is finishing'),
 } as const satisfies Record<string, FailureKind>;
 
 export type FailureName = keyof typeof FAILURES;

@@ -110,6 +110,7 @@ export async function resumeFailedRun(deps: StartDeps, starter: Starter, run: Ru
     priority: run.priority,
     trigger: triggerFrom(run, steps),
     seed,
+    retryOf: run.id,
   });
   return { ...started, retryOf: run.id, carriedOver: carried };
 }

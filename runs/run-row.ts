@@ -26,6 +26,8 @@ export interface RunFacts {
   priority: Priority;
   /** Null or absent: the insert trigger of migration 0013 gives the run its workflow's client. */
   clientId?: string | null;
+  /** The run this one retries (afresh or resuming its failed step). */
+  retryOf?: string | null;
 }
 
 const TERMINAL: RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -42,6 +44,7 @@ function rowOf(facts: RunFacts) {
     triggeredBy: facts.triggeredBy,
     triggerSource: facts.triggerSource,
     clientId: facts.clientId ?? null,
+    retryOf: facts.retryOf ?? null,
   };
 }
 

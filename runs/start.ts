@@ -45,6 +45,8 @@ export interface StartRunRequest {
   seed?: RunSeed;
   /** The client the run is for; unset, the run takes its workflow's (migration 0013). */
   clientId?: string;
+  /** The run this one retries: its row says so (migration 0017). */
+  retryOf?: string;
 }
 
 /** Who starts a run: a caller of the API, or a trigger acting for a tenant (no user). */
@@ -92,7 +94,7 @@ export function runFactsOf(
   pin: Pinned,
   runId: string,
   input: unknown,
-  request: Pick<StartRunRequest, 'priority' | 'trigger' | 'clientId'>,
+  request: Pick<StartRunRequest, 'priority' | 'trigger' | 'clientId' | 'retryOf'>,
 ): RunFacts {
   return {
     runId,
@@ -105,6 +107,7 @@ export function runFactsOf(
     triggerSource: (request.trigger ?? { type: 'manual' }).type,
     priority: request.priority ?? 'normal',
     ...(request.clientId ? { clientId: request.clientId } : {}),
+    ...(request.retryOf ? { retryOf: request.retryOf } : {}),
   };
 }
 

@@ -155,6 +155,11 @@ export class ApprovalDesk {
     return waitingOn(this.open.values());
   }
 
+  /** The approvals waiting and the outcomes each can be decided with: a move to another version keeps a way out. */
+  waiting(): Array<{ nodeId: string; outcomes: string[] }> {
+    return [...this.open.values()].map(({ request }) => ({ nodeId: request.nodeId, outcomes: request.outcomes }));
+  }
+
   views(): RunState['pendingApprovals'] {
     return [...this.open.values()].map(({ approvalId, request, votes, claim, delegations }) => ({
       approvalId,

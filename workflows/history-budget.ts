@@ -19,6 +19,8 @@ export class HistoryBudget {
   private inFlight = 0;
   /** True once the run has decided to continue as new: no node starts after that. */
   draining = false;
+  /** Set by a move to another version: the run continues as new whatever the history's length. */
+  private drainAsked = false;
   /**
    * A long stretch of work without a wait pauses a moment (pacing.ts): short workflow tasks, cancellation that lands.
    */
@@ -49,9 +51,14 @@ export class HistoryBudget {
     }
   }
 
-  /** Resolves when the history is long and the run has stopped and settled: time to continue as new. */
+  /** Continue as new as soon as the work in flight is done (a move to another version). */
+  drainNow(): void {
+    this.drainAsked = true;
+  }
+
+  /** Resolves when the history is long (or a drain was asked) and the run has stopped and settled: continue as new. */
   async whenDrained(): Promise<'continue'> {
-    await condition(() => this.isLong());
+    await condition(() => this.drainAsked || this.isLong());
     this.draining = true;
     await condition(() => this.inFlight === 0 && allHandlersFinished());
     return 'continue';

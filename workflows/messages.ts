@@ -1,11 +1,13 @@
 /**
- * The messages `runGraph` answers: approval decisions (an Update with a
- * validator), pause and resume (signals), and its live state (a query).
+ * The messages `runGraph` answers: approval decisions and a move to another
+ * version (Updates with validators), pause and resume (signals), and its live
+ * state (a query).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Claim, Decider, Delegation, RefusalKind, Vote } from '../interpreter/approval-rules';
 import type { RunSnapshot } from '../interpreter/engine';
 import { DECISION_FAILURES as DECISION_FAILURE_TYPES } from '../lib/failures';
+import type { MigrationAccepted, MigrationInput } from './migration';
 
 export type { Claim, Delegation, Vote };
 /** Who decides: checked by the API against its key, and again by the workflow's validator. */
@@ -45,6 +47,8 @@ export const DECISION_FAILURES: Record<RefusalKind, string> = DECISION_FAILURE_T
 export const decideUpdate = defineUpdate<ApprovalView, [DecisionInput]>('decide');
 export const claimUpdate = defineUpdate<ApprovalView, [TaskInput]>('claim');
 export const delegateUpdate = defineUpdate<ApprovalView, [TaskInput]>('delegate');
+/** Moves the run to another published version of its workflow at its wait points (workflows/migration.ts). */
+export const migrateUpdate = defineUpdate<MigrationAccepted, [MigrationInput]>('migrate');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 

@@ -22,9 +22,10 @@ import { approvalWaiter } from './approval-wait';
 import { RunNotices } from './configured-notifications';
 import { enginePort, memoFrom } from './engine-port';
 import { EVENTS_PER_DECISION, EVENTS_PER_LOCAL_ACTIVITY, HistoryBudget } from './history-budget';
-import { decideUpdate, pauseSignal, resumeSignal, type RunState, stateQuery } from './messages';
+import { decideUpdate, migrateUpdate, pauseSignal, resumeSignal, type RunState, stateQuery } from './messages';
+import { migratedCheckpoint, type MigrationInput, migrationProblems, nodeOfStepKey, renamedStepKey } from './migration';
 import { projection, WriteBehind } from './projection-writer';
-import { RunStatusKey, WaitingOnKey } from './search-attributes';
+import { RunStatusKey, VersionKey, WaitingOnKey } from './search-attributes';
 import { FAILURES } from '../lib/failures';
 import type { Checkpoint, RunGraphInput, RunGraphResult } from './types';
 import type { RunFinishedInput } from '../activities/projection';
@@ -67,6 +68,36 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     { validator: (input) => desk.validate(input) },
   );
   desk.listen(() => budget.add(EVENTS_PER_DECISION));
+  let migration: MigrationInput | undefined;
+  setHandler(
+    migrateUpdate,
+    (input) => {
+      migration = input;
+      budget.add(EVENTS_PER_DECISION);
+      budget.drainNow();
+      const waitingAt = (handle?.snapshot().activeNodes ?? []).map((id) => input.nodeMapping[id] ?? id);
+      return { fromVersion: definition.version, toVersion: input.definition.version, waitingAt };
+    },
+    {
+      validator: (input) => {
+        if (migration || !handle || handle.snapshot().finished || status === 'cancelled')
+          throw ApplicationFailure.nonRetryable(
+            migration
+              ? `The run is already moving to version ${migration.definition.version}.`
+              : 'The run is finishing; it can no longer move to another version.',
+            FAILURES.MigrationConflict.type,
+          );
+        const position = { activeNodes: handle.snapshot().activeNodes, pendingApprovals: desk.waiting() };
+        const problems = migrationProblems(definition.graph, input.definition.graph, input.nodeMapping, position);
+        if (problems.length)
+          throw ApplicationFailure.nonRetryable(
+            `The run cannot move to version ${input.definition.version} (${problems.length} problem(s)); it stays on version ${definition.version}.`,
+            FAILURES.MigrationRefused.type,
+            { problems },
+          );
+      },
+    },
+  );
 
   if (!carried) {
     const { workflowId, versionId, version } = definition;
@@ -171,9 +202,55 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
       ...desk.checkpoint(),
     };
     const { seed: _inCheckpoint, ...rest } = args;
+    if (migration) return moveTo(migration, rest, checkpoint);
     return continueAsNew<typeof runGraph>({ ...rest, continued: checkpoint });
   }
   return finish(outcome);
+
+  /**
+   * Continues as new on the version `move` names, everything the run knows renamed by its mapping (migration.ts); the
+   * projection first takes the new version and the waiting steps' new names.
+   */
+  async function moveTo(move: MigrationInput, rest: RunGraphInput, checkpoint: Checkpoint): Promise<never> {
+    const { nodeMapping } = move;
+    const waitingKeys = [
+      ...Object.keys(checkpoint.pendingApprovals),
+      ...Object.entries(checkpoint.timers)
+        .filter(([, deadline]) => deadline !== 0)
+        .map(([key]) => key),
+    ];
+    const renamed = waitingKeys
+      .map((from) => ({
+        from,
+        to: renamedStepKey(from, nodeMapping),
+        nodeId: nodeOfStepKey(renamedStepKey(from, nodeMapping)),
+      }))
+      .filter(({ from, to }) => from !== to);
+    const moved = migratedCheckpoint(checkpoint, nodeMapping);
+    await projection.recordRunMigrated({
+      tenantId,
+      runId,
+      versionId: move.definition.versionId,
+      version: move.definition.version,
+      migration: {
+        at: new Date(Date.now()).toISOString(),
+        by: move.by,
+        fromVersion: definition.version,
+        toVersion: move.definition.version,
+        nodeMapping,
+      },
+      renamedSteps: renamed,
+      approvals: Object.values(moved.pendingApprovals).map((p) => ({
+        approvalId: p.approvalId,
+        stepKey: p.request.stepKey,
+        nodeId: p.request.nodeId,
+      })),
+    });
+    upsertSearchAttributes([{ key: VersionKey, value: move.definition.version }]);
+    const triggerNode = rest.trigger.nodeId;
+    const trigger = triggerNode ? { ...rest.trigger, nodeId: nodeMapping[triggerNode] ?? triggerNode } : rest.trigger;
+    return continueAsNew<typeof runGraph>({ ...rest, definition: move.definition, trigger, continued: moved });
+  }
 
   /** Records how the run ended, tells whoever listens, and closes the workflow with the same status. */
   async function finish({ status: ended, output, error }: RunOutcome): Promise<RunGraphResult> {

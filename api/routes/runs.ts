@@ -53,6 +53,7 @@ export function runView(row: InstanceRow) {
     triggeredBy: row.triggeredBy,
     triggerSource: row.triggerSource,
     clientId: row.clientId,
+    retryOf: row.retryOf,
   };
 }
 
@@ -232,6 +233,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         version: run.version,
         priority: run.priority,
         ...(run.clientId ? { clientId: run.clientId } : {}),
+        retryOf: run.id,
       });
       return reply.code(202).send({ ...started, retryOf: run.id });
     },
@@ -374,6 +376,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
             detail: { notificationId: n.id, error: n.error },
           });
       }
+      for (const { at: movedAt, ...move } of run.migrations)
+        events.push({ at: movedAt, type: 'run.migrated', detail: { ...move } });
       if (run.completedAt)
         events.push({
           at: run.completedAt.toISOString(),

@@ -174,6 +174,31 @@ export const RetriedRun = z
     }),
   })
   .meta({ id: 'RetriedRun' });
+const nodeId = z.string().min(1).max(200);
+export const MigrateRequest = z
+  .strictObject({
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(2_147_483_647)
+      .meta({ description: "A published version of the run's workflow" }),
+    nodeMapping: z
+      .record(nodeId, nodeId)
+      .refine((mapping) => Object.keys(mapping).length <= 5000, 'at most 5,000 nodes can be mapped')
+      .optional()
+      .meta({ description: 'Old node id → new node id, for nodes the new version renamed; others keep their ids' }),
+  })
+  .meta({ id: 'MigrateRequest' });
+export const MigratedRun = z
+  .strictObject({
+    runId: z.string(),
+    status: z.literal('migrating'),
+    fromVersion: z.number().int(),
+    toVersion: z.number().int(),
+    waitingAt: z.array(z.string()).meta({ description: 'The nodes the run waits at, as the new version names them' }),
+  })
+  .meta({ id: 'MigratedRun' });
 export const RunSignalled = z
   .strictObject({ runId: z.string(), status: z.enum(['cancelling', 'paused', 'running']) })
   .meta({ id: 'RunSignalled' });
@@ -195,6 +220,7 @@ const runFields = {
   triggeredBy: z.string().nullable(),
   triggerSource: z.enum(TRIGGER_TYPES),
   clientId: z.uuid().nullable().meta({ description: "The client the run is for: named at start, else its workflow's" }),
+  retryOf: z.string().nullable().meta({ description: 'The run this one retries (POST /api/runs/:id/retry), if any' }),
 };
 export const Run = z.strictObject(runFields).meta({ id: 'Run' });
 

@@ -146,8 +146,14 @@ function worthRetrying(error: unknown): boolean {
   // after its worker died (the row was written, the workflow task was lost). It will ask again.
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
     return error.cause.type === DECISION_FAILURES.unknown;
-  // The workflow task carrying the Update was refused because something else happened to the run meanwhile
-  // (an activity finished): Temporal drops the Update with that task, and a new task takes it.
+  return droppedWithWorkflowTask(error);
+}
+
+/**
+ * The workflow task carrying an Update was refused because something else happened to the run meanwhile (an activity
+ * finished): Temporal drops the Update with that task, and sending it again lets a new task take it.
+ */
+export function droppedWithWorkflowTask(error: unknown): boolean {
   return (
     error instanceof ServiceError &&
     /workflow task failure/i.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`)

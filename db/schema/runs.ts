@@ -31,6 +31,15 @@ import {
   STEP_STATUSES,
   TRIGGER_TYPES,
 } from './statuses';
+/** One move of a run to another version, as its history shows it. */
+export interface RunMigration {
+  at: string;
+  by: string;
+  fromVersion: number;
+  toVersion: number;
+  nodeMapping: Record<string, string>;
+}
+
 export const workflowInstances = pgTable(
   'workflow_instances',
   {
@@ -64,6 +73,13 @@ export const workflowInstances = pgTable(
     triggerSource: text('trigger_source', { enum: TRIGGER_TYPES }).notNull().default('manual'),
     /** Who the run is for: named at start, else its workflow's (the insert trigger of migration 0013). */
     clientId: clientId(),
+    /** The run this one retries (`POST /api/runs/:id/retry`), if it does. */
+    retryOf: text('retry_of'),
+    /** Each move to another version of its workflow, oldest first (migration 0017; workflows/migration.ts). */
+    migrations: jsonb('migrations')
+      .$type<RunMigration[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     createdAt: createdAt(),

@@ -148,6 +148,7 @@ describe('resume from the failed step', () => {
     const run = await getRun(answer.runId);
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(run.output).toEqual({ order: 'A-17', shipped: true });
+    expect(run.retryOf).toBe(failedRun);
     // Steps 1–3 were sent once, by the failed run; 4 was tried once more; 5 and 6 ran once.
     expect([sentTo('/one'), mailed('step two'), sentTo('/four'), mailed('step five'), sentTo('/six')]).toEqual([
       1, 1, 2, 1, 1,

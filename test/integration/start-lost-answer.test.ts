@@ -24,9 +24,9 @@ const deadlineExceeded = () => ({
   metadata: new Metadata(),
 });
 
-/** Fails a call with DEADLINE_EXCEEDED without sending it: the server never hears of it. */
-const dropped = () =>
-  new InterceptingCall(null, {
+/** Fails a call with DEADLINE_EXCEEDED without starting it: the server never hears of it. */
+const dropped: Interceptor = (options, nextCall) =>
+  new InterceptingCall(nextCall(options), {
     start: (_metadata, listener) => setImmediate(() => listener.onReceiveStatus(deadlineExceeded())),
     sendMessage: () => {},
     halfClose: () => {},
@@ -35,8 +35,8 @@ const dropped = () =>
 
 const injectFaults: Interceptor = (options, nextCall) => {
   const path = options.method_definition.path;
-  if (fault === 'start-never-sent' && START.test(path)) return dropped();
-  if (fault === 'server-silent' && (START.test(path) || DESCRIBE.test(path))) return dropped();
+  if (fault === 'start-never-sent' && START.test(path)) return dropped(options, nextCall);
+  if (fault === 'server-silent' && (START.test(path) || DESCRIBE.test(path))) return dropped(options, nextCall);
   if (fault === 'answer-lost' && START.test(path)) {
     // The server starts the run; its answer is lost on the way back.
     return new InterceptingCall(nextCall(options), {
