@@ -18,7 +18,7 @@ import { badRequest, HttpProblem, notFound } from '../errors';
 import { checkedInput, existingRun, launchRun, runFactsOf } from '../../runs/start';
 import { isRefusal, refusalError } from '../../runs/pin';
 import type { RunFacts } from '../../runs/run-row';
-import { claimDelivery, recordStarted, releaseDelivery } from '../services/webhook-deliveries';
+import { claimDelivery, recordStarted, releaseDelivery, sweepExpiredSignatures } from '../services/webhook-deliveries';
 import { type DefinitionsFeed, WebhookTargetCache, type WebhookTarget } from '../services/webhook-targets';
 import { parseUntrustedJson, refuseHostile } from '../hostile-input';
 import { findSecret, open, type SecretKeys } from '../../db/secrets';
@@ -39,6 +39,9 @@ export const webhookUrlPath = (tenantId: string, path: string) => `/hooks/${tena
 
 /** Without a LISTEN nothing is announced, so nothing is kept: every delivery reads. */
 const NEVER_LIVE: DefinitionsFeed = { live: false, onDefinitionsChanged: () => () => {} };
+
+/** How often each API process deletes the signatures past their keeping time (several doing it is harmless). */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -94,6 +97,15 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
   const targetsOf = () =>
     (targets ??= new WebhookTargetCache(db, (app as { runEvents?: DefinitionsFeed }).runEvents ?? NEVER_LIVE));
   app.addHook('onClose', async () => targets?.close());
+  // A signature is kept as long as a redelivery may come; after that its row only takes room.
+  const keepMs = Math.max(app.config.idempotencyTtlMs, DEFAULT_TOLERANCE_SECONDS * 2000);
+  const sweep = setInterval(() => {
+    sweepExpiredSignatures(db, keepMs).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'expired webhook signatures could not be swept; the next sweep tries again'),
+    );
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
   // The signature covers the exact bytes sent: keep them, for every content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
@@ -192,7 +204,7 @@ export const hookRoutes: FastifyPluginAsync = async (app) => {
         deliveryId,
         signatureHash: verdict.fingerprint,
         runId,
-        keepMs: Math.max(app.config.idempotencyTtlMs, DEFAULT_TOLERANCE_SECONDS * 2000),
+        keepMs,
         run: facts,
       };
       const claimed = await claimDelivery(db, claim);

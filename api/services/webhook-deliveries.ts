@@ -136,3 +136,27 @@ export async function releaseDelivery(
     update webhook_deliveries set status = 'refused', error = ${reason}
     where trigger_id = ${claim.triggerId} and delivery_id = ${claim.deliveryId} and status = 'received'`);
 }
+
+/** How many expired signatures one statement deletes: a sweep never holds a long lock on a busy table. */
+const SWEEP_BATCH = 5000;
+
+/**
+ * Deletes the signatures older than `keepMs` (they no longer name a delivery: claimDelivery overwrites such a row),
+ * a batch at a time; answers how many went. Deliveries themselves stay: they are the trigger's log.
+ */
+export async function sweepExpiredSignatures(db: Db, keepMs: number, now = Date.now()): Promise<number> {
+  const cutoff = new Date(now - keepMs).toISOString();
+  let swept = 0;
+  for (;;) {
+    const result = await db.execute(sql`
+      delete from webhook_signatures where (trigger_id, signature_hash) in (
+        select trigger_id, signature_hash from webhook_signatures
+        where seen_at < ${cutoff}::timestamptz limit ${SWEEP_BATCH})`);
+    const deleted =
+      (result as unknown as { rowCount?: number; affectedRows?: number }).rowCount ??
+      (result as unknown as { affectedRows?: number }).affectedRows ??
+      0;
+    swept += deleted;
+    if (deleted < SWEEP_BATCH) return swept;
+  }
+}

@@ -1,11 +1,12 @@
 /** Signed webhooks start exactly one run per delivery, and refuse what they cannot trust. */
 import { randomBytes } from 'node:crypto';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookRunId } from '../../api/routes/hooks';
 import { startRun } from '../../api/services/runs';
+import { sweepExpiredSignatures } from '../../api/services/webhook-deliveries';
 import { signGeneric, hmacHex } from '../../lib/webhook-signature';
-import { webhookDeliveries, workflowInstances, workflowTriggers } from '../../db/schema';
+import { webhookDeliveries, webhookSignatures, workflowInstances, workflowTriggers } from '../../db/schema';
 import { createHarness, type Harness, settled } from '../harness';
 
 let h: Harness;
@@ -162,7 +163,7 @@ describe('webhooks', () => {
     const rows = await h.database.db
       .select()
       .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.deliveryId, 'storm-1'));
+      .where(and(eq(webhookDeliveries.deliveryId, 'storm-1'), eq(webhookDeliveries.tenantId, h.tenant.tenantId)));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ verified: true, status: 'started', runId: [...ids][0] });
   });
@@ -233,5 +234,33 @@ describe('webhooks', () => {
       (await h.app.inject({ method: 'POST', url: `/hooks/${h.tenant.tenantId}/no-such-hook`, payload: '{}' }))
         .statusCode,
     ).toBe(404);
+  });
+
+  it('sweeps signatures past their keeping time, and keeps the deliveries and the signatures still kept', async () => {
+    const path = await hookPath();
+    const body = JSON.stringify({ finding: { asset: 'db-01', cvss: 3 } });
+    const headers = { ...signGeneric(SECRET, body, Math.floor(Date.now() / 1000)), 'x-delivery-id': 'swept-1' };
+    expect((await deliver(path, body, headers)).statusCode).toBe(202);
+    // Counted in this tenant only: a database shared with other test files has theirs.
+    const ours = eq(webhookSignatures.tenantId, h.tenant.tenantId);
+    const signatures = async () =>
+      (await h.database.db.select({ n: count() }).from(webhookSignatures).where(ours))[0]!.n;
+    const kept = await signatures();
+    expect(kept).toBeGreaterThan(0);
+    const keepMs = h.config.idempotencyTtlMs;
+    await sweepExpiredSignatures(h.database.db, keepMs);
+    expect(await signatures()).toBe(kept);
+    // Seen a day before the keeping time began: expired.
+    await h.database.db
+      .update(webhookSignatures)
+      .set({ seenAt: new Date(Date.now() - keepMs - 86_400_000) })
+      .where(ours);
+    expect(await sweepExpiredSignatures(h.database.db, keepMs)).toBeGreaterThanOrEqual(kept);
+    expect(await signatures()).toBe(0);
+    const delivery = await h.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.deliveryId, 'swept-1'), eq(webhookDeliveries.tenantId, h.tenant.tenantId)));
+    expect(delivery).toHaveLength(1);
   });
 });
