@@ -4,7 +4,7 @@
  * definition gave them.
  */
 import type { workflowApprovals } from './schema';
-import { type Form, FormSchema } from '../interpreter/forms';
+import { type Form, FormSchema } from '../interpreter/form-schema';
 
 type Stored = Record<string, unknown> & { properties?: Record<string, unknown>; fieldOrder?: unknown };
 

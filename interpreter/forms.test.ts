@@ -11,7 +11,8 @@ import {
   voteOf,
 } from './approval-rules';
 import type { ApprovalRequest } from './engine';
-import { checkFormData, type Form, FormSchema, fromFormText } from './forms';
+import { FormSchema } from './form-schema';
+import { checkFormData, type Form, fromFormText } from './forms';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { interpret } from './engine';

@@ -9,7 +9,8 @@ import { RunFailure } from './failures';
 import type { TypedGraph } from './graph';
 import { layeredNodes } from './layered-nodes';
 import { completeIteration, type LoopHost, reachableFromBody, runLoop, type Scope } from './loops';
-import { describeNode, type NodeOf, type TypedEdge, type TypedNode } from './node-model';
+import { describeNode } from './node-handles';
+import type { NodeOf, TypedEdge, TypedNode } from './node-model';
 import { type NodeExecution, type NodeResult, type RecordBegun, runNode, type RunnerHost } from './node-runners';
 import type {
   EnginePort,

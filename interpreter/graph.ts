@@ -1,12 +1,13 @@
 /**
- * The typed graph a run walks: every node and edge parsed once (node-model.ts),
- * indexed by id and by the edges in and out of each node. Validation builds it
- * at publish; the engine builds it again from the stored definition when a
- * run starts (pure and deterministic, so a replay builds the same graph).
+ * The typed graph a run walks: every node and edge parsed once (node-reader.ts, node-model.ts read without zod, which
+ * the workflow bundle must not carry), indexed by id and by the edges in and out of each node. Validation builds it
+ * at publish; the engine builds it again from the stored definition when a run starts (pure and deterministic, so a
+ * replay builds the same graph).
  */
 import { formatPath, type Problem } from './problems';
 import { retryOverridesOf, type RetryOverrides, DEFAULT_MAX_NODE_VISITS } from './limits';
-import { type TypedEdge, TypedEdgeSchema, type TypedNode, TypedNodeSchema } from './node-model';
+import type { TypedEdge, TypedNode } from './node-model';
+import { readEdge, readNode } from './node-reader';
 import type { Definition } from './schema';
 
 export interface TypedGraph {
@@ -29,10 +30,10 @@ export function parseGraph(definition: Definition): GraphParse {
   const problems: Problem[] = [];
   const nodes: TypedNode[] = [];
   definition.nodes.forEach((node, i) => {
-    const parsed = TypedNodeSchema.safeParse(node);
-    if (parsed.success) nodes.push(parsed.data);
+    const parsed = readNode(node);
+    if (parsed.ok) nodes.push(parsed.value);
     else
-      for (const issue of parsed.error.issues)
+      for (const issue of parsed.issues)
         problems.push({ path: formatPath(['nodes', i, ...issue.path]), message: issue.message });
   });
   return problems.length > 0 ? { ok: false, problems } : graphOf(definition, nodes);
@@ -43,10 +44,10 @@ export function graphOf(definition: Definition, nodes: TypedNode[]): GraphParse 
   const problems: Problem[] = [];
   const edges: TypedEdge[] = [];
   definition.edges.forEach((edge, i) => {
-    const parsed = TypedEdgeSchema.safeParse(edge);
-    if (parsed.success) edges.push(parsed.data);
+    const parsed = readEdge(edge);
+    if (parsed.ok) edges.push(parsed.value);
     else
-      for (const issue of parsed.error.issues)
+      for (const issue of parsed.issues)
         problems.push({ path: formatPath(['edges', i, ...issue.path]), message: issue.message });
   });
   if (problems.length > 0) return { ok: false, problems };

@@ -10,7 +10,7 @@ import type { NodeOf, TypedEdge } from './node-model';
 import { getPath } from './paths';
 import type { NodeState, RunContext } from './port';
 import { route } from './route';
-import { describeNode } from './node-model';
+import { describeNode } from './node-handles';
 import type { NodeExecution, NodeResult, RecordBegun } from './node-runners';
 
 type LoopNode = NodeOf<'loop'>;

@@ -8,13 +8,22 @@
  * an editor adds); these are the shapes the engine reads. Fields publish has
  * never checked (`label`, an approval's `notify`) are read as leniently as
  * the engine always read them, so no published definition stops parsing.
+ *
+ * Validation and the API read nodes with these schemas; the workflow reads them with node-reader.ts, the same model
+ * without zod (which the workflow bundle must not carry). A change here is made there too: node-reader.test.ts holds
+ * the two to the same output for generated nodes.
  */
 import { z } from 'zod';
 import { type Condition, checkCondition } from './conditions';
 import { parseDuration } from './durations';
-import { FormSchema } from './forms';
+import { FormSchema } from './form-schema';
 import { DEFAULT_MAX_ITERATIONS, type RetryOverrides } from './limits';
+import { DEFAULT_APPROVAL_OUTCOMES, describeNode, FIXED_HANDLES, handlesOf, isApprovalChannel } from './node-handles';
 import { EdgeSchema, type GraphNode, MAX_INT32, NODE_TYPES, type NodeType } from './schema';
+
+// The engine's helpers live in node-handles.ts (no zod, for the workflow bundle); importers here still find them.
+export { DEFAULT_APPROVAL_OUTCOMES, describeNode, handlesOf };
+export type { ApprovalChannel } from './node-handles';
 
 const NodeTypeSchema = z.enum(NODE_TYPES);
 
@@ -71,8 +80,6 @@ const NodeData = z.object({ label: z.string().optional().catch(undefined) }).loo
 /** Nodes that do work outside the workflow take `retry` and `timeout` (WORK_TYPES). */
 const WorkData = NodeData.extend({ retry: NodeRetrySchema.optional(), timeout: WorkDurationMs.optional() });
 
-export const DEFAULT_APPROVAL_OUTCOMES: readonly string[] = ['approved', 'rejected'];
-
 const ApprovalOutcomesSchema = z
   .array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'outcomes are lower_snake_case'))
   .min(1)
@@ -82,9 +89,6 @@ const ApprovalOutcomesSchema = z
   )
   .refine((outcomes) => new Set(outcomes).size === outcomes.length, 'outcomes must be distinct')
   .default(() => [...DEFAULT_APPROVAL_OUTCOMES]);
-
-export type ApprovalChannel = 'email' | 'slack';
-const isApprovalChannel = (channel: unknown): channel is ApprovalChannel => channel === 'email' || channel === 'slack';
 
 /** How approvers are asked. Never checked at publish, so anything unreadable falls back to email, as it always did. */
 const ApprovalNotifySchema = z
@@ -236,31 +240,6 @@ export type ActionNode = NodeOf<'action'>;
 export const TypedEdgeSchema = EdgeSchema.extend({ condition: ConditionSchema.nullish() });
 export type TypedEdge = z.output<typeof TypedEdgeSchema>;
 
-/** Handles of the node types whose handles do not depend on their data. `null` is the plain "done" handle. */
-const FIXED_HANDLES: Record<Exclude<NodeType, 'condition' | 'approval'>, Array<string | null>> = {
-  trigger: [null],
-  delay: [null],
-  join: [null],
-  action: [null, 'error'],
-  integration: [null, 'error'],
-  notification: [null, 'error'],
-  subworkflow: [null, 'error'],
-  loop: ['body', 'done'],
-  end: [],
-};
-
-/** Handles a node may leave by. */
-export function handlesOf(node: TypedNode): Array<string | null> {
-  switch (node.type) {
-    case 'condition':
-      return node.data.condition === undefined ? [null] : ['true', 'false'];
-    case 'approval':
-      return [...node.data.outcomes, 'expired'];
-    default:
-      return FIXED_HANDLES[node.type];
-  }
-}
-
 /**
  * The handles of a node whose data did not parse, from the fields that decide them, so its edges are still
  * checked; undefined when those fields are themselves wrong (that problem is reported already).
@@ -279,10 +258,4 @@ export function handlesOfUnparsed(node: GraphNode): Array<string | null> | undef
     default:
       return FIXED_HANDLES[type];
   }
-}
-
-/** A short name for messages: the label when there is one. */
-export function describeNode(node: TypedNode): string {
-  const label = node.data.label;
-  return label ? `"${node.id}" (${label})` : `"${node.id}"`;
 }

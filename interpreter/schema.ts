@@ -7,30 +7,10 @@
 import { z } from 'zod';
 import { MAX_JSON_DEPTH, tooDeepAt } from './json-walk';
 
-export const NODE_TYPES = [
-  'trigger',
-  'action',
-  'integration',
-  'notification',
-  'condition',
-  'approval',
-  'delay',
-  'loop',
-  'join',
-  'subworkflow',
-  'end',
-] as const;
-export type NodeType = (typeof NODE_TYPES)[number];
-const NODE_TYPE_NAMES: ReadonlySet<string> = new Set(NODE_TYPES);
-export const isNodeType = (type: string): type is NodeType => NODE_TYPE_NAMES.has(type);
+export { isNodeType, MAX_INT32, NODE_TYPES, type NodeType } from './node-types';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
-/**
- * The largest number a PostgreSQL `integer` column holds: versions and quorums beyond it could not be stored or looked
- * up.
- */
-export const MAX_INT32 = 2_147_483_647;
 /** The largest graph a definition may hold: validated, published and run within the big-graph bench's targets. */
 export const MAX_NODES = 5000;
 export const MAX_EDGES = 10_000;

@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../config';
 
 /**
- * Everything the bundle can be made of: the workflow and interpreter sources, what they import from lib/, and the
- * locked SDK version.
+ * Everything the bundle can be made of: the workflow and interpreter sources, what they import from lib/ and runs/
+ * (runs/start-options.ts), and the locked SDK version.
  */
-const SOURCE_DIRS = ['workflows', 'interpreter', 'lib'];
+const SOURCE_DIRS = ['workflows', 'interpreter', 'lib', 'runs'];
 const LOCK_FILE = 'package-lock.json';
 const PREFIX = 'workflow-bundle-';
 
