@@ -67,7 +67,7 @@ export default tseslint.config(
   { files: ['client/**'], rules: { 'max-len': 'off' } },
   {
     // Data flows one way (architecture.md): the worker's side never reaches back into the API.
-    files: ['runs/**/*.ts', 'activities/**/*.ts', 'lib/**/*.ts', 'db/**/*.ts', 'worker.ts'],
+    files: ['runs/**/*.ts', 'reports/**/*.ts', 'activities/**/*.ts', 'lib/**/*.ts', 'db/**/*.ts', 'worker.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

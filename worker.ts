@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities';
+import { ensurePeriodReportSchedule } from './reports/schedule';
 import { attemptInterceptor } from './activities/attempt-interceptor';
 import { ConfigError, loadConfig, secretKeysOf, type Config } from './config';
 import type { Database } from './db/client';
@@ -58,6 +59,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const { config } = deps;
   const temporal = new Client({ connection: deps.connection, namespace: config.temporal.namespace });
   const runDeps = { db: deps.database.db, temporal, config };
+  // Not fatal: the worker's runs matter more than tonight's period reports (the next worker start tries again).
+  await ensurePeriodReportSchedule(temporal, config.temporal.taskQueue).catch((error: unknown) =>
+    console.warn(`[worker] the period reports schedule could not be created: ${(error as Error).message}`),
+  );
   return Worker.create({
     connection: deps.connection,
     namespace: config.temporal.namespace,

@@ -8,6 +8,7 @@ import { refusalsArePermanent } from './errors';
 import { createHttpActivities } from './http';
 import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
+import { createPeriodReportActivities } from './period-reports';
 import { createProjectionActivities, type ProjectionBatch } from './projection';
 
 export interface ActivityDeps {
@@ -45,6 +46,15 @@ export function createActivities(deps: ActivityDeps) {
         },
         ledger,
       ),
+    ),
+    ...refusalsArePermanent(
+      createPeriodReportActivities({
+        db: deps.db,
+        ledger,
+        smtpUrl: deps.messaging.smtpUrl,
+        smtpFrom: deps.messaging.smtpFrom,
+        httpAllowPrivate: deps.messaging.httpAllowPrivate,
+      }),
     ),
     /**
      * Does nothing: a run that has worked long without waiting calls it so that its workflow task ends

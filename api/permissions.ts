@@ -128,6 +128,10 @@ export const PERMISSIONS: Readonly<Record<string, Permission>> = {
   'GET /api/reports/workflows/:id': { access: 'any-key', note: "the tenant's own workflows only" },
   'GET /api/reports/overview': { access: 'any-key', note: "the tenant's own workflows only" },
   'GET /api/reports/series': { access: 'any-key', note: "the tenant's own runs only" },
+  'GET /api/reports/periods': { access: 'any-key', note: "the tenant's own workflows only" },
+  'GET /api/reports/approvers': { access: 'any-key', note: "the tenant's own users only" },
+  'GET /api/reports/subscriptions': { access: ADMIN },
+  'PUT /api/reports/subscriptions': { access: ADMIN },
 
   'GET /api/clients': { access: 'any-key' },
   'POST /api/clients': { access: EDIT },

@@ -3,12 +3,16 @@
  * target 3; issue 13's report benchmark). A tenant is seeded with scripts/seed-runs.ts (1,000,000 runs over 50
  * workflows; --quick: 20,000), then each request is timed through the API in process (Fastify's inject, auth and
  * serialisation included) against its baseline: the very SQL the API sent, captured from drizzle's logger and
- * replayed on the driver (so the ratio is the API's own cost).
+ * replayed on the driver (so the ratio is the API's own cost). The workflow report is timed twice: all live, and
+ * after every closed day of the seed is stored as period reports (the daily schedule's work, timed once), read from
+ * those with only the edges live, against the all-live SQL as its baseline.
  *
  * Databases: embedded PGlite (in memory with --quick; else under RUNS_BENCH_DATA_DIR, default
  * ~/.cache/graphflow/runs-at-scale-pglite, seeded once and reused) and PostgreSQL when RUNS_BENCH_DATABASE_URL or
  * DATABASE_URL is set (seeded once per size and reused; --quick removes its tenant afterwards).
- * RUNS_BENCH_ONLY=embedded|postgres runs one of them; RUNS_BENCH_RUNS overrides the size.
+ * RUNS_BENCH_ONLY=embedded|postgres runs one of them; RUNS_BENCH_RUNS overrides the size, RUNS_BENCH_WORKFLOWS the
+ * workflows (1: every run in one workflow, e.g. 100,000 runs for the report alone), RUNS_BENCH_REPORT_SAMPLES the
+ * reports' samples.
  */
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
@@ -23,15 +27,16 @@ import { hashKey, newApiKey } from '../api/auth';
 import { loadConfig } from '../config';
 import { type Database, type Db, openDatabase } from '../db/client';
 import * as schema from '../db/schema';
-import { apiKeys, tenants, users } from '../db/schema';
+import { apiKeys, reportPeriods, tenants, users, workflowReports } from '../db/schema';
+import { periodEnd, periodStartOf, storePeriod } from '../reports/period-store';
 import { seedRuns } from '../scripts/seed-runs';
 import { QUICK } from './environment';
 import { type Case, explainLines, printTable, runIdOf, type Timing } from './runs-at-scale-report';
 
 const RUNS = Number(process.env.RUNS_BENCH_RUNS ?? (QUICK ? 20_000 : 1_000_000));
-const WORKFLOWS = 50;
+const WORKFLOWS = Number(process.env.RUNS_BENCH_WORKFLOWS ?? 50);
 const SAMPLES = QUICK ? 10 : 200;
-const REPORT_SAMPLES = QUICK ? 3 : 40;
+const REPORT_SAMPLES = Number(process.env.RUNS_BENCH_REPORT_SAMPLES ?? (QUICK ? 3 : 40));
 const PAGE = 50;
 /** The deep page: the thousandth, or as deep as a quick seed goes. */
 const DEEP_PAGE = QUICK ? 20 : 1000;
@@ -54,7 +59,7 @@ function capturingDb(database: Database, captured: Captured[]): Db {
 /** The tenant holding a seed of this size, seeding it first if none does. */
 async function seededTenant(database: Database, log: (line: string) => void): Promise<string> {
   const { db } = database;
-  const name = `runs-at-scale ${RUNS} runs`;
+  const name = `runs-at-scale ${RUNS} runs${WORKFLOWS === 50 ? '' : ` over ${WORKFLOWS} workflows`}`;
   const found = (await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name)).limit(1))[0];
   if (found) {
     log(`reusing the tenant seeded with ${RUNS.toLocaleString()} runs`);
@@ -220,11 +225,16 @@ async function measureDatabase(label: string, database: Database): Promise<void>
       target: 100,
     },
   ];
+  // The live figures first: a reused seed forgets the days an earlier run stored.
+  await db.delete(reportPeriods).where(eq(reportPeriods.tenantId, tenantId));
+  await db.delete(workflowReports).where(eq(workflowReports.tenantId, tenantId));
+  const liveStatements: Captured[][] = [];
   for (const c of reportCases) {
     const statements = await statementsOf(
       c.url,
       (s) => /workflow_(instances|executions|approvals)/.test(s.sql) && !s.sql.includes('limit'),
     );
+    liveStatements.push(statements);
     timings.push({
       ...c,
       ours: await time(() => get(app, c.url), REPORT_SAMPLES),
@@ -233,10 +243,52 @@ async function measureDatabase(label: string, database: Database): Promise<void>
     });
   }
 
+  // Stored period reports: the seed's closed months and days stored (as the daily schedule would have), then the
+  // same workflow report read from them and its edges live, against the all-live SQL above as the baseline.
+  const t0 = performance.now();
+  const stored = await storeClosedPeriods(db, tenantId, new Date(world.yearFrom), new Date(world.yearTo));
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  log(`stored period reports of ${stored.months} months and ${stored.days} days in ${seconds} s`);
+  const workflowCase = reportCases[0]!;
+  timings.push({
+    ...workflowCase,
+    name: `report: workflow, stored days (${world.bigWorkflowRuns.toLocaleString()})`,
+    ours: await time(() => get(app, workflowCase.url), REPORT_SAMPLES),
+    baseline: await time(
+      () => Promise.all(liveStatements[0]!.map((s) => driver.query(s.sql, s.params))),
+      REPORT_SAMPLES,
+    ),
+  });
+
   printTable(`${label}: ${RUNS.toLocaleString()} runs over ${WORKFLOWS} workflows`, timings);
   await captureApp.close();
   await app.close();
   if (QUICK && !process.env.RUNS_BENCH_RUNS) await db.delete(tenants).where(eq(tenants.id, tenantId));
+}
+
+/**
+ * Stores what a report over [from, to) reads once the daily schedule has run all along: each closed month wholly in
+ * the range, and each closed day outside those months (storing every day too would change no figure, only the
+ * time this takes). Answers how many of each.
+ */
+async function storeClosedPeriods(db: Db, tenantId: string, from: Date, to: Date) {
+  const DAY = 24 * 3600 * 1000;
+  const end = Math.min(periodStartOf('day', to).getTime(), periodStartOf('day', new Date()).getTime());
+  const firstDay = Math.ceil(from.getTime() / DAY) * DAY;
+  const months: Date[] = [];
+  for (let month = periodStartOf('month', from); periodEnd('month', month).getTime() <= end;) {
+    if (month.getTime() >= firstDay) months.push(month);
+    month = periodEnd('month', month);
+  }
+  for (const month of months) await storePeriod(db, tenantId, 'month', month);
+  const inMonth = (day: number) => months.some((m) => day >= m.getTime() && day < periodEnd('month', m).getTime());
+  let days = 0;
+  for (let day = periodStartOf('day', from).getTime(); day < end; day += DAY)
+    if (!inMonth(day)) {
+      await storePeriod(db, tenantId, 'day', new Date(day));
+      days++;
+    }
+  return { months: months.length, days };
 }
 
 /** What the seed holds that the cases name: the big and a versioned workflow, a client, ranges. */

@@ -431,6 +431,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{runId}/migrate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a running run to another published version of its workflow, at the nodes it waits at */
+        post: operations["migrateRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -849,6 +866,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workflow's stored period reports: each computed day, week or month in a range */
+        get: operations["listStoredReportPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who receives each period's report summary by email */
+        get: operations["listReportSubscriptions"];
+        /** Sets who receives a period's report summary by email (replacing the list) */
+        put: operations["setReportSubscription"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/workflows/{id}": {
         parameters: {
             query?: never;
@@ -892,6 +944,23 @@ export interface paths {
         };
         /** Runs created in each hour or day of a range, by status */
         get: operations["getRunSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/approvers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The names of the tenant's users among the approvers a report names */
+        get: operations["getReportApprovers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -975,6 +1044,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        MigrateRequestInput: {
+            /** @description A published version of the run's workflow */
+            version: number;
+            /** @description Old node id → new node id, for nodes the new version renamed; others keep their ids */
+            nodeMapping?: {
+                [key: string]: string;
+            };
+        };
+        ReportSubscriptionInput: {
+            /**
+             * @description A UTC day, a week from Monday, a month
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /** @description Who receives each closed period's summary by email; empty: nobody */
+            recipients: string[];
+        };
         User: {
             /** Format: uuid */
             id: string;
@@ -1233,6 +1319,15 @@ export interface components {
             /** @description With from: failed, the failed run's completed steps the new run takes over instead of doing again */
             carriedOver?: components["schemas"]["CarriedStep"][];
         };
+        MigratedRun: {
+            runId: string;
+            /** @constant */
+            status: "migrating";
+            fromVersion: number;
+            toVersion: number;
+            /** @description The nodes the run waits at, as the new version names them */
+            waitingAt: string[];
+        };
         RunSignalled: {
             runId: string;
             /** @enum {string} */
@@ -1261,6 +1356,8 @@ export interface components {
             triggerSource: "manual" | "webhook" | "schedule" | "event";
             /** @description The client the run is for: named at start, else its workflow's */
             clientId: string | null;
+            /** @description The run this one retries (POST /api/runs/:id/retry), if any */
+            retryOf: string | null;
         };
         Step: {
             id: string;
@@ -1325,6 +1422,8 @@ export interface components {
             triggerSource: "manual" | "webhook" | "schedule" | "event";
             /** @description The client the run is for: named at start, else its workflow's */
             clientId: string | null;
+            /** @description The run this one retries (POST /api/runs/:id/retry), if any */
+            retryOf: string | null;
             steps: components["schemas"]["Step"][];
             approvals: components["schemas"]["RunApproval"][];
             notifications: components["schemas"]["RunNotification"][];
@@ -1606,6 +1705,11 @@ export interface components {
         Percentiles: {
             p50: number | null;
             p95: number | null;
+            /**
+             * @description Present when read from stored period reports: estimated from duration histograms, within 4.9% of (the exact figure + 1 ms); absent when computed exactly (percentile_cont)
+             * @constant
+             */
+            estimated?: true;
         };
         WorkflowReport: {
             /** Format: uuid */
@@ -1655,6 +1759,14 @@ export interface components {
                     decided: number;
                     timeToDecision: components["schemas"]["Percentiles"];
                 }[];
+            };
+            /** @description Present when whole days of the range were read from stored period reports (the rest live): which days. Counts stay exact; percentiles are then estimated */
+            stored?: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+                days: number;
             };
         };
         ReportOverview: {
@@ -1708,6 +1820,76 @@ export interface components {
                 duration: components["schemas"]["Percentiles"];
             }[];
         };
+        StoredPeriods: {
+            /** Format: uuid */
+            workflowId: string;
+            /**
+             * @description A UTC day, a week from Monday, a month
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Each computed period starting in the range, oldest first; percentiles estimated */
+            periods: {
+                runs: {
+                    total: number;
+                    byStatus: {
+                        pending: number;
+                        running: number;
+                        paused: number;
+                        completed: number;
+                        failed: number;
+                        cancelled: number;
+                    };
+                };
+                /** @description Completed runs among the finished (completed, failed, cancelled); null while none has */
+                successRate: number | null;
+                /** @description From start to finish of the finished runs */
+                duration: components["schemas"]["Percentiles"];
+                nodes: {
+                    nodeId: string;
+                    label: string | null;
+                    /** @description Steps of this node that ran (skipped ones are not counted) */
+                    executions: number;
+                    failures: number;
+                    duration: components["schemas"]["Percentiles"];
+                }[];
+                approvals: {
+                    decided: number;
+                    pending: number;
+                    /** @description From request to decision, of the decided approvals */
+                    timeToDecision: components["schemas"]["Percentiles"];
+                    byApprover: {
+                        /** @description Who decided: a user id, or what the deciding link named */
+                        approver: string;
+                        email: string | null;
+                        decided: number;
+                        timeToDecision: components["schemas"]["Percentiles"];
+                    }[];
+                };
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+                /** Format: date-time */
+                computedAt: string;
+            }[];
+        };
+        ReportSubscription: {
+            /**
+             * @description A UTC day, a week from Monday, a month
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /** @description Who receives each closed period's summary by email; empty: nobody */
+            recipients: string[];
+        };
+        ReportSubscriptions: {
+            subscriptions: components["schemas"]["ReportSubscription"][];
+        };
         /** @description One point per bucket of the range, empty buckets included, oldest first */
         RunSeries: {
             /** Format: date-time */
@@ -1731,6 +1913,13 @@ export interface components {
                     failed: number;
                     cancelled: number;
                 };
+            }[];
+        };
+        ReportApprovers: {
+            approvers: {
+                /** Format: uuid */
+                id: string;
+                name: string;
             }[];
         };
         /** @description An organisation the tenant runs work for */
@@ -4217,6 +4406,122 @@ export interface operations {
             };
             /** @description Too many requests; retry after the `Retry-After` seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    migrateRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MigrateRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The run moves once its work in flight is done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigratedRun"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's Content-Type is not one the route accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The definition is not valid; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the API needs is unreachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6825,6 +7130,197 @@ export interface operations {
             };
         };
     };
+    listStoredReportPeriods: {
+        parameters: {
+            query: {
+                workflowId: string;
+                /** @description A UTC day, a week from Monday, a month */
+                period: "day" | "week" | "month";
+                /** @description Periods starting at or after this; default: 30 days before `to` */
+                from?: string;
+                /** @description Periods starting before this; default: now */
+                to?: string;
+                /** @description Only this client's runs */
+                clientId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The computed periods, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredPeriods"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in the caller's tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReportSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSubscriptions"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setReportSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportSubscriptionInput"];
+            };
+        };
+        responses: {
+            /** @description The subscription as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSubscription"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getWorkflowReport: {
         parameters: {
             query?: {
@@ -6986,6 +7482,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunSeries"];
+                };
+            };
+            /** @description The request is malformed or does not match its schema; nothing was changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked, expired or belongs to a deactivated user (or a JWT that fails verification) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportApprovers: {
+        parameters: {
+            query: {
+                /** @description Comma-separated: a report's byApprover[].approver values (at most 100) */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Those that are users of the tenant; others are left out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportApprovers"];
                 };
             };
             /** @description The request is malformed or does not match its schema; nothing was changed */

@@ -12,3 +12,4 @@ export * from './schema/access';
 export * from './schema/clients';
 export * from './schema/definitions';
 export * from './schema/runs';
+export * from './schema/reports';

@@ -45,7 +45,7 @@ export interface StartRunRequest {
   seed?: RunSeed;
   /** The client the run is for; unset, the run takes its workflow's (migration 0013). */
   clientId?: string;
-  /** The run this one retries: its row says so (migration 0017). */
+  /** The run this one retries: its row says so (migration 0016). */
   retryOf?: string;
 }
 

@@ -1,10 +1,13 @@
 /**
  * `GET /api/reports/series?workflowId=&clientId=&from=&to=&bucket=hour|day`: runs created in each bucket of a
- * half-open range, by status (api/services/report-series.ts), for the dashboard's "runs over time".
+ * half-open range, by status (api/services/report-series.ts), for the dashboard's "runs over time"; and
+ * `GET /api/reports/approvers?ids=`: the names of the tenant's users a report names by id (its approvers), so the
+ * dashboard's approver chart can show people rather than ids.
  */
+import { and, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { RUN_STATUSES } from '../../db/schema';
+import { RUN_STATUSES, users } from '../../db/schema';
 import { callerOf } from '../auth';
 import { badRequest } from '../errors';
 import { isoMoment, uuidOf } from '../params';
@@ -33,6 +36,12 @@ const RunSeries = z
     ),
   })
   .meta({ id: 'RunSeries', description: 'One point per bucket of the range, empty buckets included, oldest first' });
+
+const Approvers = z
+  .strictObject({
+    approvers: z.array(z.strictObject({ id: z.uuid(), name: z.string() })),
+  })
+  .meta({ id: 'ReportApprovers' });
 
 export const reportSeriesRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
@@ -76,4 +85,41 @@ export const reportSeriesRoutes: FastifyPluginAsyncZod = async (app) => {
       return { from: from.toISOString(), to: to.toISOString(), bucket: q.bucket, points };
     },
   );
+
+  app.get(
+    '/api/reports/approvers',
+    {
+      schema: {
+        operationId: 'getReportApprovers',
+        summary: "The names of the tenant's users among the approvers a report names",
+        tags: ['reports'],
+        querystring: z
+          .object({
+            ids: z
+              .string()
+              .max(4000)
+              .meta({ description: "Comma-separated: a report's byApprover[].approver values (at most 100)" }),
+          })
+          .strict(),
+        response: withProblems({ 200: answer('Those that are users of the tenant; others are left out', Approvers) }),
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const ids = [...new Set(request.query.ids.split(',').map((id) => id.trim()))];
+      if (ids.length > 100)
+        throw badRequest('At most 100 ids at once.', [{ path: 'querystring.ids', message: 'at most 100 ids' }]);
+      // An approver that is not a user id (a link's email, 'unknown') simply names nobody.
+      const userIds = ids.filter((id) => UUID.test(id));
+      const found = userIds.length
+        ? await db
+            .select({ id: users.id, name: users.name })
+            .from(users)
+            .where(and(eq(users.tenantId, caller.tenantId), inArray(users.id, userIds)))
+        : [];
+      return { approvers: found };
+    },
+  );
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,8 @@
 /**
  * `GET /api/reports/workflows/:id?from=&to=`: how a workflow's runs went in a range, and `GET /api/reports/overview`:
  * the run figures of every workflow of the tenant (api/services/reports.ts).
- * The range is half-open, [from, to), over when runs were created; it defaults to the 30 days before now.
+ * The range is half-open, [from, to), over when runs were created; it defaults to the 30 days before now. A range
+ * spanning stored period reports reads their days and only its edges live (api/services/report-ranges.ts).
  */
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -12,7 +13,9 @@ import { badRequest, notFound } from '../errors';
 import { isoMoment, uuidOf } from '../params';
 import { answer, withProblems } from '../schemas/problem';
 import { ReportOverview, WorkflowReport } from '../schemas/reports';
-import { overviewReport, workflowReport } from '../services/reports';
+import { rangedWorkflowReport } from '../services/report-ranges';
+import { overviewReport } from '../services/reports';
+import { reportPeriodRoutes } from './report-periods';
 
 const DEFAULT_RANGE_MS = 30 * 24 * 3600 * 1000;
 
@@ -37,6 +40,7 @@ export function rangeOf(query: { from?: string | undefined; to?: string | undefi
 
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.database;
+  await app.register(reportPeriodRoutes);
 
   app.get(
     '/api/reports/workflows/:id',
@@ -61,7 +65,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           .limit(1)
       )[0];
       if (!workflow) throw notFound('Workflow', request.params.id);
-      const report = await workflowReport(db, {
+      const report = await rangedWorkflowReport(db, {
         tenantId: caller.tenantId,
         workflowId: workflow.id,
         from,

@@ -1,11 +1,23 @@
 /** What `GET /api/reports/workflows/:id` answers (api/services/reports.ts computes it): one component each. */
 import { z } from 'zod';
-import { RUN_STATUSES } from '../../db/schema';
+import { REPORT_PERIODS, RUN_STATUSES } from '../../db/schema';
+import { emailAddress } from '../params';
 
 const Milliseconds = z.number().int().min(0).nullable();
 
 export const Percentiles = z
-  .strictObject({ p50: Milliseconds, p95: Milliseconds })
+  .strictObject({
+    p50: Milliseconds,
+    p95: Milliseconds,
+    estimated: z
+      .literal(true)
+      .optional()
+      .meta({
+        description:
+          'Present when read from stored period reports: estimated from duration histograms, within 4.9% of ' +
+          '(the exact figure + 1 ms); absent when computed exactly (percentile_cont)',
+      }),
+  })
   .meta({ id: 'Percentiles', description: 'Milliseconds (percentile_cont); null when nothing was measured' });
 
 const count = z.number().int().min(0);
@@ -58,6 +70,18 @@ export const WorkflowReport = z
         }),
       ),
     }),
+    stored: z
+      .strictObject({
+        from: z.iso.datetime({ offset: true }),
+        to: z.iso.datetime({ offset: true }),
+        days: count,
+      })
+      .optional()
+      .meta({
+        description:
+          'Present when whole days of the range were read from stored period reports (the rest live): which days. ' +
+          'Counts stay exact; percentiles are then estimated',
+      }),
   })
   .meta({ id: 'WorkflowReport' });
 
@@ -70,3 +94,37 @@ export const ReportOverview = z
       .meta({ description: 'Each workflow with a run in the range, most runs first' }),
   })
   .meta({ id: 'ReportOverview' });
+
+export const ReportPeriod = z.enum(REPORT_PERIODS).meta({ description: 'A UTC day, a week from Monday, a month' });
+
+export const StoredPeriods = z
+  .strictObject({
+    workflowId: z.uuid(),
+    period: ReportPeriod,
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    periods: z
+      .array(
+        WorkflowReport.omit({ workflowId: true, from: true, to: true, stored: true }).extend({
+          start: z.iso.datetime({ offset: true }),
+          end: z.iso.datetime({ offset: true }),
+          computedAt: z.iso.datetime({ offset: true }),
+        }),
+      )
+      .meta({ description: 'Each computed period starting in the range, oldest first; percentiles estimated' }),
+  })
+  .meta({ id: 'StoredPeriods' });
+
+export const ReportSubscription = z
+  .strictObject({
+    period: ReportPeriod,
+    recipients: z
+      .array(emailAddress)
+      .max(50)
+      .meta({ description: "Who receives each closed period's summary by email; empty: nobody" }),
+  })
+  .meta({ id: 'ReportSubscription' });
+
+export const ReportSubscriptions = z
+  .strictObject({ subscriptions: z.array(ReportSubscription) })
+  .meta({ id: 'ReportSubscriptions' });

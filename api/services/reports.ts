@@ -4,89 +4,31 @@
  * (linear interpolation), so the figures match what an analyst gets from the same rows; every query is scoped to
  * one tenant and starts from the `(workflow_id, created_at)` index.
  */
-import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { users, workflowApprovals, workflowExecutions, workflowInstances, workflows } from '../../db/schema';
 import {
-  RUN_STATUSES,
-  users,
-  workflowApprovals,
-  workflowExecutions,
-  workflowInstances,
-  workflows,
-} from '../../db/schema';
+  approvalDecided,
+  approvalWaitMs,
+  count,
+  readPercentiles,
+  readRunFigures,
+  type ReportScope,
+  type RunFigures,
+  runDurationMs,
+  runMeasured,
+  runsOf,
+  statusCounts,
+  type WorkflowReport,
+} from '../../reports/definitions';
 
-/** Runs that can no longer change: the only ones with a duration and a success or a failure. */
-const FINISHED = ['completed', 'failed', 'cancelled'] as const;
-/** Approval statuses that are not a decision: still open, or closed without one. */
-const UNDECIDED = ['pending', 'expired', 'cancelled'] as const;
-
-export interface Percentiles {
-  p50: number | null;
-  p95: number | null;
-}
-
-export interface WorkflowReport {
-  runs: { total: number; byStatus: Record<(typeof RUN_STATUSES)[number], number> };
-  /** Completed runs among the finished ones; null while none has finished. */
-  successRate: number | null;
-  duration: Percentiles;
-  nodes: Array<{ nodeId: string; label: string | null; executions: number; failures: number; duration: Percentiles }>;
-  approvals: {
-    decided: number;
-    pending: number;
-    timeToDecision: Percentiles;
-    byApprover: Array<{ approver: string; email: string | null; decided: number; timeToDecision: Percentiles }>;
-  };
-}
-
-export interface ReportScope {
-  tenantId: string;
-  workflowId: string;
-  /** Inclusive. */
-  from: Date;
-  /** Exclusive. */
-  to: Date;
-  /** Only the runs for this client. */
-  clientId?: string | undefined;
-}
-
-/** Milliseconds, rounded: percentiles of timestamps come back with microsecond fractions nobody needs. */
-const ms = (value: unknown): number | null =>
-  value === null || value === undefined ? null : Math.round(Number(value));
+export type { Percentiles, ReportScope, RunFigures, WorkflowReport } from '../../reports/definitions';
+export { runsOf } from '../../reports/definitions';
 
 const percentiles = (expression: SQL, filter: SQL) => ({
   p50: sql<unknown>`percentile_cont(0.5) within group (order by ${expression}) filter (where ${filter})`,
   p95: sql<unknown>`percentile_cont(0.95) within group (order by ${expression}) filter (where ${filter})`,
 });
-const readPercentiles = (row: { p50: unknown; p95: unknown }): Percentiles => ({ p50: ms(row.p50), p95: ms(row.p95) });
-
-const inList = (column: SQL | typeof workflowInstances.status, values: readonly string[]) =>
-  sql`${column} in (${sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  )})`;
-
-const count = (filter?: SQL) =>
-  filter
-    ? sql<number>`(count(*) filter (where ${filter}))::int`.mapWith(Number)
-    : sql<number>`count(*)::int`.mapWith(Number);
-
-/** The runs of a tenant created in [from, to); `workflowId` and `clientId` narrow them. */
-export function runsOf(
-  tenantId: string,
-  from: Date,
-  to: Date,
-  workflowId?: string,
-  clientId?: string,
-): SQL | undefined {
-  return and(
-    eq(workflowInstances.tenantId, tenantId),
-    workflowId ? eq(workflowInstances.workflowId, workflowId) : undefined,
-    clientId ? eq(workflowInstances.clientId, clientId) : undefined,
-    gte(workflowInstances.createdAt, from),
-    lt(workflowInstances.createdAt, to),
-  );
-}
 
 export async function workflowReport(db: Db, scope: ReportScope): Promise<WorkflowReport> {
   const runsInRange = runsOf(scope.tenantId, scope.from, scope.to, scope.workflowId, scope.clientId);
@@ -97,8 +39,6 @@ export async function workflowReport(db: Db, scope: ReportScope): Promise<Workfl
   ]);
   return { ...readRunFigures(runs[0]), nodes, approvals };
 }
-
-export type RunFigures = Pick<WorkflowReport, 'runs' | 'successRate' | 'duration'>;
 
 export interface Overview {
   totals: RunFigures;
@@ -128,29 +68,7 @@ export async function overviewReport(db: Db, scope: Omit<ReportScope, 'workflowI
 
 /** One aggregate row of runs: a count per status and the duration percentiles of the finished ones. */
 function runColumns() {
-  const i = workflowInstances;
-  const durationMs = sql`extract(epoch from (${i.completedAt} - ${i.startedAt})) * 1000`;
-  const measured = sql`${inList(i.status, FINISHED)} and ${i.startedAt} is not null and ${i.completedAt} is not null`;
-  return {
-    ...(Object.fromEntries(RUN_STATUSES.map((status) => [status, count(sql`${i.status} = ${status}`)])) as Record<
-      (typeof RUN_STATUSES)[number],
-      ReturnType<typeof count>
-    >),
-    ...percentiles(durationMs, measured),
-  };
-}
-
-function readRunFigures(row: Record<string, unknown> | undefined): RunFigures {
-  const byStatus = Object.fromEntries(
-    RUN_STATUSES.map((s) => [s, Number(row?.[s] ?? 0)]),
-  ) as RunFigures['runs']['byStatus'];
-  const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
-  const finishedRuns = FINISHED.reduce((sum, s) => sum + byStatus[s], 0);
-  return {
-    runs: { total, byStatus },
-    successRate: finishedRuns ? byStatus.completed / finishedRuns : null,
-    duration: readPercentiles({ p50: row?.p50, p95: row?.p95 }),
-  };
+  return { ...statusCounts(), ...percentiles(runDurationMs, runMeasured) };
 }
 
 async function nodeFigures(db: Db, tenantId: string, runsInRange: SQL | undefined) {
@@ -186,8 +104,8 @@ async function nodeFigures(db: Db, tenantId: string, runsInRange: SQL | undefine
 
 async function approvalFigures(db: Db, tenantId: string, runsInRange: SQL | undefined) {
   const a = workflowApprovals;
-  const decided = sql`not ${inList(sql`${a.status}`, UNDECIDED)} and ${a.respondedAt} is not null`;
-  const waitMs = sql`extract(epoch from (${a.respondedAt} - ${a.requestedAt})) * 1000`;
+  const decided = approvalDecided;
+  const waitMs = approvalWaitMs;
   const ofRuns = and(eq(a.tenantId, tenantId), runsInRange);
   const [totals, approvers] = await Promise.all([
     db

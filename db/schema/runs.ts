@@ -75,7 +75,7 @@ export const workflowInstances = pgTable(
     clientId: clientId(),
     /** The run this one retries (`POST /api/runs/:id/retry`), if it does. */
     retryOf: text('retry_of'),
-    /** Each move to another version of its workflow, oldest first (migration 0017; workflows/migration.ts). */
+    /** Each move to another version of its workflow, oldest first (migration 0016; workflows/migration.ts). */
     migrations: jsonb('migrations')
       .$type<RunMigration[]>()
       .notNull()

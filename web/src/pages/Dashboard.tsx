@@ -67,6 +67,8 @@ export function Dashboard({ session }: { session: Session }) {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [report, setReport] = useState<WorkflowReport | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  /** Approver id → the user's name, for the approver chart (an approver that is not a user keeps its id). */
+  const [names, setNames] = useState<Record<string, string>>({});
 
   useEffect(() => {
     const client = clientId ? { clientId } : {};
@@ -99,6 +101,14 @@ export function Dashboard({ session }: { session: Session }) {
       .then(setReport)
       .catch((error: Error) => setProblem(error.message));
   }, [api, focus, from, to, clientId]);
+
+  useEffect(() => {
+    const ids = report?.approvals.byApprover.map((a) => a.approver) ?? [];
+    if (!ids.length) return;
+    need(api.GET('/api/reports/approvers', { params: { query: { ids: ids.slice(0, 100).join(',') } } }))
+      .then((found) => setNames(Object.fromEntries(found.approvers.map((a) => [a.id, a.name]))))
+      .catch((error: Error) => setProblem(error.message));
+  }, [api, report]);
 
   /** The runs list, filtered like the dashboard and narrowed by `more`. */
   const openRuns = (more: Filters) => navigate(filterHref('/', { workflowId, clientId, ...range, ...more }));
@@ -195,7 +205,7 @@ export function Dashboard({ session }: { session: Session }) {
           <Chart
             title={`Approval latency by approver, ${focusName}`}
             kind="bars"
-            categories={approvers.map((a) => a.email ?? a.approver)}
+            categories={approvers.map((a) => names[a.approver] ?? a.approver)}
             series={[
               { label: 'p95', color: P95, values: approvers.map((a) => hours(a.timeToDecision.p95)) },
               { label: 'p50', color: P50, values: approvers.map((a) => hours(a.timeToDecision.p50)) },
