@@ -162,6 +162,12 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
     });
   } catch (error) {
     if (!isCancellation(error)) throw error;
+    // Only a cancellation asked of the run cancels it. A local activity cancelled under a workflow task the worker
+    // is losing (evicted, timed out: under load, with the task queued long) reaches here too; recording that as
+    // the run's end would write `cancelled` from a task that never counts, while the run goes on waiting. A plain
+    // error fails this workflow task instead, and Temporal replays the run as its history has it.
+    if (!CancellationScope.current().consideredCancelled)
+      throw new Error(`a cancellation the run was not asked for reached it (${(error as Error).message})`);
     // Cancelled from outside: record it, then let Temporal close the run as cancelled.
     await CancellationScope.nonCancellable(async () => {
       status = 'cancelled';
