@@ -67,8 +67,9 @@ export async function setUpApprovalBench(env: BenchEnvironment): Promise<Approva
 
   const approvalOf = async (runId: string): Promise<string> => {
     for (;;) {
-      const item = (await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth })).json()
-        .items[0];
+      const res = await app.inject({ method: 'GET', url: `/api/approvals?runId=${runId}`, headers: auth });
+      if (res.statusCode !== 200) throw new Error(`GET /api/approvals answered ${res.statusCode}: ${res.body}`);
+      const item = res.json().items[0];
       if (item) return item.id as string;
       await pause(20);
     }

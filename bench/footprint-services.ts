@@ -4,7 +4,10 @@
  * 1,000 waiting runs under 500 MB, the API under 150 MB). Each is the node process that serves, started with the
  * npm script's environment and node flags.
  *
- * Needs DATABASE_URL (a PostgreSQL both processes share); the Temporal dev server is started here, in memory.
+ * Then every approval is decided through the API and every run must reach its end.
+ *
+ * Needs a PostgreSQL both processes share (bench/waiting-runs.ts brings one); the Temporal dev server is started here,
+ * in memory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,11 +23,30 @@ import { apiCaller } from '../test/support/npm-start';
 export interface ServicesFootprint {
   runs: number;
   apiAtRest: number;
+  /** The worker before any run: the baseline of what the waiting runs cost. */
+  workerAtRest: number;
   apiAfterRuns: number;
   workerWaiting: number;
   workerPeak: number;
   /** The worker's WORKER_MAX_CACHED_RUNS. */
   workerCache: number;
+  /** The worker's command line as `npm run worker` runs it: environment and node flags. */
+  workerCommand: string;
+  /** Seconds from the first start to the last run waiting on its approval. */
+  startSeconds: number;
+  /** Every approval decided through the API, then every run gone on to its end. */
+  decided: {
+    /** Each decision request's time, ms. */
+    requestMs: number[];
+    /** Seconds from the first decision to the last run completed. */
+    seconds: number;
+    completed: number;
+    /** Runs whose row says they ended before their decision: none should. */
+    endedEarly: Array<{ id: string; status: string; finally: string }>;
+    workerAfter: number;
+    /** The worker's peak over its whole life, the replays of evicted runs included. */
+    workerPeak: number;
+  };
 }
 
 /** Resident and peak resident memory in MB, from /proc. */
@@ -52,6 +74,12 @@ function scriptCommand(name: string): { env: Record<string, string>; args: strin
   if (program === 'tsx') return { env, args: ['--import', 'tsx', ...words] };
   if (program !== 'node') throw new Error(`npm run ${name} is expected to run node or tsx, not: ${scripts[name]}`);
   return { env, args: words };
+}
+
+/** The script's command as a user would read it: `NAME=value … node <flags>`. */
+function describeScript(name: string): string {
+  const command = scriptCommand(name);
+  return [...Object.entries(command.env).map(([k, v]) => `${k}=${v}`), 'node', ...command.args].join(' ');
 }
 
 /** Spawns `npm run <script>`'s node process; resolves once it prints `marker`, or at once without one. */
@@ -129,6 +157,7 @@ export async function servicesFootprint(options: {
     await until(answers, 60_000, 'the API');
     await sleep(options.settleMs);
     const apiAtRest = rssOf(api.pid!).rss;
+    const workerAtRest = rssOf(worker.pid!).rss;
 
     const created = await call('POST', '/api/workflows', {
       name: `Footprint approvals ${randomUUID().slice(0, 8)}`,
@@ -138,7 +167,7 @@ export async function servicesFootprint(options: {
           {
             id: 'ask',
             type: 'approval',
-            data: { approverRoles: ['admin'], expiresIn: '30d', notify: { channels: [] } },
+            data: { approverRoles: ['manager'], expiresIn: '30d', notify: { channels: [] } },
           },
           { id: 'e', type: 'end', data: { output: { outcome: '{{ nodes.ask.outcome }}' } } },
         ],
@@ -154,6 +183,7 @@ export async function servicesFootprint(options: {
     const workflowId = created.json.id as string;
     await call('POST', `/api/workflows/${workflowId}/publish`);
     // A few callers at once, as clients would be; not a load test.
+    const startedAt = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
@@ -170,26 +200,100 @@ export async function servicesFootprint(options: {
       }),
     );
     await db.connect();
-    const pending = async () =>
+    const pendingIds = async () =>
+      (
+        await db.query<{ id: string }>(
+          `select a.id from workflow_approvals a join workflow_instances i on i.id = a.instance_id
+           where i.workflow_id = $1 and a.status = 'pending'`,
+          [workflowId],
+        )
+      ).rows.map((r) => r.id);
+    // Every run settles: waiting on its approval, or (it should not) ended before anyone decided.
+    const endedEarly = async () =>
+      (
+        await db.query<{ id: string; status: string }>(
+          `select id, status from workflow_instances where workflow_id = $1 and status not in ('pending', 'running')`,
+          [workflowId],
+        )
+      ).rows;
+    await until(
+      async () => (await pendingIds()).length + (await endedEarly()).length >= options.runs,
+      30 * 60_000,
+      `${options.runs} pending approvals`,
+    );
+    const startSeconds = (performance.now() - startedAt) / 1000;
+    await sleep(options.settleMs);
+    const workerMemory = rssOf(worker.pid!);
+    const apiAfterRuns = rssOf(api.pid!).rss;
+
+    // Then every approval is decided, as approvers would (not by the admin who started the runs: a requester may not
+    // decide their own run's approvals): most of these runs were evicted from the worker's cache,
+    // so each decision replays its run from history first.
+    const manager = await call('POST', '/api/users', {
+      email: `manager-${randomUUID()}@bench.local`,
+      name: 'M',
+      roles: ['manager'],
+    });
+    const managerKey = (await call('POST', '/api/api-keys', { userId: manager.json.id })).json.key as string;
+    const decide = apiCaller(`http://127.0.0.1:${apiPort}`, managerKey);
+    const early = await endedEarly();
+    const decisions = await pendingIds();
+    const requestMs: number[] = [];
+    const decidedAt = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let id = decisions.pop(); id; id = decisions.pop()) {
+          const t0 = performance.now();
+          let res = await decide('POST', `/api/approvals/${id}/decision`, { decision: 'approve' });
+          // As for starts: a loaded machine can push the Update past the API's deadline. A retry of a decision that
+          // was in fact taken answers 409, which is the decision taken.
+          for (let retry = 0; res.status === 503 && retry < 10; retry++) {
+            await sleep(1000);
+            res = await decide('POST', `/api/approvals/${id}/decision`, { decision: 'approve' });
+            if (res.status === 409) res = { ...res, status: 200 };
+          }
+          if (res.status !== 200) throw new Error(`decision on ${id}: ${res.status} ${JSON.stringify(res.json)}`);
+          requestMs.push(performance.now() - t0);
+        }
+      }),
+    );
+    const completed = async () =>
       Number(
         (
           await db.query(
-            `select count(*) as n from workflow_approvals a join workflow_instances i on i.id = a.instance_id
-             where i.workflow_id = $1 and a.status = 'pending'`,
+            `select count(*) as n from workflow_instances where workflow_id = $1 and status = 'completed'`,
             [workflowId],
           )
         ).rows[0].n,
       );
-    await until(async () => (await pending()) >= options.runs, 30 * 60_000, `${options.runs} pending approvals`);
-    await sleep(options.settleMs);
-    const workerMemory = rssOf(worker.pid!);
+    const expected = options.runs - early.length;
+    await until(async () => (await completed()) >= expected, 30 * 60_000, `${expected} completed runs`);
+    const decidedSeconds = (performance.now() - decidedAt) / 1000;
+    const workerAfter = rssOf(worker.pid!);
     return {
       runs: options.runs,
       apiAtRest,
-      apiAfterRuns: rssOf(api.pid!).rss,
+      workerAtRest,
+      apiAfterRuns,
       workerWaiting: workerMemory.rss,
       workerPeak: workerMemory.peak,
       workerCache: maxCachedRuns(),
+      workerCommand: describeScript('worker'),
+      startSeconds,
+      decided: {
+        requestMs,
+        seconds: decidedSeconds,
+        completed: await completed(),
+        // What became of them: a row that said `cancelled` and then `completed` was wrong the first time.
+        endedEarly: (
+          await db.query<{ id: string; status: string }>(
+            `select id, status from workflow_instances where id = any($1)`,
+            [early.map((r) => r.id)],
+          )
+        ).rows.map((r) => ({ id: r.id, status: early.find((e) => e.id === r.id)!.status, finally: r.status })),
+        workerAfter: workerAfter.rss,
+        workerPeak: workerAfter.peak,
+      },
     };
   } finally {
     await db.end().catch(() => {});

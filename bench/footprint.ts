@@ -4,25 +4,22 @@
  * the resident memory at rest after a few runs, of the main process and of the
  * dev server it supervises. Real processes, as a user starts them.
  *
- * Then, with DATABASE_URL (or BENCH_DATABASE_URL), the API and the worker as separate processes: the API at rest, and
- * the worker holding 1,000 runs waiting on approvals (bench/footprint-services.ts).
+ * The API and the worker as separate processes (the API at rest, the worker holding 1,000 runs waiting on approvals)
+ * are the waiting-runs bench's.
  *
- * BENCH_QUICK=1: one warm start, three runs (ten waiting runs), a short settle.
+ * BENCH_QUICK=1: one warm start, three runs, a short settle.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/global-setup';
-import { servicesFootprint } from './footprint-services';
 import { apiCaller, killMain, startMain, stopMain, type StartedMain } from '../test/support/npm-start';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const WARM_STARTS = QUICK ? 1 : 3;
 const RUNS = QUICK ? 3 : 20;
 const SETTLE_MS = QUICK ? 5_000 : 30_000;
-/** Issue 16's figure: a worker holding 1,000 runs that wait on approvals. */
-const WAITING_RUNS = QUICK ? 10 : 1000;
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /** Every process under `root` (itself included), from `ps`. */
@@ -129,28 +126,6 @@ export async function footprintBench(): Promise<void> {
     console.log(`${'RSS total at rest'.padEnd(44)} ${mb(mainRss + devServer.rss)}   (budget 500 MB)`);
     await stopMain(started);
     started = undefined;
-
-    // The services apart need a PostgreSQL they share; the data directory above already holds the bundle.
-    const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (!databaseUrl) {
-      console.log('\nfootprint of npm run api / npm run worker: skipped (set DATABASE_URL or BENCH_DATABASE_URL)');
-      return;
-    }
-    const services = await servicesFootprint({
-      databaseUrl,
-      dataDir,
-      runs: WAITING_RUNS,
-      settleMs: QUICK ? 2_000 : SETTLE_MS,
-    });
-    console.log(
-      `\nfootprint: npm run api and npm run worker on PostgreSQL, ${services.runs} runs waiting on approvals` +
-        ` (WORKER_MAX_CACHED_RUNS ${services.workerCache})`,
-    );
-    console.log(`${'RSS API at rest'.padEnd(44)} ${mb(services.apiAtRest)}   (budget 150 MB)`);
-    console.log(`${`RSS API after starting ${services.runs} runs`.padEnd(44)} ${mb(services.apiAfterRuns)}`);
-    console.log(
-      `${`RSS worker holding ${services.runs} waiting runs`.padEnd(44)} ${mb(services.workerWaiting)}   peak ${mb(services.workerPeak)}   (budget 500 MB)`,
-    );
   } finally {
     // A bench that failed half-way leaves nothing running.
     killMain(started, dataDir);

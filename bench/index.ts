@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   'approval-latency': async () => (await import('./approval-latency')).approvalLatencyBench(),
   'webhook-intake': async () => (await import('./webhook-intake')).webhookIntakeBench(),
   footprint: async () => (await import('./footprint')).footprintBench(),
+  'waiting-runs': async () => (await import('./waiting-runs')).waitingRunsBench(),
   cluster: async () => (await import('./cluster')).clusterBench(),
   designer: async () => (await import('./designer')).designerBench(),
   simulate: async () => (await import('./simulate')).simulateBench(),

@@ -21,11 +21,24 @@ export interface LedgerScope {
   idempotencyKey: string;
 }
 
-/** One HTTP call, then a branch: the run-latency baseline. */
-export async function handWritten(url: string, level: string, scope: LedgerScope): Promise<{ route: string }> {
-  const { output } = await httpRequest({ ...scope, method: 'POST', url, body: { level } });
-  const score = (output.body as { score?: number }).score ?? 0;
-  return { route: score > 5 ? 'high' : 'low' };
+/**
+ * `calls` times an HTTP call and a branch on its answer (once by default): the run-latency baseline, doing what the
+ * graph of as many segments does. Each call is its own ledger entry, as each http node's is.
+ */
+export async function handWritten(
+  url: string,
+  level: string,
+  scope: LedgerScope,
+  calls = 1,
+): Promise<{ route: string }> {
+  let route = '';
+  for (let k = 1; k <= calls; k++) {
+    const key = calls === 1 ? scope.idempotencyKey : `${scope.idempotencyKey}:${k}`;
+    const { output } = await httpRequest({ ...scope, idempotencyKey: key, method: 'POST', url, body: { level } });
+    const score = (output.body as { score?: number }).score ?? 0;
+    route = score > 5 ? 'high' : 'low';
+  }
+  return { route };
 }
 
 export const bareDecide = defineUpdate<string, [string]>('bareDecide');
