@@ -7525,7 +7525,7 @@ export interface operations {
     getReportApprovers: {
         parameters: {
             query: {
-                /** @description Comma-separated: a report's byApprover[].approver values (at most 100) */
+                /** @description Comma-separated: a report's byApprover[].approver values (at most 25) */
                 ids: string;
             };
             header?: never;

@@ -105,8 +105,16 @@ export function Dashboard({ session }: { session: Session }) {
   useEffect(() => {
     const ids = report?.approvals.byApprover.map((a) => a.approver) ?? [];
     if (!ids.length) return;
-    need(api.GET('/api/reports/approvers', { params: { query: { ids: ids.slice(0, 100).join(',') } } }))
-      .then((found) => setNames(Object.fromEntries(found.approvers.map((a) => [a.id, a.name]))))
+    // The route names 25 at a time.
+    const chunks = Array.from({ length: Math.ceil(Math.min(ids.length, 100) / 25) }, (_, i) =>
+      ids.slice(i * 25, i * 25 + 25),
+    );
+    Promise.all(
+      chunks.map((chunk) => need(api.GET('/api/reports/approvers', { params: { query: { ids: chunk.join(',') } } }))),
+    )
+      .then((answers) =>
+        setNames(Object.fromEntries(answers.flatMap((found) => found.approvers.map((a) => [a.id, a.name])))),
+      )
       .catch((error: Error) => setProblem(error.message));
   }, [api, report]);
 
