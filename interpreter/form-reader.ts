@@ -3,7 +3,7 @@
  * into the same values, defaults and all (form-reader.test.ts holds the two to that over generated forms).
  */
 import type { Form } from './form-schema';
-import { FORM_LIMITS } from './forms';
+import { crossFieldProblems, FORM_LIMITS } from './forms';
 import {
   array,
   anyOf,
@@ -84,24 +84,11 @@ const formShape = object(
   'strict',
 );
 
-/** The cross-field rules FormSchema's superRefine states: required fields exist; no bound above its other. */
+/** The cross-field rules FormSchema states too (forms.ts). */
 function crossChecked(form: Form, at: Path, issues: Issue[]): Form | typeof FAIL {
-  const before = issues.length;
-  form.required.forEach((name, i) => {
-    if (!Object.hasOwn(form.properties, name))
-      fail(issues, at, `"${name}" is not one of the form's fields`, 'required', i);
-  });
-  for (const [name, field] of Object.entries(form.properties)) {
-    const [low, high] =
-      field.type === 'string'
-        ? [field.minLength, field.maxLength]
-        : field.type === 'number' || field.type === 'integer'
-          ? [field.minimum, field.maximum]
-          : [undefined, undefined];
-    if (low !== undefined && high !== undefined && low > high)
-      fail(issues, at, 'its lower bound is above its upper bound', 'properties', name);
-  }
-  return issues.length > before ? FAIL : form;
+  const problems = crossFieldProblems(form);
+  for (const { keys, message } of problems) fail(issues, at, message, ...keys);
+  return problems.length ? FAIL : form;
 }
 
 /** A stored form, read as FormSchema reads it. */

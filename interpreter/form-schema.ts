@@ -3,7 +3,7 @@
  * a stored form with form-reader.ts instead, which takes the same forms and makes the same values, without zod.
  */
 import { z } from 'zod';
-import { FORM_LIMITS } from './forms';
+import { crossFieldProblems, FORM_LIMITS } from './forms';
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -53,24 +53,7 @@ export const FormSchema = FieldBase.extend({
 })
   .strict()
   .superRefine((form, ctx) => {
-    form.required.forEach((name, i) => {
-      if (!Object.hasOwn(form.properties, name))
-        ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${name}" is not one of the form's fields` });
-    });
-    for (const [name, field] of Object.entries(form.properties)) {
-      const [low, high] =
-        field.type === 'string'
-          ? [field.minLength, field.maxLength]
-          : field.type === 'number' || field.type === 'integer'
-            ? [field.minimum, field.maximum]
-            : [undefined, undefined];
-      if (low !== undefined && high !== undefined && low > high)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['properties', name],
-          message: 'its lower bound is above its upper bound',
-        });
-    }
+    for (const { keys, message } of crossFieldProblems(form)) ctx.addIssue({ code: 'custom', path: keys, message });
   });
 
 export type Form = z.output<typeof FormSchema>;

@@ -15,6 +15,31 @@ export type { Form } from './form-schema';
 /** Limits that keep a form, and the data it takes, small enough to show on a page and store with a vote. */
 export const FORM_LIMITS = { fields: 50, enumValues: 100, textLength: 10_000, defaultTextLength: 5_000 } as const;
 
+/**
+ * The rules across a form's fields: each required field exists, and no field's lower bound is above its upper. One
+ * statement of them for the form's zod schema (validation, publish) and its plain reader (the workflow).
+ */
+export function crossFieldProblems(
+  form: Pick<Form, 'properties' | 'required'>,
+): Array<{ keys: [string, string | number]; message: string }> {
+  const problems: Array<{ keys: [string, string | number]; message: string }> = [];
+  form.required.forEach((name, i) => {
+    if (!Object.hasOwn(form.properties, name))
+      problems.push({ keys: ['required', i], message: `"${name}" is not one of the form's fields` });
+  });
+  for (const [name, field] of Object.entries(form.properties)) {
+    const [low, high] =
+      field.type === 'string'
+        ? [field.minLength, field.maxLength]
+        : field.type === 'number' || field.type === 'integer'
+          ? [field.minimum, field.maximum]
+          : [undefined, undefined];
+    if (low !== undefined && high !== undefined && low > high)
+      problems.push({ keys: ['properties', name], message: 'its lower bound is above its upper bound' });
+  }
+  return problems;
+}
+
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 type Field = Form['properties'][string];
