@@ -5,7 +5,6 @@
 import {
   ApplicationFailure,
   type Client,
-  ServiceError,
   type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -16,6 +15,7 @@ import type { Delegation } from '../../interpreter/approval-rules';
 import { type ApprovalView, claimUpdate, decideUpdate, delegateUpdate, stateQuery } from '../../workflows/messages';
 import { Conflict, type DomainError, Forbidden, InvalidInput } from '../../lib/domain-errors';
 import type { Caller } from '../auth';
+import { droppedWithWorkflowTask, sendUpdate } from './update-sends';
 
 type ApprovalRow = typeof workflowApprovals.$inferSelect;
 export type Decider = Pick<Caller, 'userId' | 'email' | 'roles'>;
@@ -121,41 +121,13 @@ export async function actOnTask(
   return withRetries(() => handle.executeUpdate(update, { args: [input], updateId }));
 }
 
-async function withRetries<T>(send: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if (attempt < DECISION_RETRIES && worthRetrying(error)) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        continue;
-      }
-      throw decisionRefusal(error) ?? error;
-    }
-  }
-}
+const withRetries = <T>(send: () => Promise<T>) => sendUpdate(send, worthRetrying, decisionRefusal);
 
-/**
- * About 5 s of retries, for the two refusals that pass on their own (below). The Update was not accepted, so its id is
- * free.
- */
-const DECISION_RETRIES = 20;
-
+/** The two refusals of a decision that pass on their own. */
 function worthRetrying(error: unknown): boolean {
   // The approval's row exists, so the run asked for it; a run that does not know it yet is re-running the step
   // after its worker died (the row was written, the workflow task was lost). It will ask again.
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
     return error.cause.type === DECISION_FAILURES.unknown;
   return droppedWithWorkflowTask(error);
-}
-
-/**
- * The workflow task carrying an Update was refused because something else happened to the run meanwhile (an activity
- * finished): Temporal drops the Update with that task, and sending it again lets a new task take it.
- */
-export function droppedWithWorkflowTask(error: unknown): boolean {
-  return (
-    error instanceof ServiceError &&
-    /workflow task failure/i.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`)
-  );
 }

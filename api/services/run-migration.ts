@@ -13,7 +13,7 @@ import { FAILURES } from '../../lib/failures';
 import { findVersion, findWorkflow, pinnedDefinition } from '../../runs/pin';
 import { migrateUpdate } from '../../workflows/messages';
 import type { MigrationAccepted, MigrationProblem } from '../../workflows/migration';
-import { droppedWithWorkflowTask } from './approvals';
+import { droppedWithWorkflowTask, sendUpdate } from './update-sends';
 
 type RunRow = typeof workflowInstances.$inferSelect;
 
@@ -28,8 +28,6 @@ export interface MigratedRun extends MigrationAccepted {
 }
 
 const MOVABLE = new Set(['running', 'paused']);
-/** About 5 s for an Update dropped with a workflow task to be taken by the next one. */
-const SEND_ATTEMPTS = 20;
 
 export async function migrateRun(
   deps: { db: Db; temporal: Client },
@@ -52,18 +50,12 @@ export async function migrateRun(
   const input = { definition: pinnedDefinition(workflow, version), nodeMapping: request.nodeMapping ?? {}, by };
   const handle = deps.temporal.workflow.getHandle(run.id);
   const updateId = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const accepted = await handle.executeUpdate(migrateUpdate, { args: [input], updateId });
-      return { runId: run.id, status: 'migrating', ...accepted };
-    } catch (error) {
-      if (attempt < SEND_ATTEMPTS && droppedWithWorkflowTask(error)) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        continue;
-      }
-      throw migrationRefusal(error) ?? error;
-    }
-  }
+  const accepted = await sendUpdate(
+    () => handle.executeUpdate(migrateUpdate, { args: [input], updateId }),
+    droppedWithWorkflowTask,
+    migrationRefusal,
+  );
+  return { runId: run.id, status: 'migrating', ...accepted };
 }
 
 /** The run's refusal (or its closing meanwhile) as the domain error the API answers. */
