@@ -38,12 +38,14 @@ export interface WorkerDeps {
 
 /**
  * WORKER_MAX_CACHED_RUNS: how many runs the worker keeps in memory between their tasks (the SDK's sticky cache).
- * The SDK's default grows with the heap limit (about 2,300 runs on a 4 GB heap), and each cached run holds its own copy
- * of the workflow bundle's module state (about 3.7 MB, much of it zod schemas): 250 cached runs made a worker holding
- * 1,000 waiting runs 1.2 GB, 50 keep it near 330 MB (`npm run bench footprint`). A run evicted from the cache is
- * replayed from its history when its next event (a decision, a timer) comes: milliseconds for a short history.
+ * The SDK's default grows with the heap limit (about 2,300 runs on a 4 GB heap). A cached run costs about 0.42 MB
+ * since zod left the workflow bundle (3.7 MB before): a worker holding 1,000 waiting runs, all cached, is 563 MB
+ * (`npm run bench waiting-runs` with WORKER_MAX_CACHED_RUNS=1000). A run evicted from the cache is replayed from its
+ * history on its next task: that replay is most of what a busy worker spends when the runs in flight outnumber the
+ * cache (at 50, the cluster bench's 150 runs in flight cost the workers 131 ms of CPU a run; at 400, 96 ms).
+ * 250 keeps a batch of a few hundred runs in flight cached and a worker near 250 MB holding 1,000 waiting runs.
  */
-export const DEFAULT_MAX_CACHED_RUNS = 50;
+export const DEFAULT_MAX_CACHED_RUNS = 250;
 export function maxCachedRuns(env: NodeJS.ProcessEnv = process.env): number {
   const given = env.WORKER_MAX_CACHED_RUNS;
   if (given === undefined || given === '') return DEFAULT_MAX_CACHED_RUNS;

@@ -7,7 +7,8 @@
  * at once and timed from the first start to the last result. The CPU the workers
  * and the server used is read from /proc for each batch.
  *
- * BENCH_QUICK=1: one batch of 10 each. BENCH_RUNS sets the batch size (default 200).
+ * BENCH_QUICK=1: one batch of 10 each. BENCH_RUNS sets the batch size (default 200). BENCH_CPU_PROF=<dir>: the
+ * workers and APIs run under --cpu-prof into <dir> (written as they stop), for bench/profile-summary.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { PlatformApi } from '../scripts/chaos/api';
 import { freeClusterPorts, startCluster } from '../scripts/cluster/cluster';
 import { projectRoot } from '../scripts/python-tools';
 import { failureMessage, QUICK } from './environment';
+import { CPU_PROF_DIR } from './throughput-contenders';
 import type { LedgerScope } from './workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 200));
@@ -38,6 +40,17 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds the whole machine has been busy (every core, every process), from /proc/stat. */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
 }
 
 function fiveSteps(url: string) {
@@ -79,7 +92,12 @@ export async function clusterBench(): Promise<void> {
     ui: false,
     ...(await freeClusterPorts()),
     workflowsEntry: path.join(path.dirname(fileURLToPath(import.meta.url)), 'cluster-workflows.ts'),
-    appEnv: { HTTP_ALLOW_PRIVATE: 'true', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'error' },
+    appEnv: {
+      HTTP_ALLOW_PRIVATE: 'true',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'error',
+    },
+    ...(CPU_PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF_DIR)}`] } : {}),
     log: (line) => console.error(`[bench cluster] ${line}`),
   });
   const connection = await Connection.connect({ address: cluster.temporal.address });
@@ -136,11 +154,17 @@ export async function clusterBench(): Promise<void> {
     const measure = async (batch: () => Promise<void>) => {
       const pids = [...cluster.workers.map((w) => w.child.pid), cluster.temporal.current().child.pid];
       const cpu0 = pids.map(cpuSeconds);
+      const machine0 = machineBusySeconds();
       const t0 = performance.now();
       await batch();
       const seconds = (performance.now() - t0) / 1000;
       const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
-      return { seconds, workerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0), serverCpu: cpu.at(-1)! };
+      return {
+        seconds,
+        workerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0),
+        serverCpu: cpu.at(-1)!,
+        machineCpu: machineBusySeconds() - machine0,
+      };
     };
     // Warm both paths (bundles loaded, connections open) before measuring.
     await measure(graphBatch);
@@ -156,9 +180,16 @@ export async function clusterBench(): Promise<void> {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const line = (name: string, r: typeof rows.graph) => {
       const seconds = sum(r.map((x) => x.seconds));
-      const runsPerSecond = (RUNS * r.length) / seconds;
+      const runs = RUNS * r.length;
+      const runsPerSecond = runs / seconds;
+      const cores = (key: 'workerCpu' | 'serverCpu' | 'machineCpu') => sum(r.map((x) => x[key])) / seconds;
+      const perRun = (key: 'workerCpu' | 'serverCpu' | 'machineCpu') =>
+        `${((sum(r.map((x) => x[key])) / runs) * 1000).toFixed(0)} ms`;
       console.log(
-        `${name.padEnd(40)} ${runsPerSecond.toFixed(1).padStart(7)} runs/s   workers ${(sum(r.map((x) => x.workerCpu)) / seconds).toFixed(2)} cores   server ${(sum(r.map((x) => x.serverCpu)) / seconds).toFixed(2)} cores   (${RUNS * r.length} runs in ${seconds.toFixed(1)} s)`,
+        `${name.padEnd(40)} ${runsPerSecond.toFixed(1).padStart(7)} runs/s   workers ${cores('workerCpu').toFixed(2)} cores   server ${cores('serverCpu').toFixed(2)} cores   machine ${cores('machineCpu').toFixed(2)} cores   (${runs} runs in ${seconds.toFixed(1)} s)`,
+      );
+      console.log(
+        `${''.padEnd(40)} CPU a run: workers ${perRun('workerCpu')}, server ${perRun('serverCpu')}, the whole machine ${perRun('machineCpu')} (PostgreSQL, the API and this bench included)`,
       );
       return runsPerSecond;
     };

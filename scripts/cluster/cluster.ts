@@ -17,6 +17,13 @@ import { externalPostgres, ownPostgres, type PostgresServer } from './postgres';
 import { type ManagedProcess, portOpen, sleep, startProcess } from './process';
 import { setupSchema, startTemporalServer, type TemporalServer } from './temporal-server';
 
+/**
+ * Workers and APIs run as `npm run worker` and `npm run api` run them: compiled once by esbuild (cached in
+ * .data/build/), not transpiled by tsx in every process (whose source maps also made every stack trace in the
+ * workflow sandbox dearer: the SDK takes one for each promise a workflow makes).
+ */
+const compiledRunner = path.join(projectRoot, 'scripts', 'run-compiled.js');
+
 export interface ClusterOptions {
   /** PostgreSQL's data, the logs, the workflow bundle and the admin key live here. */
   dataDir: string;
@@ -35,6 +42,8 @@ export interface ClusterOptions {
   namespace?: string;
   /** More environment for the workers and APIs (fake targets' URLs, HTTP_ALLOW_PRIVATE, …). */
   appEnv?: Record<string, string>;
+  /** Node's own flags for the workers and APIs, those NODE_OPTIONS refuses (`--cpu-prof`). */
+  nodeArgs?: string[];
   /**
    * Another workflows entry for the workers (the cluster benchmark adds its hand-written baseline beside
    * runGraph): bundled once, and run by test/support/worker-process.ts instead of `npm run worker`.
@@ -192,8 +201,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         name: `worker-${index}`,
         command: process.execPath,
         args: [
-          '--import',
-          'tsx',
+          ...(options.nodeArgs ?? []),
+          compiledRunner,
           path.join(projectRoot, ...(custom ? ['test', 'support', 'worker-process.ts'] : ['worker.ts'])),
         ],
         env: appEnv({ ...(custom ? { WORKFLOW_BUNDLE_PATH: only.bundlePath ?? bundle.codePath } : {}), ...only.env }),
@@ -207,7 +216,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const api = startProcess({
         name: `api-${index}`,
         command: process.execPath,
-        args: ['--import', 'tsx', path.join(projectRoot, 'api', 'server.ts')],
+        args: [...(options.nodeArgs ?? []), compiledRunner, path.join(projectRoot, 'api', 'server.ts')],
         env: appEnv({ HOST: '127.0.0.1', PORT: String(options.apiPort + index) }),
         logFile: path.join(logDir, `api-${index}.log`),
       });

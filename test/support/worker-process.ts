@@ -14,7 +14,7 @@ import { createWorker, installTemporalRuntime } from '../../worker';
 
 const config = loadConfig();
 installTemporalRuntime('error');
-const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4 });
+const database = await openDatabase({ databaseUrl: config.databaseUrl });
 const connection = await NativeConnection.connect({ address: config.temporal.address! });
 const worker = await createWorker({
   config,
@@ -34,6 +34,12 @@ if (process.env.WORKER_WAIT_FOR_GO) {
     });
   });
 }
+// The runtime leaves signals to us (worker.ts): SIGTERM is a graceful stop, SIGKILL a host dying.
+process.once('SIGTERM', () => worker.shutdown());
 const running = worker.run();
 console.log('ready');
 await running;
+// Shut down by a signal (the SDK's runtime handles SIGTERM): close what keeps the process alive, so it exits on its
+// own and Node writes what it was asked to (a --cpu-prof profile) instead of being killed after the grace period.
+await database.close();
+await connection.close();
