@@ -7,7 +7,7 @@
  * Target: API p95 < 250 ms, printed as met or MISSED (absolute times move with the machine's load; the ratios less).
  *
  * Its runs (twice deciders × decisions each, plus as many baselines) outnumber the worker's cache
- * (WORKER_MAX_CACHED_RUNS, 50 by default), so most decisions find their run evicted and replay it first; the title
+ * (WORKER_MAX_CACHED_RUNS, 250 by default), so many decisions find their run evicted and replay it first; the title
  * names the setting, and the histories printed last show where each decision's workflow task spent its time.
  *
  * BENCH_QUICK=1: 10 deciders, one decision each. BENCH_DECIDERS and BENCH_DECISIONS_EACH: other sizes.
