@@ -11,7 +11,7 @@
  * workers and APIs run under --cpu-prof into <dir> (written as they stop), for bench/profile-summary.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,34 +24,15 @@ import { freeClusterPorts, startCluster } from '../scripts/cluster/cluster';
 import { projectRoot } from '../scripts/python-tools';
 import { failureMessage, QUICK } from './environment';
 import { CPU_PROF_DIR } from './throughput-contenders';
+import { cpuMs, machineBusyMs } from './throughput-proc';
 import type { LedgerScope } from './workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 200));
 const ROUNDS = QUICK ? 1 : 2;
 const STEPS = 5;
-const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds the whole machine has been busy (every core, every process), from /proc/stat. */
-function machineBusySeconds(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
-}
+/** CPU seconds (user + system, every thread) a process has used; 0 once it is gone. */
+const cpuSeconds = (pid: number | undefined) => (pid ? cpuMs(pid) / 1000 : 0);
 
 function fiveSteps(url: string) {
   const steps = Array.from({ length: STEPS }, (_, i) => ({
@@ -154,7 +135,7 @@ export async function clusterBench(): Promise<void> {
     const measure = async (batch: () => Promise<void>) => {
       const pids = [...cluster.workers.map((w) => w.child.pid), cluster.temporal.current().child.pid];
       const cpu0 = pids.map(cpuSeconds);
-      const machine0 = machineBusySeconds();
+      const machine0 = machineBusyMs();
       const t0 = performance.now();
       await batch();
       const seconds = (performance.now() - t0) / 1000;
@@ -163,7 +144,7 @@ export async function clusterBench(): Promise<void> {
         seconds,
         workerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0),
         serverCpu: cpu.at(-1)!,
-        machineCpu: machineBusySeconds() - machine0,
+        machineCpu: (machineBusyMs() - machine0) / 1000,
       };
     };
     // Warm both paths (bundles loaded, connections open) before measuring.

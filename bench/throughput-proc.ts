@@ -32,6 +32,18 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
+/** CPU time the whole machine has been busy (every core, every process), in ms, from /proc/stat. */
+export function machineBusyMs(): number {
+  // cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = readOr('/proc/stat', 'cpu')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / TICKS_PER_SECOND;
+}
+
 /** Every pid under `root`, itself included. */
 export function processTree(root: number): number[] {
   const parentOf = new Map<number, number>();

@@ -93,6 +93,11 @@ export const statusCounts = () =>
     RUN_STATUSES.map((status) => [status, count(sql`${workflowInstances.status} = ${status}`)]),
   ) as Record<(typeof RUN_STATUSES)[number], ReturnType<typeof count>>;
 
+/** A report lists nodes in the order runs reach them (the first step's sequence number), then by id. */
+export function inGraphOrder<T extends { firstSeq: number; nodeId: string }>(nodes: readonly T[]): T[] {
+  return [...nodes].sort((a, b) => a.firstSeq - b.firstSeq || a.nodeId.localeCompare(b.nodeId));
+}
+
 export function readRunFigures(row: Record<string, unknown> | undefined): RunFigures {
   const byStatus = Object.fromEntries(
     RUN_STATUSES.map((s) => [s, Number(row?.[s] ?? 0)]),

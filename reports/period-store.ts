@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { reportPeriods, type ReportPeriod, workflowReports } from '../db/schema';
 import { ESTIMATE_ERROR, estimatePercentile } from './histogram';
 import { emptyMetrics, type Measured, mergeInto, type PeriodMetrics, periodMetrics } from './period-metrics';
-import { readRunFigures, type WorkflowReport } from './definitions';
+import { inGraphOrder, readRunFigures, type WorkflowReport } from './definitions';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -129,15 +129,13 @@ export function figuresOf(metrics: PeriodMetrics): WorkflowReport {
     runs,
     successRate,
     duration: estimated(metrics.duration),
-    nodes: [...metrics.nodes]
-      .sort((x, y) => x.firstSeq - y.firstSeq || x.nodeId.localeCompare(y.nodeId))
-      .map((n) => ({
-        nodeId: n.nodeId,
-        label: n.label,
-        executions: n.executions,
-        failures: n.failures,
-        duration: estimated(n.duration),
-      })),
+    nodes: inGraphOrder(metrics.nodes).map((n) => ({
+      nodeId: n.nodeId,
+      label: n.label,
+      executions: n.executions,
+      failures: n.failures,
+      duration: estimated(n.duration),
+    })),
     approvals: {
       decided: metrics.approvals.decided,
       pending: metrics.approvals.pending,

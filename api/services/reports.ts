@@ -11,6 +11,7 @@ import {
   approvalDecided,
   approvalWaitMs,
   count,
+  inGraphOrder,
   readPercentiles,
   readRunFigures,
   type ReportScope,
@@ -91,15 +92,13 @@ async function nodeFigures(db: Db, tenantId: string, runsInRange: SQL | undefine
     .innerJoin(workflowInstances, eq(workflowInstances.id, e.instanceId))
     .where(and(eq(e.tenantId, tenantId), runsInRange))
     .groupBy(e.nodeId);
-  return rows
-    .sort((a, b) => a.firstSeq - b.firstSeq || a.nodeId.localeCompare(b.nodeId))
-    .map((row) => ({
-      nodeId: row.nodeId,
-      label: row.label,
-      executions: row.executions,
-      failures: row.failures,
-      duration: readPercentiles(row),
-    }));
+  return inGraphOrder(rows).map((row) => ({
+    nodeId: row.nodeId,
+    label: row.label,
+    executions: row.executions,
+    failures: row.failures,
+    duration: readPercentiles(row),
+  }));
 }
 
 async function approvalFigures(db: Db, tenantId: string, runsInRange: SQL | undefined) {
