@@ -63,6 +63,12 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Preloaded with `node --require` (workflow-thread.cjs), so CommonJS.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // Generated from the OpenAPI document (npm run client:generate): its line lengths are the generator's.
   { files: ['client/**'], rules: { 'max-len': 'off' } },
   {

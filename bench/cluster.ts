@@ -4,8 +4,8 @@
  * started through the API and interpreted by runGraph, against a hand-written
  * workflow doing the same five activities, started with the bare client, on the
  * same cluster in the same run (batches interleaved). Each batch is started all
- * at once and timed from the first start to the last result. The CPU the workers
- * and the server used is read from /proc for each batch.
+ * at once and timed from the first start to the last result. The CPU the workers,
+ * the server, the API and PostgreSQL (by database) used is read from /proc for each batch.
  *
  * BENCH_QUICK=1: one batch of 10 each. BENCH_RUNS sets the batch size (default 200). BENCH_CPU_PROF=<dir>: the
  * workers and APIs run under --cpu-prof into <dir> (written as they stop), for bench/profile-summary.ts.
@@ -25,7 +25,7 @@ import { freeClusterPorts, startCluster } from '../scripts/cluster/cluster';
 import { projectRoot } from '../scripts/python-tools';
 import { failureMessage, QUICK } from './environment';
 import { CPU_PROF_DIR } from './throughput-contenders';
-import { cpuMs, machineBusyMs } from './throughput-proc';
+import { cpuMs, machineBusyMs, postgresCpuDelta, postgresProcesses } from './throughput-proc';
 import type { LedgerScope } from './workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 200));
@@ -136,12 +136,20 @@ export async function clusterBench(): Promise<void> {
     const measure = async (batch: () => Promise<void>) => {
       const pids = [...cluster.workers.map((w) => w.child.pid), cluster.temporal.current().child.pid];
       const cpu0 = pids.map(cpuSeconds);
+      const apiPids = cluster.apis.map((a) => a.process.child.pid);
+      const api0 = apiPids.map(cpuSeconds);
+      const pg0 = postgresProcesses();
       const machine0 = machineBusyMs();
       const t0 = performance.now();
       await batch();
       const seconds = (performance.now() - t0) / 1000;
       const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
+      const postgres = Object.fromEntries(
+        [...postgresCpuDelta(pg0, postgresProcesses())].map(([db, ms]) => [db, ms / 1000]),
+      );
       return {
+        apiCpu: apiPids.map((pid, i) => cpuSeconds(pid) - api0[i]!).reduce((a, b) => a + b, 0),
+        postgres,
         seconds,
         workerCpu: cpu.slice(0, -1).reduce((a, b) => a + b, 0),
         serverCpu: cpu.at(-1)!,
@@ -172,6 +180,12 @@ export async function clusterBench(): Promise<void> {
       );
       console.log(
         `${''.padEnd(40)} CPU a run: workers ${perRun('workerCpu')}, server ${perRun('serverCpu')}, the whole machine ${perRun('machineCpu')} (PostgreSQL, the API and this bench included)`,
+      );
+      const msPerRun = (seconds: number[]) => `${((sum(seconds) / runs) * 1000).toFixed(0)} ms`;
+      const databases = [...new Set(r.flatMap((x) => Object.keys(x.postgres)))].sort();
+      const byDatabase = databases.map((db) => `${db} ${msPerRun(r.map((x) => x.postgres[db] ?? 0))}`);
+      console.log(
+        `${''.padEnd(40)} of the rest: the API ${msPerRun(r.map((x) => x.apiCpu))}; PostgreSQL by database (at least) ${byDatabase.join(', ')}`,
       );
       return runsPerSecond;
     };

@@ -140,3 +140,31 @@ export function directoryBytes(dir: string): number {
   }
   return total;
 }
+
+/** Every PostgreSQL process on the machine: the database its backend serves ('(server)' for the rest), its CPU ms. */
+export function postgresProcesses(): Map<number, { database: string; cpuMs: number }> {
+  const processes = new Map<number, { database: string; cpuMs: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (readOr(`/proc/${entry}/comm`, '').trim() !== 'postgres') continue;
+    // A backend's title: "postgres: <user> <database> <host(port)> <state>".
+    const title = readOr(`/proc/${entry}/cmdline`, '').replace(/\0/g, ' ').trim();
+    const backend = /^postgres: \S+ (\S+) \d/.exec(title);
+    processes.set(Number(entry), { database: backend ? backend[1]! : '(server)', cpuMs: cpuMs(Number(entry)) });
+  }
+  return processes;
+}
+
+/**
+ * CPU ms PostgreSQL spent between two readings, by database. A backend that ended in between (a pool let its
+ * connection go) takes its CPU with it, so this is a lower bound.
+ */
+export function postgresCpuDelta(
+  before: ReturnType<typeof postgresProcesses>,
+  after: ReturnType<typeof postgresProcesses>,
+): Map<string, number> {
+  const byDatabase = new Map<string, number>();
+  for (const [pid, { database, cpuMs: ms }] of after)
+    byDatabase.set(database, (byDatabase.get(database) ?? 0) + ms - (before.get(pid)?.cpuMs ?? 0));
+  return byDatabase;
+}

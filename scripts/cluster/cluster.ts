@@ -202,6 +202,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         command: process.execPath,
         args: [
           ...(options.nodeArgs ?? []),
+          // As `npm run worker`: the workflow thread without the SDK's promise hook (workflow-thread.cjs).
+          '--require',
+          path.join(projectRoot, 'workflow-thread.cjs'),
           compiledRunner,
           path.join(projectRoot, ...(custom ? ['test', 'support', 'worker-process.ts'] : ['worker.ts'])),
         ],

@@ -49,7 +49,14 @@ export interface WorkerProcess {
 export function spawnWorker(env: Record<string, string>, options: { wait?: boolean } = {}): WorkerProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'test', 'support', 'worker-process.ts')],
+    // Preloaded as `npm run worker` preloads it (workflow-thread.cjs).
+    [
+      '--require',
+      path.join(projectRoot, 'workflow-thread.cjs'),
+      '--import',
+      'tsx',
+      path.join(projectRoot, 'test', 'support', 'worker-process.ts'),
+    ],
     {
       cwd: projectRoot,
       env: {
