@@ -25,7 +25,14 @@ import { freeClusterPorts, startCluster } from '../scripts/cluster/cluster';
 import { projectRoot } from '../scripts/python-tools';
 import { failureMessage, QUICK } from './environment';
 import { CPU_PROF_DIR } from './throughput-contenders';
-import { cpuMs, machineBusyMs, postgresCpuDelta, postgresProcesses } from './throughput-proc';
+import {
+  cpuMs,
+  machineBusyMs,
+  postgresCpuDelta,
+  postgresProcesses,
+  threadCpuDelta,
+  threadCpuMs,
+} from './throughput-proc';
 import type { LedgerScope } from './workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 200));
@@ -139,6 +146,8 @@ export async function clusterBench(): Promise<void> {
       const apiPids = cluster.apis.map((a) => a.process.child.pid);
       const api0 = apiPids.map(cpuSeconds);
       const pg0 = postgresProcesses();
+      const workerPids = cluster.workers.map((w) => w.child.pid!);
+      const threads0 = workerPids.map(threadCpuMs);
       const machine0 = machineBusyMs();
       const t0 = performance.now();
       await batch();
@@ -147,7 +156,13 @@ export async function clusterBench(): Promise<void> {
       const postgres = Object.fromEntries(
         [...postgresCpuDelta(pg0, postgresProcesses())].map(([db, ms]) => [db, ms / 1000]),
       );
+      const workerThreads: Record<string, number> = {};
+      workerPids.forEach((pid, i) => {
+        for (const [name, ms] of threadCpuDelta(threads0[i]!, threadCpuMs(pid)))
+          workerThreads[name] = (workerThreads[name] ?? 0) + ms / 1000;
+      });
       return {
+        workerThreads,
         apiCpu: apiPids.map((pid, i) => cpuSeconds(pid) - api0[i]!).reduce((a, b) => a + b, 0),
         postgres,
         seconds,
@@ -184,6 +199,13 @@ export async function clusterBench(): Promise<void> {
       const msPerRun = (seconds: number[]) => `${((sum(seconds) / runs) * 1000).toFixed(0)} ms`;
       const databases = [...new Set(r.flatMap((x) => Object.keys(x.postgres)))].sort();
       const byDatabase = databases.map((db) => `${db} ${msPerRun(r.map((x) => x.postgres[db] ?? 0))}`);
+      const threadNames = [...new Set(r.flatMap((x) => Object.keys(x.workerThreads)))];
+      const byThread = threadNames
+        .map((name) => [name, sum(r.map((x) => x.workerThreads[name] ?? 0))] as const)
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, seconds]) => seconds / runs >= 0.0005)
+        .map(([name, seconds]) => `${name} ${msPerRun([seconds])}`);
+      console.log(`${''.padEnd(40)} the workers by thread: ${byThread.join(', ')}`);
       console.log(
         `${''.padEnd(40)} of the rest: the API ${msPerRun(r.map((x) => x.apiCpu))}; PostgreSQL by database (at least) ${byDatabase.join(', ')}`,
       );
