@@ -10,6 +10,7 @@ import { createLedger } from './ledger';
 import { createMessagingActivities, type MessagingConfig } from './messaging';
 import { createPeriodReportActivities } from './period-reports';
 import { createProjectionActivities, type ProjectionBatch } from './projection';
+import { carryingRecords } from './carried-records';
 
 export interface ActivityDeps {
   db: Db;
@@ -27,26 +28,31 @@ export function createActivities(deps: ActivityDeps) {
   const emitEvent = async (tenantId: string, event: NonNullable<ProjectionBatch['events']>[number]) => {
     await deps.emitEvent?.(tenantId, event.name, event.payload, event.idempotencyKey);
   };
+  const messaging = refusalsArePermanent(createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys));
+  const http = refusalsArePermanent(
+    createHttpActivities(
+      {
+        db: deps.db,
+        maxInlineBytes: deps.maxInlineOutputBytes,
+        allowPrivate: deps.httpAllowPrivate,
+        secretKeys: deps.secretKeys,
+      },
+      ledger,
+    ),
+  );
   return {
     ...projection,
+    ...messaging,
+    ...http,
     /** A run's records of one workflow task, then the platform events it emits (each start keyed: none twice). */
     async recordBatch(batch: ProjectionBatch): Promise<void> {
       await projection.recordBatch(batch);
       for (const event of batch.events ?? []) await emitEvent(batch.tenantId, event);
     },
     // Work that sends: a statement the database refuses (a malformed value, a broken constraint) is not tried again.
-    ...refusalsArePermanent(createMessagingActivities(ledger, deps.messaging, deps.db, deps.secretKeys)),
-    ...refusalsArePermanent(
-      createHttpActivities(
-        {
-          db: deps.db,
-          maxInlineBytes: deps.maxInlineOutputBytes,
-          allowPrivate: deps.httpAllowPrivate,
-          secretKeys: deps.secretKeys,
-        },
-        ledger,
-      ),
-    ),
+    // They carry their run's step records, and write them if the work is slow (carried-records.ts).
+    sendMessage: carryingRecords(projection.recordBatch, messaging.sendMessage),
+    httpRequest: carryingRecords(projection.recordBatch, http.httpRequest),
     ...refusalsArePermanent(
       createPeriodReportActivities({
         db: deps.db,

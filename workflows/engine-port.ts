@@ -50,7 +50,7 @@ export function enginePort(deps: PortDeps): EnginePort {
     async runWork(request) {
       const known = memo.work[request.stepKey];
       if (known) return known;
-      const result = await budget.counted(() => runWork(request, run));
+      const result = await budget.counted(() => runWork(request, run, writes.takeForWork()));
       memo.work[request.stepKey] = result;
       if (!result.ok && notices.listens('error')) {
         await notices.notify('error', request.stepKey, {

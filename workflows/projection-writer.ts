@@ -8,16 +8,30 @@
  * task records is written by one local activity in one transaction (a 5-node run writes twice, not eleven times),
  * one batch at a time and in order. Local activities were most of a short run's cost: each one a round trip between
  * the workflow and the worker, a marker in the history and a transaction.
+ *
+ * Since 'projection-rides-work', step records gathered when the run schedules work (an HTTP call, a message) go with
+ * that activity instead, which writes them only if the work is still going after CARRIED_RECORDS_WAIT_MS
+ * (activities/carried-records.ts). Records quick work did not write are gathered again, to ride with the next work or
+ * be written with the run's next batch; the run writes them itself once CARRIED_RECORDS_AT_MOST_MS old. So a run of
+ * quick calls writes its start, then its end with every step, and nothing between (the cluster bench's five-call run
+ * made six writes before). Records whose activity failed, was cancelled or is still out when the run ends are
+ * written by the run.
  */
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunProgress, StepRecord } from '../interpreter/engine';
 import type { ProjectionBatch } from '../activities/projection';
+import { CARRIED_RECORDS_AT_MOST_MS } from './types';
 
 /** How many writes may be in flight while the run moves on. */
 const MAX_WRITES_BEHIND = 4;
 /** A batch this large waits for the one being written before the run goes on: memory stays bounded. */
 const MAX_GATHERED_STEPS = 200;
+/**
+ * Records riding with work are in that activity's input, so in the run's history: larger ones (a step's large output)
+ * are written by the run instead, which keeps them out of it.
+ */
+const MAX_RIDING_JSON_CHARS = 16_000;
 /**
  * Microtask turns a batch waits for the records the same workflow task is still making (the rest of a node, the
  * next pure nodes, other branches). Few: the SDK records a stack trace for every promise a workflow makes, and
@@ -45,6 +59,15 @@ export const committedProjection = proxyActivities<Activities>({
 
 type Gathered = Omit<ProjectionBatch, 'tenantId' | 'runId'>;
 
+/** Records going with an activity; `settle` says whether the activity wrote them once it is answered. */
+export interface RidingRecords {
+  batch: ProjectionBatch;
+  settle(written: boolean): void;
+}
+
+const isEmpty = (gathered: Gathered) =>
+  !gathered.steps.length && !gathered.progress && !gathered.started && !gathered.finished;
+
 export class WriteBehind {
   private patchedHere: boolean | undefined;
   private batchedHere: boolean | undefined;
@@ -54,6 +77,11 @@ export class WriteBehind {
   private flushing: Promise<void> | undefined;
   /** The batch being written. */
   private writing: Promise<void> | undefined;
+  private ridesHere: boolean | undefined;
+  /** Workflow time of the oldest record gathered (undefined when nothing is). */
+  private gatheredSince: number | undefined;
+  /** Records gone with activities, until each activity is answered, and the time the oldest of them was gathered. */
+  private readonly riding = new Map<Gathered, number>();
 
   /** `onFlush` counts each batch written against the run's history budget. */
   constructor(
@@ -101,8 +129,36 @@ export class WriteBehind {
     this.schedule();
   }
 
+  /**
+   * What is gathered, to go with the activity about to be scheduled; undefined when it must be written by the run:
+   * nothing is gathered, a batch is being written (batches land in order), the records hold the run's start (the
+   * row the others need, which must not wait in a task queue) or its end, or they are too old or too large to ride.
+   */
+  takeForWork(): RidingRecords | undefined {
+    const gathered = this.gathered;
+    if (!this.batches || isEmpty(gathered) || gathered.started || gathered.finished || this.writing) return undefined;
+    this.ridesHere ??= patched('projection-rides-work');
+    if (!this.ridesHere) return undefined;
+    const since = this.gatheredSince ?? Date.now();
+    // Records that have waited long enough, or too large to ride, are written by the batch already scheduled.
+    if (Date.now() - since >= CARRIED_RECORDS_AT_MOST_MS) return undefined;
+    if (JSON.stringify(gathered).length > MAX_RIDING_JSON_CHARS) return undefined;
+    this.gathered = { steps: [] };
+    this.gatheredSince = undefined;
+    this.riding.set(gathered, since);
+    return {
+      batch: { ...this.run, ...gathered },
+      settle: (written) => {
+        if (this.riding.delete(gathered) && !written) this.regather(gathered, since);
+      },
+    };
+  }
+
   /** Every write started or gathered so far has landed. */
   async drained(): Promise<void> {
+    // Activities still out (other branches after an end, cancelled work) may never write what they carry.
+    for (const [gathered, since] of this.riding) this.regather(gathered, since);
+    this.riding.clear();
     for (;;) {
       if (this.flushing) await this.flushing;
       else if (this.writing) await this.writing;
@@ -111,7 +167,21 @@ export class WriteBehind {
     }
   }
 
+  /** Records an activity may not have written, before those gathered since (a step's later record wins). */
+  private regather(earlier: Gathered, since: number): void {
+    const now = this.gathered;
+    this.gatheredSince = Math.min(since, this.gatheredSince ?? since);
+    this.gathered = {
+      ...now,
+      steps: [...earlier.steps, ...now.steps],
+      ...(now.progress ? {} : { progress: earlier.progress, stamp: earlier.stamp }),
+    };
+    this.schedule();
+  }
+
+  /** Something was gathered: a batch will write it unless work takes it first. */
   private schedule(): void {
+    this.gatheredSince ??= Date.now();
     this.flushing ??= this.flushWhenSettled();
     this.flushing.catch(() => undefined);
   }
@@ -127,8 +197,11 @@ export class WriteBehind {
     } finally {
       this.flushing = undefined;
     }
+    // The records went with an activity meanwhile.
+    if (isEmpty(this.gathered)) return;
     const batch: ProjectionBatch = { ...this.run, ...this.gathered };
     this.gathered = { steps: [] };
+    this.gatheredSince = undefined;
     this.onFlush();
     const writing = CancellationScope.nonCancellable(() => projection.recordBatch(batch)).finally(() => {
       if (this.writing === writing) this.writing = undefined;

@@ -77,3 +77,11 @@ export interface Checkpoint {
 export type RunGraphResult = Pick<RunOutcome, 'status' | 'output' | 'error'>;
 
 export const TASK_QUEUE_DEFAULT = 'workflows';
+
+/**
+ * Step records ride with a run's work (workflows/projection-writer.ts): work still going after CARRIED_RECORDS_WAIT_MS
+ * writes what it carries (activities/carried-records.ts), so a slow step shows within a second; a run moving through
+ * quick work writes its records itself once they are CARRIED_RECORDS_AT_MOST_MS old.
+ */
+export const CARRIED_RECORDS_WAIT_MS = 1000;
+export const CARRIED_RECORDS_AT_MOST_MS = 10_000;

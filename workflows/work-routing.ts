@@ -17,7 +17,8 @@ import type { Activities } from '../activities';
 import type { ChildRequest, NodeError, WorkRequest, WorkResult } from '../interpreter/engine';
 import { FAILURES } from '../lib/failures';
 import { runSearchAttributes, runSummary } from '../runs/start-options';
-import { projection } from './projection-writer';
+import type { ProjectionBatch } from '../activities/projection';
+import { projection, type RidingRecords } from './projection-writer';
 import type { runGraph } from './run-graph';
 import type { RunGraphInput } from './types';
 
@@ -83,8 +84,26 @@ function httpConfigOf(request: WorkRequest, runId: string): Record<string, unkno
   return { ...config, ...(config.provider === 'webhook' ? { method: config.method ?? 'POST' } : {}) };
 }
 
-/** Does a node's work through its activity; a failure is a result (the node's `error` edge), not an exception. */
-export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkResult> {
+/**
+ * Does a node's work through its activity; a failure is a result (the node's `error` edge), not an exception. The
+ * run's records gathered so far may go with it (projection-writer.ts), told at the end whether they were written.
+ */
+export async function runWork(request: WorkRequest, run: RunRef, records?: RidingRecords): Promise<WorkResult> {
+  let written = false;
+  try {
+    const result = await doWork(request, run, records?.batch);
+    written = result.recordsWritten === true;
+    return result.result;
+  } finally {
+    records?.settle(written);
+  }
+}
+
+async function doWork(
+  request: WorkRequest,
+  run: RunRef,
+  records: ProjectionBatch | undefined,
+): Promise<{ result: WorkResult; recordsWritten?: boolean }> {
   const activity = activityFor(request);
   if (!activity) {
     const what =
@@ -92,8 +111,10 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
         ? `channel "${String(request.config.channel)}"`
         : `provider "${String(request.config.provider)}"`;
     return {
-      ok: false,
-      error: { message: `node "${request.nodeId}": unknown ${what}`, type: FAILURES.NotAvailable.type },
+      result: {
+        ok: false,
+        error: { message: `node "${request.nodeId}": unknown ${what}`, type: FAILURES.NotAvailable.type },
+      },
     };
   }
   const { retry } = request;
@@ -109,7 +130,12 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
     summary: `${request.nodeId}: ${request.label}`,
     activityId: request.stepKey,
   };
-  const base = { ...run, nodeId: request.nodeId, idempotencyKey: request.idempotencyKey };
+  const base = {
+    ...run,
+    nodeId: request.nodeId,
+    idempotencyKey: request.idempotencyKey,
+    ...(records ? { records } : {}),
+  };
   try {
     const result =
       activity === 'httpRequest'
@@ -117,7 +143,10 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
         : await work.sendMessage.executeWithOptions(options, [
             { ...base, kind: request.kind === 'notification' ? 'notification' : 'integration', config: request.config },
           ]);
-    return { ok: true, output: result.output, attempt: result.attempt };
+    return {
+      result: { ok: true, output: result.output, attempt: result.attempt },
+      recordsWritten: result.recordsWritten,
+    };
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const failure = describeFailure(error);
@@ -130,7 +159,7 @@ export async function runWork(request: WorkRequest, run: RunRef): Promise<WorkRe
       });
     }
     const attempt = attemptsTaken(error, retry.maximumAttempts);
-    return { ok: false, error: failure, ...(attempt === undefined ? {} : { attempt }) };
+    return { result: { ok: false, error: failure, ...(attempt === undefined ? {} : { attempt }) } };
   }
 }
 

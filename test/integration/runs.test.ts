@@ -8,6 +8,7 @@ import { workflowInstances, workflows, workflowVersions } from '../../db/schema'
 import { RunStatusKey, VersionKey, WorkflowNameKey } from '../../workflows/search-attributes';
 import { createHarness, eventually, type Harness, settled } from '../harness';
 import { createProjectionActivities } from '../../activities/projection';
+import { Gate } from '../support/gate';
 import { approvalDefinition, scoringDefinition } from '../support/graphs';
 import { type HttpTarget, startHttpTarget } from '../support/http-target';
 
@@ -337,6 +338,173 @@ describe('the projection, written behind the run', () => {
     });
     await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/cancel` });
     await settled(h, runId);
+  });
+});
+
+describe('step records carried by the work', () => {
+  const localActivities = async (runId: string) =>
+    (await h.temporal.workflow.getHandle(runId).fetchHistory()).events!.filter(
+      (event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    ).length;
+  /** The run's status and its steps, once it has ended. */
+  const ended = async (runId: string) => {
+    await settled(h, runId);
+    const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json() as {
+      status: string;
+      steps: Array<{ nodeId: string; status: string }>;
+    };
+    return { status: run.status, steps: run.steps.map((step) => [step.nodeId, step.status]) };
+  };
+  const chain = (ids: string[], url: (id: string) => string) => ({
+    nodes: [
+      { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+      ...ids.map((id) => ({
+        id,
+        type: 'action',
+        data: { action: 'http', method: 'POST', url: url(id), retry: { maximumAttempts: 1 } },
+      })),
+      { id: 'e', type: 'end', data: {} },
+    ],
+    // Every node goes on to the next, whether its call succeeds or fails.
+    edges: ['t', ...ids].flatMap((source, i, all) => [
+      { id: `e${i}`, source, target: all[i + 1] ?? 'e' },
+      ...(i > 0 ? [{ id: `e${i}-error`, source, sourceHandle: 'error', target: all[i + 1] ?? 'e' }] : []),
+    ]),
+  });
+
+  it('a run of five quick calls writes its start, then its end with every step: two local activities', async () => {
+    const id = await createAndPublish(h.tenant.adminKey, {
+      name: 'Five calls',
+      definition: chain(['s1', 's2', 's3', 's4', 's5'], () => `${target.url}/ok`),
+    });
+    const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+    expect(await ended(runId)).toEqual({
+      status: 'completed',
+      steps: ['t', 's1', 's2', 's3', 's4', 's5', 'e'].map((node) => [node, 'completed']),
+    });
+    expect(await localActivities(runId)).toBe(2);
+  });
+
+  it('a slow call writes the records it carries: the steps before it show while it runs', async () => {
+    const gate = new Gate();
+    gate.close();
+    const slow = await startHttpTarget(undefined, gate);
+    try {
+      const id = await createAndPublish(h.tenant.adminKey, {
+        name: 'A slow call',
+        definition: chain(['s1', 's2', 's3'], (node) => (node === 's2' ? `${slow.url}/slow` : `${target.url}/ok`)),
+      });
+      const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+      const seen = await eventually(async () => {
+        const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json() as {
+          status: string;
+          steps: Array<{ nodeId: string; status: string }>;
+        };
+        return run.steps.some((step) => step.nodeId === 's1' && step.status === 'completed') && run;
+      });
+      // Written by the held call itself, about a second in: the run is still waiting on it.
+      expect(gate.held).toBe(1);
+      expect(seen.status).toBe('running');
+      expect(seen.steps.find((step) => step.nodeId === 's2')?.status).toBe('running');
+      gate.open();
+      expect((await ended(runId)).status).toBe('completed');
+      expect(await localActivities(runId)).toBe(2);
+    } finally {
+      gate.open();
+      await slow.close();
+    }
+  });
+
+  it('records that rode quick work for ten seconds are written by the run', { timeout: 30_000 }, async () => {
+    // s2 is refused once and tried again ten and a half seconds later: its attempts are quick, so neither writes the
+    // records it carries, and by the time s3 starts they are too old to ride again.
+    let flakyCalls = 0;
+    const flaky = await startHttpTarget(() =>
+      ++flakyCalls === 1 ? { status: 503, body: { error: 'busy' } } : { status: 200, body: { ok: true } },
+    );
+    try {
+      const definition = chain(['s1', 's2', 's3'], (node) =>
+        node === 's2' ? `${flaky.url}/flaky` : `${target.url}/ok`,
+      );
+      const s2 = definition.nodes.find((node) => node.id === 's2')!;
+      Object.assign(s2.data, { retry: { maximumAttempts: 2, initialInterval: '10500ms' } });
+      const id = await createAndPublish(h.tenant.adminKey, { name: 'Quick work for ten seconds', definition });
+      const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+      expect(await ended(runId)).toEqual({
+        status: 'completed',
+        steps: ['t', 's1', 's2', 's3', 'e'].map((node) => [node, 'completed']),
+      });
+      expect(flakyCalls).toBe(2);
+      // The start, the records too old to ride with s3, the end.
+      expect(await localActivities(runId)).toBe(3);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('records too large to ride (a call answered with a large body) are written by the run', async () => {
+    target.answer('/large', 200, { text: 'x'.repeat(20_000) });
+    const id = await createAndPublish(h.tenant.adminKey, {
+      name: 'A large answer',
+      definition: chain(['large', 's2'], (node) => `${target.url}/${node === 'large' ? 'large' : 'ok'}`),
+    });
+    const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+    expect((await ended(runId)).status).toBe('completed');
+    // The start, the large answer's record (not in s2's input), the end.
+    expect(await localActivities(runId)).toBe(3);
+    const scheduled = (await h.temporal.workflow.getHandle(runId).fetchHistory()).events!.filter(
+      (event) => event.activityTaskScheduledEventAttributes,
+    );
+    expect(JSON.stringify(scheduled).length).toBeLessThan(20_000);
+  });
+
+  it('records carried by a call the run never waited for are written by the run as it ends', async () => {
+    // After the delay, one branch takes the delay's record with its call while the other ends the run in the same
+    // workflow task: the call is never made, and the run's last batch writes what it carried.
+    const id = await createAndPublish(h.tenant.adminKey, {
+      name: 'A call left behind carries records',
+      definition: {
+        nodes: [
+          { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
+          { id: 'wait', type: 'delay', data: { duration: '50ms' } },
+          { id: 'call', type: 'action', data: { action: 'http', method: 'POST', url: `${target.url}/ok` } },
+          { id: 'late', type: 'end', data: {} },
+          { id: 'then', type: 'action', data: { action: 'set', vars: { ended: true } } },
+          { id: 'done', type: 'end', data: { status: 'cancelled' } },
+        ],
+        edges: [
+          { id: 'e1', source: 't', target: 'wait' },
+          { id: 'e2', source: 'wait', target: 'call' },
+          { id: 'e3', source: 'call', target: 'late' },
+          { id: 'e4', source: 'wait', target: 'then' },
+          { id: 'e5', source: 'then', target: 'done' },
+        ],
+      },
+    });
+    const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+    const run = await ended(runId);
+    expect(run.status).toBe('cancelled');
+    expect(run.steps).toContainEqual(['wait', 'completed']);
+    expect(run.steps).toContainEqual(['done', 'completed']);
+  });
+
+  it('records carried by a call that failed are written by the run', async () => {
+    const id = await createAndPublish(h.tenant.adminKey, {
+      name: 'A failed call carries records',
+      definition: chain(['s1', 'bad', 's3'], (node) => `${target.url}/${node === 'bad' ? 'refuse-carried' : 'ok'}`),
+    });
+    target.answer('/refuse-carried', 400, { error: 'refused' });
+    const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+    expect(await ended(runId)).toEqual({
+      status: 'completed',
+      steps: [
+        ['t', 'completed'],
+        ['s1', 'completed'],
+        ['bad', 'failed'],
+        ['s3', 'completed'],
+        ['e', 'completed'],
+      ],
+    });
   });
 });
 
