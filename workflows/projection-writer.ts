@@ -77,7 +77,7 @@ export class WriteBehind {
   private flushing: Promise<void> | undefined;
   /** The batch being written. */
   private writing: Promise<void> | undefined;
-  private ridesHere: boolean | undefined;
+  private ridesHere = false;
   /** Workflow time of the oldest record gathered (undefined when nothing is). */
   private gatheredSince: number | undefined;
   /** Records gone with activities, until each activity is answered, and the time the oldest of them was gathered. */
@@ -89,9 +89,17 @@ export class WriteBehind {
     private readonly onFlush: () => void,
   ) {}
 
-  /** Whether this run gathers its records into batches (asked at its first write: runs from before replay unasked). */
+  /**
+   * Whether this run gathers its records into batches. Asked at its first write, with whether the records ride with
+   * its work: a new run asks only 'projection-rides-work' (one marker and one search attribute upsert in its history,
+   * where asking both made two), which implies batches. Runs from before replay as they ran: 'projection-batches'
+   * alone, or neither.
+   */
   get batches(): boolean {
-    this.batchedHere ??= patched('projection-batches');
+    if (this.batchedHere === undefined) {
+      this.ridesHere = patched('projection-rides-work');
+      this.batchedHere = this.ridesHere || patched('projection-batches');
+    }
     return this.batchedHere;
   }
 
@@ -136,9 +144,8 @@ export class WriteBehind {
    */
   takeForWork(): RidingRecords | undefined {
     const gathered = this.gathered;
-    if (!this.batches || isEmpty(gathered) || gathered.started || gathered.finished || this.writing) return undefined;
-    this.ridesHere ??= patched('projection-rides-work');
-    if (!this.ridesHere) return undefined;
+    if (!this.batches || !this.ridesHere) return undefined;
+    if (isEmpty(gathered) || gathered.started || gathered.finished || this.writing) return undefined;
     const since = this.gatheredSince ?? Date.now();
     // Records that have waited long enough, or too large to ride, are written by the batch already scheduled.
     if (Date.now() - since >= CARRIED_RECORDS_AT_MOST_MS) return undefined;
