@@ -116,9 +116,12 @@ export async function clusterBench(): Promise<void> {
 
     // How long the API took to answer every start, beside the batch's whole time: where the time goes.
     const startSeconds: number[] = [];
+    // One run of each side, whose history the summary describes.
+    const lastRun = { graph: probe, baseline: '' };
     const graphBatch = async () => {
       const t0 = performance.now();
       const ids = await Promise.all(Array.from({ length: RUNS }, () => api.startRun(workflowId)));
+      lastRun.graph = ids.at(-1)!;
       startSeconds.push((performance.now() - t0) / 1000);
       await Promise.all(ids.map(result));
     };
@@ -126,6 +129,7 @@ export async function clusterBench(): Promise<void> {
       await Promise.all(
         Array.from({ length: RUNS }, async () => {
           const id = `bench-five-${randomUUID()}`;
+          lastRun.baseline = id;
           const scope: LedgerScope = { tenantId, runId: probe, idempotencyKey: id };
           await client.workflow
             .execute('handWrittenFive', {
@@ -231,6 +235,15 @@ export async function clusterBench(): Promise<void> {
       console.log(
         `  WARNING: a ${side} batch kept the machine only ${cores.toFixed(2)} cores busy of ${availableParallelism()}: the cluster stalled, so the ratio above does not compare CPU a run; run the bench again`,
       );
+    // What Temporal stores and dispatches for a run: its events, of which workflow tasks, and their bytes.
+    for (const [side, runId] of Object.entries(lastRun)) {
+      const events = (await client.workflow.getHandle(runId).fetchHistory()).events ?? [];
+      const tasks = events.filter((event) => event.workflowTaskCompletedEventAttributes).length;
+      const bytes = events.reduce((total, event) => total + JSON.stringify(event).length, 0);
+      console.log(
+        `${`  history of a ${side} run`.padEnd(40)} ${String(events.length).padStart(7)} events, ${tasks} workflow tasks, ${bytes.toLocaleString('en')} bytes as JSON`,
+      );
+    }
     const measured = startSeconds.slice(1);
     console.log(
       `${'  of which the API answering the starts'.padEnd(40)} ${(measured.reduce((a, b) => a + b, 0) / measured.length).toFixed(1).padStart(7)} s a batch`,
