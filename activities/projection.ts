@@ -19,7 +19,7 @@ import { markRunStarted, type RunFacts } from '../runs/run-row';
 import type { PinnedDefinition } from '../workflows/types';
 import { FAILURES } from '../lib/failures';
 import { permanentFailure } from './errors';
-import { notifyApprovalChange, notifyRunChange } from '../db/run-events';
+import { notifyApprovalChange, notifyRunChange, notifyRunChanges } from '../db/run-events';
 import { storedForm } from '../db/approval-forms';
 
 /** Who the run is (runs/run-row.ts) and when the workflow began it. */
@@ -91,12 +91,15 @@ export function createProjectionActivities(db: Db) {
       await db.transaction(async (tx) => {
         if (batch.started) await markRunStarted(tx, batch.started, new Date(batch.started.startedAt));
         if (batch.steps.length) await upsertSteps(tx, tenantId, runId, latestOfEach(batch.steps));
-        if (batch.progress) await advanceProgress(tx, tenantId, runId, batch.progress, batch.stamp);
+        // A run's end sets its progress (100, no current steps) itself.
         if (batch.finished) await closeRun(tx, batch.finished);
+        else if (batch.progress) await advanceProgress(tx, tenantId, runId, batch.progress, batch.stamp);
       });
       // Whoever follows the run hears of each kind of change the batch made.
-      if (batch.steps.length) await notifyRunChange(db, { tenantId, runId, kind: 'step' });
-      if (batch.finished || batch.started) await notifyRunChange(db, { tenantId, runId, kind: 'run' });
+      await notifyRunChanges(db, [
+        ...(batch.steps.length ? [{ tenantId, runId, kind: 'step' as const }] : []),
+        ...(batch.finished || batch.started ? [{ tenantId, runId, kind: 'run' as const }] : []),
+      ]);
     },
 
     async setRunStatus(input: { tenantId: string; runId: string; status: 'running' | 'paused' }): Promise<void> {

@@ -52,8 +52,17 @@ const KINDS: readonly string[] = ['run', 'step', 'approval'];
  * must not fail (and retry) the write that was made.
  */
 export async function notifyRunChange(db: Db, change: RunChange): Promise<void> {
-  const payload = JSON.stringify({ tenantId: change.tenantId, runId: change.runId, kind: change.kind });
-  await db.execute(sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${payload})`).catch(() => {});
+  await notifyRunChanges(db, [change]);
+}
+
+/** Announces several changes in one statement (one round trip), in order; best effort as `notifyRunChange`. */
+export async function notifyRunChanges(db: Db, changes: RunChange[]): Promise<void> {
+  if (!changes.length) return;
+  const notices = changes.map(({ tenantId, runId, kind }) => {
+    const payload = JSON.stringify({ tenantId, runId, kind });
+    return sql`pg_notify(${RUN_EVENTS_CHANNEL}, ${payload})`;
+  });
+  await db.execute(sql`select ${sql.join(notices, sql`, `)}`).catch(() => {});
 }
 
 /** Announces a change of an approval, whose run the caller may not know: read from the approval's row. */
