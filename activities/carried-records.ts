@@ -1,7 +1,7 @@
 /**
  * Work that carries its run's step records (workflows/projection-writer.ts, 'projection-rides-work'). Quick work
  * leaves them to the run, which sends them on with its next work or writes them with its next batch: a run of quick
- * calls writes its steps with its end, not once a call. Work still going after `WRITE_CARRIED_AFTER_MS` writes them
+ * calls writes its steps with its end, not once a call. Work still going after `CARRIED_RECORDS_WAIT_MS` writes them
  * (the run's page shows it moved on while a slow call runs) and says so. A failed write fails nothing: the run
  * writes the records itself.
  */
@@ -27,6 +27,8 @@ export function carryingRecords<Input extends object, Result extends object>(
       return { ...result, recordsWritten: writing ? await writing : false };
     } finally {
       clearTimeout(timer);
+      // A write begun before the work failed ends before the failure is reported (the run writes the records again).
+      if (writing) await writing;
     }
   };
 }

@@ -179,7 +179,7 @@ function graphs(url: string, childId: string) {
         { id: 'e8', source: 'each', sourceHandle: 'done', target: 'done' },
       ],
     },
-    // Step records carried by the calls (activities/records-first.ts): a failed call's records written again by the
+    // Step records carried by the calls (activities/carried-records.ts): a failed call's records written again by the
     // run, a branch's call left behind when another branch ends the run after a delay.
     'projection-rides-work': {
       nodes: [
