@@ -66,7 +66,9 @@ export async function forgetUnstartedRun(db: Db, runId: string): Promise<void> {
 }
 
 /**
- * The run began: inserts the row of a run Temporal started, or moves ours on to `running`. A closed run stays closed.
+ * The run began: inserts the row of a run Temporal started, or moves ours on from `pending` to `running`. The start
+ * may be written after the run was paused (it rode with the run's first work): a paused run stays paused, a closed
+ * run closed.
  */
 export async function markRunStarted(db: Db, facts: RunFacts, startedAt: Date): Promise<void> {
   await db
@@ -74,7 +76,11 @@ export async function markRunStarted(db: Db, facts: RunFacts, startedAt: Date): 
     .values({ ...rowOf(facts), status: 'running', startedAt })
     .onConflictDoUpdate({
       target: workflowInstances.id,
-      set: { status: 'running', startedAt, updatedAt: sql`now()` },
+      set: {
+        status: sql`case when ${workflowInstances.status} = 'pending' then 'running' else ${workflowInstances.status} end`,
+        startedAt,
+        updatedAt: sql`now()`,
+      },
       setWhere: notInArray(workflowInstances.status, TERMINAL),
     });
 }

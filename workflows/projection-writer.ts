@@ -13,9 +13,10 @@
  * that activity instead, which writes them only if the work is still going after CARRIED_RECORDS_WAIT_MS
  * (activities/carried-records.ts). Records quick work did not write are gathered again, to ride with the next work or
  * be written with the run's next batch; the run writes them itself once CARRIED_RECORDS_AT_MOST_MS old. So a run of
- * quick calls writes its start, then its end with every step, and nothing between (the cluster bench's five-call run
- * made six writes before). Records whose activity failed, was cancelled or is still out when the run ends are
- * written by the run.
+ * quick calls writes its start, then its end with every step (the cluster bench's five-call run made six writes
+ * before). Since 'projection-start-rides' its start rides too when its row exists (`pending`, inserted by whoever
+ * started it, which says `pending` until then): such a run writes once, at its end. Records whose activity failed,
+ * was cancelled or is still out when the run ends are written by the run.
  */
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -78,26 +79,32 @@ export class WriteBehind {
   /** The batch being written. */
   private writing: Promise<void> | undefined;
   private ridesHere = false;
+  private startRidesHere = false;
   /** Workflow time of the oldest record gathered (undefined when nothing is). */
   private gatheredSince: number | undefined;
   /** Records gone with activities, until each activity is answered, and the time the oldest of them was gathered. */
   private readonly riding = new Map<Gathered, number>();
 
-  /** `onFlush` counts each batch written against the run's history budget. */
+  /**
+   * `onFlush` counts each batch written against the run's history budget. `startMayRide`: the run's row exists
+   * already (`pending`), so its start may ride with its first work like its step records.
+   */
   constructor(
     private readonly run: { tenantId: string; runId: string },
     private readonly onFlush: () => void,
+    private readonly startMayRide = false,
   ) {}
 
   /**
    * Whether this run gathers its records into batches. Asked at its first write, with whether the records ride with
-   * its work: a new run asks only 'projection-rides-work' (one marker and one search attribute upsert in its history,
-   * where asking both made two), which implies batches. Runs from before replay as they ran: 'projection-batches'
-   * alone, or neither.
+   * its work and whether its start does: a new run asks one patch ('projection-start-rides' when its row exists,
+   * else 'projection-rides-work'), one marker and one search attribute upsert in its history, each implying the
+   * ones before. Runs from before replay as they ran.
    */
   get batches(): boolean {
     if (this.batchedHere === undefined) {
-      this.ridesHere = patched('projection-rides-work');
+      this.startRidesHere = this.startMayRide && patched('projection-start-rides');
+      this.ridesHere = this.startRidesHere || patched('projection-rides-work');
       this.batchedHere = this.ridesHere || patched('projection-batches');
     }
     return this.batchedHere;
@@ -139,13 +146,14 @@ export class WriteBehind {
 
   /**
    * What is gathered, to go with the activity about to be scheduled; undefined when it must be written by the run:
-   * nothing is gathered, a batch is being written (batches land in order), the records hold the run's start (the
-   * row the others need, which must not wait in a task queue) or its end, or they are too old or too large to ride.
+   * nothing is gathered, a batch is being written (batches land in order), the records hold the run's end, or its
+   * start when that inserts the run's row (which the others need), or they are too old or too large to ride.
    */
   takeForWork(): RidingRecords | undefined {
     const gathered = this.gathered;
     if (!this.batches || !this.ridesHere) return undefined;
-    if (isEmpty(gathered) || gathered.started || gathered.finished || this.writing) return undefined;
+    if (isEmpty(gathered) || gathered.finished || this.writing) return undefined;
+    if (gathered.started && !this.startRidesHere) return undefined;
     const since = this.gatheredSince ?? Date.now();
     // Records that have waited long enough, or too large to ride, are written by the batch already scheduled.
     if (Date.now() - since >= CARRIED_RECORDS_AT_MOST_MS) return undefined;
@@ -180,6 +188,7 @@ export class WriteBehind {
     this.gatheredSince = Math.min(since, this.gatheredSince ?? since);
     this.gathered = {
       ...now,
+      ...(earlier.started ? { started: earlier.started } : {}),
       steps: [...earlier.steps, ...now.steps],
       ...(now.progress ? {} : { progress: earlier.progress, stamp: earlier.stamp }),
     };

@@ -38,7 +38,10 @@ export async function runGraph(args: RunGraphInput): Promise<RunGraphResult> {
   let handle: RunHandle | undefined;
   const desk = new ApprovalDesk(args.triggeredBy, carried);
   const budget = new HistoryBudget(args.historyLimit);
-  const writes = new WriteBehind({ tenantId, runId }, () => budget.add(EVENTS_PER_LOCAL_ACTIVITY));
+  // Runs started by the API, a webhook or an event have their row already (`pending`, runs/run-row.ts), so their
+  // start may ride with their first work; a schedule's run or a subworkflow's child is inserted by that write.
+  const hasRow = !workflowInfo().parent && args.trigger.type !== 'schedule';
+  const writes = new WriteBehind({ tenantId, runId }, () => budget.add(EVENTS_PER_LOCAL_ACTIVITY), hasRow);
   const notices = new RunNotices(args, runId, startedAt);
   // A later generation carries the seed inside its checkpoint: the seed only fills the first generation's memo.
   const memo = memoFrom(carried ?? args.seed?.memo);

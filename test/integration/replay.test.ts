@@ -207,6 +207,33 @@ function graphs(url: string, childId: string) {
         { id: 'e8', source: 'wait', target: 'done' },
       ],
     },
+    // The same graph since 'projection-start-rides': the run's start rides with its first call too.
+    'projection-start-rides': {
+      nodes: [
+        trigger,
+        { id: 'first', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
+        {
+          id: 'refused',
+          type: 'action',
+          data: { action: 'http', method: 'POST', url: `${url}/fail`, retry: { maximumAttempts: 1 } },
+        },
+        { id: 'mark', type: 'action', data: { action: 'set', vars: { refused: true } } },
+        { id: 'wait', type: 'delay', data: { duration: '50ms' } },
+        { id: 'left', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
+        { id: 'late', type: 'end', data: {} },
+        { id: 'done', type: 'end', data: { status: 'cancelled' } },
+      ],
+      edges: [
+        { id: 'e1', source: 't', target: 'first' },
+        { id: 'e2', source: 'first', target: 'refused' },
+        { id: 'e3', source: 'refused', sourceHandle: 'error', target: 'mark' },
+        { id: 'e4', source: 'refused', target: 'mark' },
+        { id: 'e5', source: 'mark', target: 'wait' },
+        { id: 'e6', source: 'wait', target: 'left' },
+        { id: 'e7', source: 'left', target: 'late' },
+        { id: 'e8', source: 'wait', target: 'done' },
+      ],
+    },
     // Nested loops of quick nodes: past its budget of work (workflows/pacing.ts) the run pauses between workflow tasks.
     'paced-long-stretch': {
       nodes: [

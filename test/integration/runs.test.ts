@@ -372,7 +372,7 @@ describe('step records carried by the work', () => {
     ]),
   });
 
-  it('a run of five quick calls writes its start, then its end with every step: two local activities', async () => {
+  it('a run of five quick calls writes once, its start and every step with its end: one local activity', async () => {
     const id = await createAndPublish(h.tenant.adminKey, {
       name: 'Five calls',
       definition: chain(['s1', 's2', 's3', 's4', 's5'], () => `${target.url}/ok`),
@@ -382,7 +382,7 @@ describe('step records carried by the work', () => {
       status: 'completed',
       steps: ['t', 's1', 's2', 's3', 's4', 's5', 'e'].map((node) => [node, 'completed']),
     });
-    expect(await localActivities(runId)).toBe(2);
+    expect(await localActivities(runId)).toBe(1);
   });
 
   it('a slow call writes the records it carries: the steps before it show while it runs', async () => {
@@ -408,7 +408,42 @@ describe('step records carried by the work', () => {
       expect(seen.steps.find((step) => step.nodeId === 's2')?.status).toBe('running');
       gate.open();
       expect((await ended(runId)).status).toBe('completed');
-      expect(await localActivities(runId)).toBe(2);
+      expect(await localActivities(runId)).toBe(1);
+    } finally {
+      gate.open();
+      await slow.close();
+    }
+  });
+
+  it('a run paused before the start it carries is written stays paused', async () => {
+    const gate = new Gate();
+    gate.close();
+    const slow = await startHttpTarget(undefined, gate);
+    try {
+      const id = await createAndPublish(h.tenant.adminKey, {
+        name: 'Paused while its first call runs',
+        definition: chain(['s1', 's2'], (node) => (node === 's1' ? `${slow.url}/slow` : `${target.url}/ok`)),
+      });
+      const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
+      const status = async () =>
+        ((await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json() as { status: string })
+          .status;
+      await eventually(async () => gate.held === 1);
+      expect(await status()).toBe('pending');
+      const paused = await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/pause` });
+      expect(paused.statusCode, paused.body).toBeLessThan(300);
+      await eventually(async () => (await status()) === 'paused');
+      // The held call writes the start it carries a second in: the row stays paused.
+      await eventually(async () => {
+        const run = (await h.api(h.tenant.adminKey, { method: 'GET', url: `/api/runs/${runId}` })).json() as {
+          startedAt: string | null;
+        };
+        return run.startedAt !== null;
+      });
+      expect(await status()).toBe('paused');
+      await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/resume` });
+      gate.open();
+      expect((await ended(runId)).status).toBe('completed');
     } finally {
       gate.open();
       await slow.close();
@@ -435,8 +470,8 @@ describe('step records carried by the work', () => {
         steps: ['t', 's1', 's2', 's3', 'e'].map((node) => [node, 'completed']),
       });
       expect(flakyCalls).toBe(2);
-      // The start, the records too old to ride with s3, the end.
-      expect(await localActivities(runId)).toBe(3);
+      // The start and the records too old to ride with s3, then the end.
+      expect(await localActivities(runId)).toBe(2);
     } finally {
       await flaky.close();
     }
@@ -450,8 +485,8 @@ describe('step records carried by the work', () => {
     });
     const runId = (await startRun(h.tenant.adminKey, id, {})).json().runId as string;
     expect((await ended(runId)).status).toBe('completed');
-    // The start, the large answer's record (not in s2's input), the end.
-    expect(await localActivities(runId)).toBe(3);
+    // The start and the large answer's record (not in s2's input), then the end.
+    expect(await localActivities(runId)).toBe(2);
     const scheduled = (await h.temporal.workflow.getHandle(runId).fetchHistory()).events!.filter(
       (event) => event.activityTaskScheduledEventAttributes,
     );
