@@ -34,6 +34,32 @@ afterAll(async () => {
  */
 function graphs(url: string, childId: string) {
   const trigger = { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } };
+  const ridesWork = {
+    nodes: [
+      trigger,
+      { id: 'first', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
+      {
+        id: 'refused',
+        type: 'action',
+        data: { action: 'http', method: 'POST', url: `${url}/fail`, retry: { maximumAttempts: 1 } },
+      },
+      { id: 'mark', type: 'action', data: { action: 'set', vars: { refused: true } } },
+      { id: 'wait', type: 'delay', data: { duration: '50ms' } },
+      { id: 'left', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
+      { id: 'late', type: 'end', data: {} },
+      { id: 'done', type: 'end', data: { status: 'cancelled' } },
+    ],
+    edges: [
+      { id: 'e1', source: 't', target: 'first' },
+      { id: 'e2', source: 'first', target: 'refused' },
+      { id: 'e3', source: 'refused', sourceHandle: 'error', target: 'mark' },
+      { id: 'e4', source: 'refused', target: 'mark' },
+      { id: 'e5', source: 'mark', target: 'wait' },
+      { id: 'e6', source: 'wait', target: 'left' },
+      { id: 'e7', source: 'left', target: 'late' },
+      { id: 'e8', source: 'wait', target: 'done' },
+    ],
+  };
   return {
     'branch-and-http': {
       nodes: [
@@ -181,59 +207,9 @@ function graphs(url: string, childId: string) {
     },
     // Step records carried by the calls (activities/carried-records.ts): a failed call's records written again by the
     // run, a branch's call left behind when another branch ends the run after a delay.
-    'projection-rides-work': {
-      nodes: [
-        trigger,
-        { id: 'first', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
-        {
-          id: 'refused',
-          type: 'action',
-          data: { action: 'http', method: 'POST', url: `${url}/fail`, retry: { maximumAttempts: 1 } },
-        },
-        { id: 'mark', type: 'action', data: { action: 'set', vars: { refused: true } } },
-        { id: 'wait', type: 'delay', data: { duration: '50ms' } },
-        { id: 'left', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
-        { id: 'late', type: 'end', data: {} },
-        { id: 'done', type: 'end', data: { status: 'cancelled' } },
-      ],
-      edges: [
-        { id: 'e1', source: 't', target: 'first' },
-        { id: 'e2', source: 'first', target: 'refused' },
-        { id: 'e3', source: 'refused', sourceHandle: 'error', target: 'mark' },
-        { id: 'e4', source: 'refused', target: 'mark' },
-        { id: 'e5', source: 'mark', target: 'wait' },
-        { id: 'e6', source: 'wait', target: 'left' },
-        { id: 'e7', source: 'left', target: 'late' },
-        { id: 'e8', source: 'wait', target: 'done' },
-      ],
-    },
+    'projection-rides-work': ridesWork,
     // The same graph since 'projection-start-rides': the run's start rides with its first call too.
-    'projection-start-rides': {
-      nodes: [
-        trigger,
-        { id: 'first', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
-        {
-          id: 'refused',
-          type: 'action',
-          data: { action: 'http', method: 'POST', url: `${url}/fail`, retry: { maximumAttempts: 1 } },
-        },
-        { id: 'mark', type: 'action', data: { action: 'set', vars: { refused: true } } },
-        { id: 'wait', type: 'delay', data: { duration: '50ms' } },
-        { id: 'left', type: 'action', data: { action: 'http', method: 'POST', url: `${url}/ok` } },
-        { id: 'late', type: 'end', data: {} },
-        { id: 'done', type: 'end', data: { status: 'cancelled' } },
-      ],
-      edges: [
-        { id: 'e1', source: 't', target: 'first' },
-        { id: 'e2', source: 'first', target: 'refused' },
-        { id: 'e3', source: 'refused', sourceHandle: 'error', target: 'mark' },
-        { id: 'e4', source: 'refused', target: 'mark' },
-        { id: 'e5', source: 'mark', target: 'wait' },
-        { id: 'e6', source: 'wait', target: 'left' },
-        { id: 'e7', source: 'left', target: 'late' },
-        { id: 'e8', source: 'wait', target: 'done' },
-      ],
-    },
+    'projection-start-rides': ridesWork,
     // Nested loops of quick nodes: past its budget of work (workflows/pacing.ts) the run pauses between workflow tasks.
     'paced-long-stretch': {
       nodes: [

@@ -355,6 +355,18 @@ describe('step records carried by the work', () => {
     };
     return { status: run.status, steps: run.steps.map((step) => [step.nodeId, step.status]) };
   };
+  /** A target whose answers are held until the gate opens, for the test's length. */
+  const withHeldTarget = async (test: (gate: Gate, slow: HttpTarget) => Promise<void>) => {
+    const gate = new Gate();
+    gate.close();
+    const slow = await startHttpTarget(undefined, gate);
+    try {
+      await test(gate, slow);
+    } finally {
+      gate.open();
+      await slow.close();
+    }
+  };
   const chain = (ids: string[], url: (id: string) => string) => ({
     nodes: [
       { id: 't', type: 'trigger', data: { trigger: { type: 'manual' } } },
@@ -386,10 +398,7 @@ describe('step records carried by the work', () => {
   });
 
   it('a slow call writes the records it carries: the steps before it show while it runs', async () => {
-    const gate = new Gate();
-    gate.close();
-    const slow = await startHttpTarget(undefined, gate);
-    try {
+    await withHeldTarget(async (gate, slow) => {
       const id = await createAndPublish(h.tenant.adminKey, {
         name: 'A slow call',
         definition: chain(['s1', 's2', 's3'], (node) => (node === 's2' ? `${slow.url}/slow` : `${target.url}/ok`)),
@@ -409,17 +418,11 @@ describe('step records carried by the work', () => {
       gate.open();
       expect((await ended(runId)).status).toBe('completed');
       expect(await localActivities(runId)).toBe(1);
-    } finally {
-      gate.open();
-      await slow.close();
-    }
+    });
   });
 
   it('a run paused before the start it carries is written stays paused', async () => {
-    const gate = new Gate();
-    gate.close();
-    const slow = await startHttpTarget(undefined, gate);
-    try {
+    await withHeldTarget(async (gate, slow) => {
       const id = await createAndPublish(h.tenant.adminKey, {
         name: 'Paused while its first call runs',
         definition: chain(['s1', 's2'], (node) => (node === 's1' ? `${slow.url}/slow` : `${target.url}/ok`)),
@@ -444,10 +447,7 @@ describe('step records carried by the work', () => {
       await h.api(h.tenant.adminKey, { method: 'POST', url: `/api/runs/${runId}/resume` });
       gate.open();
       expect((await ended(runId)).status).toBe('completed');
-    } finally {
-      gate.open();
-      await slow.close();
-    }
+    });
   });
 
   it('records that rode quick work for ten seconds are written by the run', { timeout: 30_000 }, async () => {
